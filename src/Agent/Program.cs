@@ -1,0 +1,8 @@
+namespace ZlhGrind.Agent;
+
+internal static class Program
+{
+    public static void Main()
+    {
+    }
+}

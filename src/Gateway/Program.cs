@@ -1,0 +1,8 @@
+namespace ZlhGrind.Gateway;
+
+internal static class Program
+{
+    public static void Main()
+    {
+    }
+}

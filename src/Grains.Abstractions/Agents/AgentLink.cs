@@ -1,0 +1,55 @@
+using ZlhGrind.Grains.DevContainers;
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Grains.Agents;
+
+/// <summary>What an agent says when it (re)connects; a new <paramref name="InstanceId"/> means the agent process restarted.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.AgentHello")]
+public sealed record AgentHello(Guid InstanceId, string AgentVersion, DateTimeOffset StartedAt);
+
+/// <summary>The grain's answer to a connect: the spec to converge to and the cadence to keep.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.AgentSession")]
+public sealed record AgentSession(DesiredSpec Spec, TimeSpan HeartbeatInterval, long LastAppliedSequence);
+
+/// <summary>A heartbeat: observed state and process figures. Never written to storage.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.Heartbeat")]
+public sealed record Heartbeat(
+    Guid InstanceId,
+    long ObservedGeneration,
+    DateTimeOffset SentAt,
+    int? Pid,
+    TimeSpan Uptime,
+    double CpuPercent,
+    long RssBytes,
+    string AgentVersion,
+    GameObserved? Game,
+    DevObserved? Dev);
+
+/// <summary>Observed game-server facts carried by a heartbeat.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.GameObserved")]
+public sealed record GameObserved(GameServerState State, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt);
+
+/// <summary>Observed dev-container facts carried by a heartbeat.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.DevObserved")]
+public sealed record DevObserved(
+    DevContainerState State,
+    CodeServerState CodeServer,
+    string? IdeEndpoint,
+    IReadOnlyList<InstalledRuntime> Runtimes,
+    InstallProgress? Install);
+
+/// <summary>The heartbeat's answer: the desired generation (fetch the spec when it is newer) and whether to re-subscribe.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.HeartbeatAck")]
+public sealed record HeartbeatAck(long DesiredGeneration, bool ResubscribeObserver);
+
+/// <summary>A batch of events from one agent instance, in sequence order.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.AgentReport")]
+public sealed record AgentReport(Guid InstanceId, IReadOnlyList<AgentEvent> Events, int DroppedEvents);
+
+/// <summary>The highest sequence the grain has applied for the reporting instance.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.ReportAck")]
+public sealed record ReportAck(long AppliedThrough);
+
+/// <summary>The desired spec: what the agent must converge to, and the generation it has.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.DesiredSpec")]
+public sealed record DesiredSpec(long Generation, GameDesired? Game, DevDesired? Dev);

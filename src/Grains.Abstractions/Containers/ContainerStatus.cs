@@ -1,0 +1,57 @@
+namespace ZlhGrind.Grains.Containers;
+
+// Contract records are positional: Orleans numbers primary-constructor parameters in order,
+// so new parameters are only ever appended (with a default) to stay wire-compatible.
+
+/// <summary>The one status document the portal reads for either kind of container.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.ContainerStatus")]
+public sealed record ContainerStatus(
+    long ContainerId,
+    ContainerKind Kind,
+    string OwnerId,
+    string State,
+    Connectivity Connectivity,
+    DateTimeOffset? UnreachableSince,
+    DateTimeOffset? LastHeartbeatAt,
+    long DesiredGeneration,
+    long ObservedGeneration,
+    ProcessSample? Process,
+    CrashSummary Crashes,
+    GameStatus? Game,
+    DevStatus? Dev,
+    string? LastError);
+
+/// <summary>The supervised process as the last heartbeat described it.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.ProcessSample")]
+public sealed record ProcessSample(int? Pid, TimeSpan Uptime, double CpuPercent, long RssBytes, string AgentVersion);
+
+/// <summary>How many crashes there were and what the last one was.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.CrashSummary")]
+public sealed record CrashSummary(int Total, DateTimeOffset? LastAt, string? LastClassification, int? LastExitCode)
+{
+    public static CrashSummary None { get; } = new(0, null, null, null);
+}
+
+/// <summary>Game-only parts of the status.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.GameStatus")]
+public sealed record GameStatus(string Template, string DesiredPower, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt);
+
+/// <summary>Dev-only parts of the status.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.DevStatus")]
+public sealed record DevStatus(
+    bool ProvisioningComplete,
+    string Runtime,
+    string RuntimeVersion,
+    bool CodeServerEnabled,
+    string CodeServer,
+    string? IdeEndpoint,
+    IReadOnlyList<DevContainers.InstalledRuntime> InstalledRuntimes,
+    DevContainers.InstallProgress? Install);
+
+/// <summary>What provisioning returns: the id and the agent credential, shown exactly once.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.ProvisionResult")]
+public sealed record ProvisionResult(long ContainerId, ContainerKind Kind, string AgentCredential, ContainerStatus Status);
+
+/// <summary>One row of a container listing.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.ContainerSummary")]
+public sealed record ContainerSummary(long ContainerId, ContainerKind Kind, string OwnerId, DateTimeOffset CreatedAt);

@@ -1,0 +1,29 @@
+using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.Authorization;
+
+namespace ZlhGrind.Grains.Containers;
+
+/// <summary>What every container grain offers: its status to the gateway and the agent link to its agent.</summary>
+[Alias("zlh.IContainerGrain")]
+public interface IContainerGrain : IGrainWithIntegerKey
+{
+    /// <summary>The status document; non-owners get <see cref="ContainerNotFoundException"/>.</summary>
+    [Alias("GetStatus"), Accepts(CallerKind.Gateway)]
+    Task<ContainerStatus> GetStatusAsync(Actor actor);
+
+    /// <summary>Registers the agent's observer and returns what it must converge to.</summary>
+    [Alias("ConnectAgent"), Accepts(CallerKind.Agent)]
+    Task<AgentSession> ConnectAgentAsync(AgentHello hello, IAgentObserver observer);
+
+    /// <summary>Kept in memory only; the ack carries the desired-spec generation so no command is lost.</summary>
+    [Alias("Heartbeat"), Accepts(CallerKind.Agent)]
+    ValueTask<HeartbeatAck> HeartbeatAsync(Heartbeat heartbeat);
+
+    /// <summary>Delivers state changes, crashes and install results, in order; duplicates are ignored.</summary>
+    [Alias("Report"), Accepts(CallerKind.Agent)]
+    Task<ReportAck> ReportAsync(AgentReport report);
+
+    /// <summary>The current desired spec with its generation.</summary>
+    [Alias("GetDesiredSpec"), Accepts(CallerKind.Agent)]
+    Task<DesiredSpec> GetDesiredSpecAsync();
+}

@@ -1,0 +1,24 @@
+using ZlhGrind.Grains.Runtimes;
+
+namespace ZlhGrind.Grains.DevContainers;
+
+/// <summary>What a dev container is: its language runtime and version (null = the promoted one) and whether it runs code-server.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.DevContainerSpec")]
+public sealed record DevContainerSpec(string Runtime, string? Version, bool EnableCodeServer);
+
+/// <summary>The dev part of the desired spec: the resolved catalog entry and the numbered code-server request.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.DevDesired")]
+public sealed record DevDesired(
+    DevContainerSpec Spec,
+    RuntimeEntry Runtime,
+    bool CodeServerRunning,
+    long CodeServerRequest,
+    CodeServerAction? LastCodeServerAction);
+
+/// <summary>A runtime installed in the container, and whether it is the active one.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.InstalledRuntime")]
+public sealed record InstalledRuntime(string Name, string Version, bool Active);
+
+/// <summary>Progress of a running install, for the portal.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.InstallProgress")]
+public sealed record InstallProgress(string Runtime, string Version, string Phase, long BytesDone, long BytesTotal);

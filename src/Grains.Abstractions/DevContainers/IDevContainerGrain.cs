@@ -1,0 +1,33 @@
+using ZlhGrind.Grains.Authorization;
+using ZlhGrind.Grains.Containers;
+
+namespace ZlhGrind.Grains.DevContainers;
+
+/// <summary>A dev container with a browser IDE, keyed by its vmid.</summary>
+[Alias("zlh.IDevContainerGrain")]
+public interface IDevContainerGrain : IContainerGrain
+{
+    /// <summary>Creates the container; the runtime must be in the catalog. Returns the agent credential once.</summary>
+    [Alias("Provision"), Accepts(CallerKind.Gateway)]
+    Task<ProvisionResult> ProvisionAsync(Actor actor, DevContainerSpec spec);
+
+    /// <summary>Records a code-server action in the desired spec and hints the agent.</summary>
+    [Alias("CodeServer"), Accepts(CallerKind.Gateway)]
+    Task<ContainerStatus> CodeServerAsync(Actor actor, CodeServerAction action);
+
+    /// <summary>Issues a single-use bootstrap token valid for 60 s.</summary>
+    [Alias("IssueIdeToken"), Accepts(CallerKind.Gateway)]
+    Task<IdeTokenGrant> IssueIdeTokenAsync(Actor actor);
+
+    /// <summary>Redeems a bootstrap token once, opening an IDE session. The token itself is the authority.</summary>
+    [Alias("RedeemIdeToken"), Accepts(CallerKind.Gateway)]
+    Task<IdeRedeemResult> RedeemIdeTokenAsync(string token);
+
+    /// <summary>Checks a session id from the IDE cookie and says where the IDE is.</summary>
+    [Alias("ResolveIdeSession"), Accepts(CallerKind.Gateway)]
+    ValueTask<IdeSessionLookup> ResolveIdeSessionAsync(string sessionId);
+
+    /// <summary>Revokes every IDE session of the container; returns how many were open.</summary>
+    [Alias("RevokeIdeSessions"), Accepts(CallerKind.Gateway)]
+    Task<int> RevokeIdeSessionsAsync(Actor actor);
+}

@@ -1,0 +1,31 @@
+using ZlhGrind.Grains.Containers;
+
+namespace ZlhGrind.Grains.DevContainers;
+
+/// <summary>A freshly issued IDE bootstrap token (shown once; the grain keeps only its hash).</summary>
+[GenerateSerializer, Immutable, Alias("zlh.IdeTokenGrant")]
+public sealed record IdeTokenGrant(string Token, DateTimeOffset ExpiresAt);
+
+/// <summary>Why a token or session was refused, or that it was accepted.</summary>
+public enum IdeAccessStatus
+{
+    Accepted = 0,
+    Unknown = 1,
+    Expired = 2,
+    AlreadyUsed = 3,
+    Revoked = 4,
+}
+
+/// <summary>The result of redeeming a bootstrap token: a session id for the cookie, or why not.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.IdeRedeemResult")]
+public sealed record IdeRedeemResult(IdeAccessStatus Status, string? SessionId, DateTimeOffset? ExpiresAt);
+
+/// <summary>What the tunnel needs to know about a session: is it valid, until when, and where the IDE is.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.IdeSessionLookup")]
+public sealed record IdeSessionLookup(
+    IdeAccessStatus Status,
+    DateTimeOffset? ExpiresAt,
+    string ContainerState,
+    Connectivity Connectivity,
+    CodeServerState CodeServer,
+    string? Upstream);

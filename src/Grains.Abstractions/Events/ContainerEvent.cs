@@ -1,0 +1,36 @@
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Grains.Events;
+
+/// <summary>The stream every container grain publishes on, keyed by container id.</summary>
+public static class ContainerEvents
+{
+    /// <summary>Stream provider name, configured on silos and gateways.</summary>
+    public const string StreamProvider = "container-events";
+
+    /// <summary>Stream namespace.</summary>
+    public const string Namespace = "container-events";
+}
+
+/// <summary>What happened.</summary>
+public enum ContainerEventKind
+{
+    Provisioned = 1,
+    StateChanged = 2,
+    Crashed = 3,
+    InstallFinished = 4,
+    CodeServerChanged = 5,
+    ConnectivityChanged = 6,
+    SpecChanged = 7,
+}
+
+/// <summary>A live event for the portal: what happened and the status right after it.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.ContainerEvent")]
+public sealed record ContainerEvent(
+    long ContainerId,
+    ContainerEventKind Kind,
+    DateTimeOffset At,
+    string Summary,
+    ContainerStatus Status,
+    CrashRecord? Crash);

@@ -1,0 +1,27 @@
+namespace ZlhGrind.Grains.GameServers;
+
+/// <summary>What a game server is: a template name (e.g. minecraft), its start command and its console stop command.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.GameServerSpec")]
+public sealed record GameServerSpec(string Template, string StartCommand, string? StopCommand, int MemoryMb);
+
+/// <summary>The power actions a user may request.</summary>
+public enum PowerAction
+{
+    Start = 1,
+    Stop = 2,
+    Restart = 3,
+
+    /// <summary>SIGKILL at once, bypassing the queue of other actions.</summary>
+    Kill = 4,
+}
+
+/// <summary>Whether the user wants the server up or down.</summary>
+public enum DesiredPower
+{
+    Stopped = 0,
+    Running = 1,
+}
+
+/// <summary>The game part of the desired spec. A power action is a numbered request so a repeated one is never lost or applied twice.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.GameDesired")]
+public sealed record GameDesired(GameServerSpec Spec, DesiredPower Power, long PowerRequest, PowerAction? LastAction);

@@ -1,0 +1,8 @@
+namespace ZlhGrind.Silo;
+
+internal static class Program
+{
+    public static void Main()
+    {
+    }
+}
