@@ -267,6 +267,8 @@ zlh_pg_migrate() {
     # A subshell keeps the PG* variables away from a caller that sourced this file.
     (
         zlh_pg_export_target "$1"
+        # "already exists, skipping" notices are the normal case on a second run.
+        export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
         local file
         # Globs expand in byte order, which is the numbered order of the files.
         for file in "${files[@]}"; do
