@@ -1,0 +1,1 @@
+namespace ZlhGrind.Benchmarks.Scenarios;
