@@ -4,55 +4,67 @@ using ZlhGrind.Benchmarks.Measuring;
 namespace ZlhGrind.Benchmarks.Agents;
 
 /// <summary>
-/// Open-loop load: every agent heartbeats once per period, the agents evenly spread over the period. Latency
-/// is taken from the moment a heartbeat was due, not when it was sent, so a load generator that falls
-/// behind shows up in the figures instead of hiding it (no coordinated omission).
+/// Open-loop load: every agent heartbeats once per period, the agents evenly spread over the period, and
+/// no heartbeat waits for an earlier one. The pacing runs on a thread of its own so thread-pool queues do not
+/// delay sends. Latency is reported from the send and, separately, from when the heartbeat was due, so a
+/// generator that falls behind shows up (no coordinated omission) and its own share is visible.
 /// </summary>
 internal static class PacedHeartbeats
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(2);
-
-    /// <summary>Latency per heartbeat, and how late the generator itself sent them (its own share of the latency).</summary>
-    public sealed record Result(LatencyRecorder Latency, LatencyRecorder SendLag);
+    /// <summary>Round trip from the send, from when it was due, and how late the generator sent.</summary>
+    public sealed record Result(LatencyRecorder Latency, LatencyRecorder FromDue, LatencyRecorder SendLag);
 
     public static async Task<Result> RunAsync(
         IReadOnlyList<SimulatedAgent> agents, TimeSpan period, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var recorder = new LatencyRecorder();
-        var lag = new LatencyRecorder();
+        var result = new Result(new LatencyRecorder(), new LatencyRecorder(), new LatencyRecorder());
+        var pending = new PendingCalls();
+        await Task.Factory.StartNew(
+            () => Pace(agents, period, duration, result, pending, cancellationToken),
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        await pending.DrainAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        return result;
+    }
+
+    private static void Pace(IReadOnlyList<SimulatedAgent> agents, TimeSpan period, TimeSpan duration, Result result, PendingCalls pending, CancellationToken cancellationToken)
+    {
         var count = agents.Count;
         var total = (long)(count * (duration / period));
         var ticksPerBeat = period.TotalSeconds * Stopwatch.Frequency / count;
-        var pending = new PendingCalls();
         var start = Stopwatch.GetTimestamp();
         long sent = 0;
-        using var timer = new PeriodicTimer(Tick);
-        while (sent < total && await timer.WaitForNextTickAsync(cancellationToken))
+        while (sent < total)
         {
-            var due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - start) / ticksPerBeat));
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Beat k is due at start + k × spacing, so every beat whose time has come goes now (k = 0 at once).
+            var due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - start) / ticksPerBeat) + 1);
             for (; sent < due; sent++)
             {
                 var scheduledAt = start + (long)(sent * ticksPerBeat);
-                lag.Record(scheduledAt);
-                pending.Track(BeatAsync(agents[(int)(sent % count)], scheduledAt, recorder));
+                result.SendLag.Record(scheduledAt);
+                pending.Track(BeatAsync(agents[(int)(sent % count)], scheduledAt, result));
             }
-        }
 
-        await pending.DrainAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        return new Result(recorder, lag);
+            Thread.Sleep(1);
+        }
     }
 
-    private static async Task BeatAsync(SimulatedAgent agent, long scheduledAt, LatencyRecorder recorder)
+    private static async Task BeatAsync(SimulatedAgent agent, long scheduledAt, Result result)
     {
+        var sentAt = Stopwatch.GetTimestamp();
         try
         {
             await agent.HeartbeatAsync();
-            recorder.Record(scheduledAt);
+            result.Latency.Record(sentAt);
+            result.FromDue.Record(scheduledAt);
         }
         catch (Exception)
         {
             // A failed heartbeat is counted, not retried: the next one is due in one period anyway.
-            recorder.Fail();
+            result.Latency.Fail();
         }
     }
 }

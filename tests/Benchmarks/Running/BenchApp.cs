@@ -16,8 +16,8 @@ internal static class BenchApp
         new NotYetMeasured("ide-websocket", "2 IDE tunnel, WebSocket", "needs the gateway's /__ide/{id}/ path, which is not on main yet"),
         new NotYetMeasured("route-scale", "3 Route scale", "needs the gateway's IDE session routing, which is not on main yet"),
         new HeartbeatScale(),
-        //new AgentConnections(),
-        //new Failover(),
+        new AgentConnections(),
+        new Failover(),
         new NotYetMeasured("crash-reaction", "7 Crash reaction", "needs the agent's supervisor and the gateway's crash API, which are not on main yet"),
     ];
 
