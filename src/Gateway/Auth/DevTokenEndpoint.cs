@@ -33,7 +33,7 @@ internal static class DevTokenEndpoint
 }
 
 /// <summary>Body of <c>POST /api/dev-token</c>.</summary>
-public sealed record DevTokenRequest(string? UserId, bool? Operator);
+public sealed record DevTokenRequest(string? UserId = null, bool? Operator = null);
 
 /// <summary>Answer of <c>POST /api/dev-token</c>.</summary>
 public sealed record DevTokenResponse(string Token);
