@@ -28,7 +28,6 @@ internal static class IdeTunnelExtensions
         app.Map(IdeTunnelHandler.Prefix + "{id:vmid}/{**rest}", handler.ProxyAsync)
             .WithMetadata(new RequestSizeLimitAttribute(maxBody))
             .AllowAnonymous();
-        app.MapGet(IdeTunnelHandler.Prefix + "{id:vmid}", IdeTunnelHandler.RedirectToSlash).AllowAnonymous();
         return app;
     }
 }

@@ -30,6 +30,15 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
+        // "/__ide/{id}" without the slash: the cookie's path would not match, so send the browser to the slash form.
+        var path = http.Request.Path.Value!;
+        var prefixLength = Prefix.Length + idText.Length;
+        if (path.Length == prefixLength)
+        {
+            http.Response.Redirect(IdeCookie.PathFor(id));
+            return;
+        }
+
         var sessionId = http.Request.Cookies[IdeCookie.Name];
         if (sessionId is null || !IdeCookie.IsPlausible(sessionId) || await kinds.GetAsync(id) != ContainerKind.Dev)
         {
@@ -62,10 +71,8 @@ internal sealed partial class IdeTunnelHandler(
         }
 
         // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path.
-        var path = http.Request.Path.Value!;
-        var prefixLength = Prefix.Length + idText.Length;
         http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..prefixLength]));
-        http.Request.Path = new PathString(path.Length > prefixLength ? path[prefixLength..] : "/");
+        http.Request.Path = new PathString(path[prefixLength..]);
 
         var error = await forwarder.SendAsync(http, session.Destination, upstream.Invoker, upstream.RequestConfig, IdeTunnelTransformer.Instance);
         if (error == ForwarderError.None)
@@ -79,9 +86,6 @@ internal sealed partial class IdeTunnelHandler(
             await HtmlPages.WriteAsync(http, StatusCodes.Status502BadGateway, "The IDE is not running", "The container is up but its IDE did not answer. Start code-server from the portal and try again.");
         }
     }
-
-    /// <summary><c>/__ide/{id}</c> without the slash: the cookie's path would not match, so send the browser to the slash form.</summary>
-    public static IResult RedirectToSlash(long id) => TypedResults.Redirect(IdeCookie.PathFor(id));
 
     private static Task RefuseAsync(HttpContext http) => HtmlPages.WriteAsync(
         http,
