@@ -135,7 +135,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task<string> OpenIdeSessionAsync(string userId, long id)
     {
         using var portal = CreateClient(TestTokens.For(userId));
-        var grant = await (await portal.PostAsync($"/api/dev/{id}/ide-token", null)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Api.IdeTokenResponse>(Json.Options);
+        var grant = await (await portal.PostAsync($"/api/dev/{id}/ide-token", null)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ZlhGrind.Gateway.Api.IdeTokenResponse>(Json.Options);
         using var browser = CreateClient();
         var redeemed = await browser.GetAsync(grant!.Url);
         if (redeemed.StatusCode != System.Net.HttpStatusCode.Redirect)
