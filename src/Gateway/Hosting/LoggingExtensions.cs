@@ -32,14 +32,18 @@ internal static class LoggingExtensions
             {
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
             }
-        });
+        },
+        preserveStaticLogger: true);
         return builder;
     }
 
     public static WebApplication UseGatewayRequestLogging(this WebApplication app)
     {
+        // This host's own logger, not the static Log.Logger, so several hosts in one process (tests) keep their sinks apart.
+        var logger = app.Services.GetRequiredService<Serilog.ILogger>();
         app.UseSerilogRequestLogging(options =>
         {
+            options.Logger = logger;
             // RequestPath is the path without the query string, so bootstrap tokens never reach the log.
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             options.GetLevel = static (http, _, exception) => LevelFor(http, exception);

@@ -20,7 +20,7 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
         var first = await ReadEventAsync(reader, cancel.Token);
         await agent.ReportStateAsync(DevContainerState.Installing);
         var reported = DateTime.UtcNow;
-        var next = await ReadEventAsync(reader, cancel.Token).WaitAsync(TimeSpan.FromSeconds(1), cancel.Token);
+        var next = await ReadUntilAsync(reader, "stateChanged", cancel.Token).WaitAsync(TimeSpan.FromSeconds(1), cancel.Token);
         var latency = DateTime.UtcNow - reported;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -59,6 +59,19 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static async Task<(string Name, JsonElement Data)> ReadUntilAsync(StreamReader reader, string name, CancellationToken cancellationToken)
+    {
+        // Events published just before the subscription (provisioned) may still arrive first.
+        while (true)
+        {
+            var item = await ReadEventAsync(reader, cancellationToken);
+            if (item.Name == name)
+            {
+                return item;
+            }
+        }
     }
 
     private static async Task<(string Name, JsonElement Data)> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
