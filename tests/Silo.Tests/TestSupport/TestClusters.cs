@@ -31,9 +31,15 @@ internal static class TestClusters
         IConfiguration configuration,
         short silos = 1,
         TimeProvider? time = null,
-        Action<ISiloBuilder>? configureSilo = null)
+        Action<ISiloBuilder>? configureSilo = null,
+        string? serviceId = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
+        if (serviceId is not null)
+        {
+            builder.Options.ServiceId = serviceId;
+        }
+
         builder.ConfigureSilo((_, silo) =>
         {
             if (time is not null)

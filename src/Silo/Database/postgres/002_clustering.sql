@@ -8,6 +8,8 @@
 -- member row must name the table version it was based on (@Version, as last read) and moves
 -- that version on by one; a stale @Version makes the change answer FALSE and touch nothing, and
 -- Orleans re-reads and retries. Heartbeats (UpdateIAmAlivetimeKey) do not move the version.
+-- Besides the nine required keys this registers CleanupDefunctSiloEntryKey, an optional key
+-- that Clustering.AdoNet 10.4 uses, when present, for a race-free per-row cleanup.
 -- Depends on 001. Idempotent.
 
 BEGIN;
