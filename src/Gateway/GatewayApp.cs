@@ -17,13 +17,19 @@ namespace ZlhGrind.Gateway;
 /// <summary>Builds the gateway: the portal API, the IDE bootstrap and the <c>/__ide</c> tunnel over one Orleans client.</summary>
 public static class GatewayApp
 {
+    private const string IdeTunnelPrefix = "/__ide";
+
     /// <summary>
     /// Builds the app from <paramref name="args"/> and the usual configuration sources; <paramref name="configure"/>
     /// runs before any registration (tests add configuration, a time provider or their own cluster client there).
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
         configure?.Invoke(builder);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -38,6 +44,11 @@ public static class GatewayApp
         app.UseGatewayRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+
+        // The portal page. Kept off the tunnel and API paths so no IDE keystroke pays for a file-system lookup.
+        app.UseWhen(
+            static http => !http.Request.Path.StartsWithSegments(IdeTunnelPrefix) && !http.Request.Path.StartsWithSegments("/api"),
+            static branch => branch.UseDefaultFiles().UseStaticFiles());
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

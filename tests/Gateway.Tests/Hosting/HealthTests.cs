@@ -26,4 +26,18 @@ public sealed class HealthTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Root_PortalPage_ServedWithoutAuth()
+    {
+        using var http = fixture.CreateClient();
+
+        var page = await http.GetAsync("/");
+        var script = await http.GetAsync("/portal.js");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("portal.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+    }
 }
