@@ -9,6 +9,8 @@ namespace ZlhGrind.Gateway.Cluster;
 /// <summary>Registers the gateway's Orleans client.</summary>
 public static class ClusterExtensions
 {
+    private const int MinServiceKeyLength = 16;
+
     /// <summary>
     /// Connects to the cluster described by the <c>Cluster</c> section. A host that registered its own
     /// <see cref="IClusterClient"/> beforehand (an in-process test cluster) keeps it.
@@ -18,6 +20,7 @@ public static class ClusterExtensions
         builder.Services.AddOptions<ClusterConnectionOptions>()
             .BindConfiguration(ClusterConnectionOptions.Section)
             .Validate(o => o.ConnectRetryDelay > TimeSpan.Zero, "Cluster:ConnectRetryDelay must be positive.")
+            .Validate(o => o.ServiceKey.Length >= MinServiceKeyLength, "Cluster:ServiceKey is required (at least 16 characters): silos refuse gateway calls without it.")
             .Validate(o => o.Mode != ClusterMode.Static || TryParseEndpoints(o.Gateways, out _), "Cluster:Gateways must list at least one ip:port in Static mode.")
             .Validate(o => o.Mode != ClusterMode.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString), "Cluster:ConnectionString is required in Postgres mode.")
             .ValidateOnStart();

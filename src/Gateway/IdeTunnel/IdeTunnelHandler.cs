@@ -40,16 +40,20 @@ internal sealed partial class IdeTunnelHandler(
         }
 
         var sessionId = http.Request.Cookies[IdeCookie.Name];
-        if (sessionId is null || !IdeCookie.IsPlausible(sessionId) || await kinds.GetAsync(id) != ContainerKind.Dev)
+        if (sessionId is null || !IdeCookie.IsPlausible(sessionId))
         {
             await RefuseAsync(http);
             return;
         }
 
-        IdeSessionView session;
+        IdeSessionView? session = null;
         try
         {
-            session = await sessions.GetAsync(id, sessionId);
+            // Both lookups are cached: the kind for good, the session for at most the TTL.
+            if (await kinds.GetAsync(id) == ContainerKind.Dev)
+            {
+                session = await sessions.GetAsync(id, sessionId);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -58,7 +62,7 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
-        if (session.Status != IdeAccessStatus.Accepted || session.ExpiresAt <= timeProvider.GetUtcNow())
+        if (session is null || session.Status != IdeAccessStatus.Accepted || session.ExpiresAt <= timeProvider.GetUtcNow())
         {
             await RefuseAsync(http);
             return;
@@ -71,7 +75,6 @@ internal sealed partial class IdeTunnelHandler(
         }
 
         // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path.
-        http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..prefixLength]));
         http.Request.Path = new PathString(path[prefixLength..]);
 
         var error = await forwarder.SendAsync(http, session.Destination, upstream.Invoker, upstream.RequestConfig, IdeTunnelTransformer.Instance);
