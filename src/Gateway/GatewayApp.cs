@@ -28,7 +28,9 @@ public static class GatewayApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
-            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+
+            // Configuration files and the portal page ship next to the binary; the working directory does not matter.
+            ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
 
