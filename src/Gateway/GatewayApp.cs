@@ -35,6 +35,8 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<GatewayMetrics>();
         builder.AddGatewayLogging();
         builder.AddGatewayCluster();
         builder.AddGatewayAuth();

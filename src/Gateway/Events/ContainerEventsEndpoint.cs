@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Streams;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.Hosting;
 using ZlhGrind.Grains.Events;
 
 namespace ZlhGrind.Gateway.Events;
@@ -31,6 +32,7 @@ internal static class ContainerEventsEndpoint
         IOptions<EventsOptions> options,
         IOptions<JsonOptions> json,
         ILoggerFactory loggers,
+        GatewayMetrics metrics,
         long id)
     {
         var actor = http.User.ToActor();
@@ -55,6 +57,8 @@ internal static class ContainerEventsEndpoint
             channel.Writer.TryWrite(item);
             return Task.CompletedTask;
         });
+
+        metrics.OpenEventStreams.Add(1);
 
         // A null item is the heartbeat tick.
         using var heartbeat = timeProvider.CreateTimer(static state => ((ChannelWriter<ContainerEvent?>)state!).TryWrite(null), channel.Writer, settings.HeartbeatInterval, settings.HeartbeatInterval);
@@ -97,6 +101,8 @@ internal static class ContainerEventsEndpoint
             {
                 logger.LogWarning("Unsubscribing the events of {ContainerId} failed: {Reason}", id, exception.Message);
             }
+
+            metrics.OpenEventStreams.Add(-1);
         }
     }
 

@@ -1,5 +1,6 @@
 using Yarp.ReverseProxy.Forwarder;
 using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.Hosting;
 using ZlhGrind.Gateway.IdeBootstrap;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.DevContainers;
@@ -17,6 +18,7 @@ internal sealed partial class IdeTunnelHandler(
     IHttpForwarder forwarder,
     IdeUpstreamClient upstream,
     TimeProvider timeProvider,
+    GatewayMetrics metrics,
     ILogger<IdeTunnelHandler> logger)
 {
     public const string Prefix = "/__ide/";
@@ -84,6 +86,7 @@ internal sealed partial class IdeTunnelHandler(
         }
 
         LogForwardFailed(logger, id, error);
+        metrics.TunnelErrors.Add(1);
         if (!http.Response.HasStarted)
         {
             await HtmlPages.WriteAsync(http, StatusCodes.Status502BadGateway, "The IDE is not running", "The container is up but its IDE did not answer. Start code-server from the portal and try again.");

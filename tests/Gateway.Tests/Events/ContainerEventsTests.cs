@@ -1,4 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Streams;
+using ZlhGrind.Grains.Events;
 using System.Text.Json;
 using ZlhGrind.Gateway.Tests.TestSupport;
 using ZlhGrind.Grains.DevContainers;
@@ -59,6 +63,52 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Events_ClientDisconnects_GatewayUnsubscribes()
+    {
+        var (id, _) = await fixture.ProvisionDevAsync("events-bye");
+        var stream = fixture.Client.GetStreamProvider(ContainerEvents.StreamProvider)
+            .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, id));
+        var closed = new SemaphoreSlim(0);
+        var meters = fixture.Gateway.Services.GetRequiredService<IMeterFactory>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == "zlh.gateway.events.open_streams")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, change, _, _) =>
+        {
+            if (change < 0)
+            {
+                closed.Release();
+            }
+        });
+        listener.Start();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var portal = fixture.CreateClient(TestTokens.For("events-bye"));
+        var response = await portal.GetAsync($"/api/servers/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        await ReadEventAsync(reader, cancel.Token);
+        var whileOpen = (await stream.GetAllSubscriptionHandles()).Count;
+
+        reader.Dispose();
+        response.Dispose();
+        portal.Dispose();
+
+        // Every closed stream signals; wait until one of them was this container's.
+        while ((await stream.GetAllSubscriptionHandles()).Count > 0)
+        {
+            await closed.WaitAsync(cancel.Token);
+        }
+
+        Assert.Equal(1, whileOpen);
     }
 
     private static async Task<(string Name, JsonElement Data)> ReadUntilAsync(StreamReader reader, string name, CancellationToken cancellationToken)
