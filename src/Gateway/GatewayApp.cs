@@ -38,6 +38,7 @@ public static class GatewayApp
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.AddGatewayLogging();
+        builder.AddTrustedProxies();
         builder.AddGatewayCluster();
         builder.AddGatewayAuth();
         builder.AddGatewayApi();
@@ -45,6 +46,7 @@ public static class GatewayApp
         builder.AddIdeTunnel();
 
         var app = builder.Build();
+        app.UseTrustedProxies();
         app.UseGatewayRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -86,9 +86,9 @@ internal static class ContainerEventsEndpoint
                 await http.Response.Body.FlushAsync(cancel);
             }
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
         {
-            // The client closed the stream: the normal way for it to end.
+            // The client closed the stream (a cancelled read or a failed write): the normal way for it to end.
         }
         finally
         {

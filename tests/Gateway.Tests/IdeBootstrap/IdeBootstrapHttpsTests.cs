@@ -48,6 +48,34 @@ public sealed class IdeBootstrapHttpsTests(GatewayFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Redeem_HttpsClaimedByTrustedProxyOnly_CookieSecureOnlyThen()
+    {
+        await using var behindProxy = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock, extra: new Dictionary<string, string?>
+        {
+            ["Proxy:KnownProxies:0"] = "127.0.0.1",
+        });
+        var (id, _) = await fixture.ProvisionDevAsync("proxy-user");
+
+        var viaProxy = await RedeemAsync(new Uri(behindProxy.Urls.First()), id, "proxy-user");
+        var spoofed = await RedeemAsync(fixture.BaseAddress, id, "proxy-user");
+
+        Assert.Contains("secure", viaProxy);
+        Assert.DoesNotContain("secure", spoofed);
+    }
+
+    private async Task<string[]> RedeemAsync(Uri gateway, long id, string userId)
+    {
+        using var portal = fixture.CreateClient(TestTokens.For(userId));
+        var grant = await (await portal.PostAsync($"/api/dev/{id}/ide-token", null)).Content.ReadFromJsonAsync<IdeTokenResponse>(Json.Options);
+        using var browser = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = gateway };
+        using var request = new HttpRequestMessage(HttpMethod.Get, grant!.Url);
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        var response = await browser.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response.Headers.GetValues("Set-Cookie").Single().Split("; ").Select(a => a.ToLowerInvariant()).ToArray();
+    }
+
     private static X509Certificate2 SelfSigned()
     {
         using var key = RSA.Create(2048);
