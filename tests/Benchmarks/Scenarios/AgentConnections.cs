@@ -25,7 +25,7 @@ internal sealed class AgentConnections : IScenario
 
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        int[] stages = context.Quick ? [50, 200] : [100, 500, TargetAgents];
+        int[] stages = context.Quick ? [25, 100] : [100, 500, TargetAgents];
         var round = context.Quick ? Period / 2 : Period;
         var serviceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var silo = await SiloProcess.StartProgramAsync(context, "connections-silo", serviceKey, cancellationToken);

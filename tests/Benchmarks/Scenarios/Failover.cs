@@ -12,7 +12,7 @@ namespace ZlhGrind.Benchmarks.Scenarios;
 
 /// <summary>
 /// Issue 7, scenario 6: two silo processes on PostgreSQL with tuned membership; each round SIGKILLs one of
-/// them (A, then B, then A …) while the agents of its containers keep reporting crashes, and measures the
+/// them (the one holding more of the round's containers) while the agents of its containers keep reporting crashes, and measures the
 /// seconds from the kill until every container that lived on it answers again, and whether any crash record
 /// the cluster acknowledged is missing afterwards. The killed silo is restarted before the next round.
 /// </summary>
@@ -55,8 +55,8 @@ internal sealed class Failover : IScenario
             var rounds = new List<Round>();
             for (var r = 0; r < context.Rounds; r++)
             {
-                var victim = r % 2;
-                var round = await RoundAsync(context, client.Client, serviceKey, silos[victim], firstId: (r + 1) * 1_000_000L, containersPerRound, cancellationToken);
+                var round = await RoundAsync(context, client.Client, serviceKey, silos, preferred: r % 2, firstId: (r + 1) * 1_000_000L, containersPerRound, cancellationToken);
+                var victim = round.VictimSlot;
                 rounds.Add(round);
                 context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {r + 1} (killed silo {(char)('A' + victim)}): {round.OnVictim} containers answered again after {round.Seconds:0.00} s; {round.Acked} crash records acknowledged, {round.Lost} lost"));
                 silos[victim] = await StartAsync(victim, migrate: false);
@@ -72,7 +72,7 @@ internal sealed class Failover : IScenario
                 new("crash records acknowledged", "", Summary.Of(rounds.Select(r => (double)r.Acked).ToList())),
                 new("crash records lost (all rounds)", "", Summary.Of([lost]), Target: "0", Met: lost == 0),
             ];
-            var note = $"two silo processes on PostgreSQL, the victim SIGKILLed (alternately A and B), then restarted; membership: {BenchSilo.TunedMembershipDescription}; client call timeout {CallTimeout.TotalSeconds:0} s; {containersPerRound} fresh game containers per round, whose agents report a crash every {CrashEvery.TotalMilliseconds:0} ms and retry each until acknowledged";
+            var note = $"two silo processes on PostgreSQL, each round SIGKILLs the one holding more of the round's containers (A on a tie in odd rounds, B in even ones), then restarted; membership: {BenchSilo.TunedMembershipDescription}; client call timeout {CallTimeout.TotalSeconds:0} s; {containersPerRound} fresh game containers per round, whose agents report a crash every {CrashEvery.TotalMilliseconds:0} ms and retry each until acknowledged";
             return new ScenarioResult(Name, Title, ScenarioStatus.Measured, figures, note, 0);
         }
         finally
@@ -86,7 +86,7 @@ internal sealed class Failover : IScenario
     }
 
     private static async Task<Round> RoundAsync(
-        BenchContext context, IClusterClient client, string serviceKey, SiloProcess victim, long firstId, int count, CancellationToken cancellationToken)
+        BenchContext context, IClusterClient client, string serviceKey, SiloProcess[] silos, int preferred, long firstId, int count, CancellationToken cancellationToken)
     {
         var agents = await Provisioning.GameContainersAsync(client, serviceKey, firstId, count, cancellationToken);
         foreach (var agent in agents)
@@ -94,21 +94,28 @@ internal sealed class Failover : IScenario
             await agent.HeartbeatAsync();
         }
 
-        // Only the containers whose activation lives on the victim have to move.
+        // Placement decides where the round's containers live; the silo holding more of them is the one killed
+        // (the preferred one on a tie), so every round moves containers.
         var management = client.GetGrain<IManagementGrain>(0);
-        var onVictim = new List<SimulatedAgent>();
+        var bySilo = new List<SimulatedAgent>[] { [], [] };
         foreach (var agent in agents)
         {
-            var address = await management.GetActivationAddress(agent.Grain, cancellationToken);
-            if (address?.Endpoint.Port == victim.Endpoint.SiloPort)
+            var port = (await management.GetActivationAddress(agent.Grain, cancellationToken))?.Endpoint.Port;
+            for (var slot = 0; slot < silos.Length; slot++)
             {
-                onVictim.Add(agent);
+                if (port == silos[slot].Endpoint.SiloPort)
+                {
+                    bySilo[slot].Add(agent);
+                }
             }
         }
 
+        var victimSlot = bySilo[1 - preferred].Count > bySilo[preferred].Count ? 1 - preferred : preferred;
+        var victim = silos[victimSlot];
+        var onVictim = bySilo[victimSlot];
         if (onVictim.Count == 0)
         {
-            throw new InvalidOperationException($"none of the {count} containers was placed on the silo to be killed");
+            throw new InvalidOperationException($"none of the {count} containers was found on either silo");
         }
 
         using var stopReporting = new CancellationTokenSource();
@@ -135,7 +142,7 @@ internal sealed class Failover : IScenario
             lost += acked.Count(a => a.Value == agent.ContainerId && !stored.Contains(a.Key));
         }
 
-        return new Round(seconds, onVictim.Count, acked.Count, lost);
+        return new Round(victimSlot, seconds, onVictim.Count, acked.Count, lost);
     }
 
     /// <summary>Seconds from the kill until the container's grain answers a status call.</summary>
@@ -219,5 +226,5 @@ internal sealed class Failover : IScenario
         }
     }
 
-    private sealed record Round(double Seconds, int OnVictim, int Acked, int Lost);
+    private sealed record Round(int VictimSlot, double Seconds, int OnVictim, int Acked, int Lost);
 }

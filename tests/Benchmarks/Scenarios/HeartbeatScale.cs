@@ -29,7 +29,7 @@ internal sealed class HeartbeatScale : IScenario
     {
         // Quick mode keeps the shape (a small and a large fleet) but not 20,000 agents, which take minutes to
         // provision and measure on two shared cores.
-        int[] fleets = context.Quick ? [1_000, 5_000] : [1_000, 10_000, IssueAgents];
+        int[] fleets = context.Quick ? [500, 2_000] : [1_000, 10_000, IssueAgents];
         // A quick round covers half a period: half the fleet beats once, enough for percentiles.
         var round = context.Quick ? Period / 2 : 2 * Period;
         var closedLoop = TimeSpan.FromSeconds(context.Quick ? 2 : 5);
