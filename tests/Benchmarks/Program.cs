@@ -1,7 +1,12 @@
 using ZlhGrind.Benchmarks.Cluster;
 using ZlhGrind.Benchmarks.Running;
+using ZlhGrind.Benchmarks.Tunnel;
 
-// `silo` is the mode the failover scenario starts its silo processes in; everything else is the runner.
-return args is ["silo", ..]
-    ? await BenchSilo.RunAsync(args[1..])
-    : await BenchApp.RunAsync(args, Console.Out, CancellationToken.None);
+// The runner starts some of its parts as processes of this same program, each in a mode of its own.
+return args switch
+{
+    ["silo", ..] => await BenchSilo.RunAsync(args[1..]),
+    ["upstream", ..] => await UpstreamServer.RunAsync(args[1..]),
+    ["forwarder", ..] => await BareForwarder.RunAsync(args[1..]),
+    _ => await BenchApp.RunAsync(args, Console.Out, CancellationToken.None),
+};

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using ZlhGrind.Benchmarks.Measuring;
 using ZlhGrind.Benchmarks.Processes;
 using ZlhGrind.Benchmarks.Running;
@@ -25,15 +24,13 @@ internal sealed class SiloProcess
 
     public ProcessSampler Sampler { get; }
 
-    /// <summary>The configuration the benchmark was built in (Release under ./zlh bench).</summary>
-    public static string BuildConfiguration =>
-        typeof(SiloProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+    public static string BuildConfiguration => Dotnet.BuildConfiguration;
 
     /// <summary>
     /// Starts the silo program itself (src/Silo, built in the same configuration) on memory storage with
     /// localhost clustering, production logging (warnings only) and the dashboard on a free loopback port.
     /// </summary>
-    public static async Task<SiloProcess> StartProgramAsync(BenchContext context, string name, string serviceKey, CancellationToken cancellationToken)
+    public static async Task<SiloProcess> StartProgramAsync(BenchContext context, string name, string serviceKey, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? extra = null)
     {
         var dll = Path.Combine(context.RepositoryRoot, "src", "Silo", "bin", BuildConfiguration, "net10.0", "ZlhGrind.Silo.dll");
         if (!File.Exists(dll))
@@ -42,8 +39,13 @@ internal sealed class SiloProcess
         }
 
         var endpoint = SiloEndpoint.Allocate();
-        var start = DotnetStart(dll);
+        var start = Dotnet.Start(dll);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         start.Environment["Cluster__ServiceKey"] = serviceKey;
         start.Environment["Cluster__SiloPort"] = endpoint.SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Cluster__GatewayPort"] = endpoint.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -59,14 +61,7 @@ internal sealed class SiloProcess
     public static async Task<SiloProcess> StartFailoverSiloAsync(
         BenchContext context, string name, SiloEndpoint endpoint, string clusterId, string serviceKey, string postgres, bool migrate, CancellationToken cancellationToken)
     {
-        var dll = Path.Combine(context.RepositoryRoot, "tests", "Benchmarks", "bin", BuildConfiguration, "net10.0", "ZlhGrind.Benchmarks.dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"the benchmark is not built: {dll} is missing", dll);
-        }
-
-        var start = DotnetStart(dll);
-        start.ArgumentList.Add("silo");
+        var start = Dotnet.Mode(context, "silo");
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Cluster__ServiceKey"] = serviceKey;
         start.Environment["Storage__Provider"] = "Postgres";
@@ -82,25 +77,18 @@ internal sealed class SiloProcess
 
     public void Kill() => Process.Kill();
 
-    private static ProcessStartInfo DotnetStart(string dll)
-    {
-        // Under `dotnet test` and `dotnet run` the SDK says which host it is; elsewhere dotnet is on PATH.
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
-        var start = new ProcessStartInfo(host) { WorkingDirectory = Path.GetDirectoryName(dll)! };
-        start.ArgumentList.Add(dll);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        return start;
-    }
+    private Task WaitForHealthAsync(CancellationToken cancellationToken) =>
+        WaitForHttpAsync(Process, new Uri($"http://127.0.0.1:{Endpoint.HttpPort}/healthz"), cancellationToken);
 
-    private async Task WaitForHealthAsync(CancellationToken cancellationToken)
+    /// <summary>Polls <paramref name="url"/> until it answers 2xx; fails early if the process exits.</summary>
+    public static async Task WaitForHttpAsync(ChildProcess process, Uri url, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(StartTimeout.TotalSeconds * Stopwatch.Frequency);
-        var url = new Uri($"http://127.0.0.1:{Endpoint.HttpPort}/healthz");
         while (Stopwatch.GetTimestamp() < deadline)
         {
-            if (Process.HasExited)
+            if (process.HasExited)
             {
-                throw new InvalidOperationException($"silo process {Process.Pid} exited while starting (see its log)");
+                throw new InvalidOperationException($"process {process.Pid} exited while starting (see its log)");
             }
 
             try
@@ -123,6 +111,6 @@ internal sealed class SiloProcess
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         }
 
-        throw new TimeoutException($"silo process {Process.Pid} did not answer /healthz within {StartTimeout.TotalSeconds:0} s");
+        throw new TimeoutException($"process {process.Pid} did not answer {url} within {StartTimeout.TotalSeconds:0} s");
     }
 }

@@ -11,6 +11,9 @@ internal sealed class ChildProcess
     private readonly Lock _gate = new();
     private readonly List<(string Text, TaskCompletionSource Seen)> _awaited = [];
 
+    // The first lines, kept so a readiness line printed before anyone waits for it is not missed.
+    private readonly List<string> _firstLines = [];
+
     public ChildProcess(ChildProcesses owner, Process process, string logPath)
     {
         _owner = owner;
@@ -33,6 +36,11 @@ internal sealed class ChildProcess
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
+            if (_firstLines.Exists(line => line.Contains(text, StringComparison.Ordinal)))
+            {
+                return;
+            }
+
             _awaited.Add((text, seen));
         }
 
@@ -62,6 +70,11 @@ internal sealed class ChildProcess
         {
             // Silos log warnings only, so opening the file per line costs nothing that matters.
             File.AppendAllText(_logPath, line + Environment.NewLine);
+            if (_firstLines.Count < 200)
+            {
+                _firstLines.Add(line);
+            }
+
             for (var i = _awaited.Count - 1; i >= 0; i--)
             {
                 if (line.Contains(_awaited[i].Text, StringComparison.Ordinal))

@@ -12,7 +12,7 @@ internal static class BenchApp
     /// <summary>Every scenario of issue 7, in the issue's order.</summary>
     public static IReadOnlyList<IScenario> Scenarios { get; } =
     [
-        new NotYetMeasured("ide-http", "1 IDE tunnel, HTTP", "needs the gateway's /__ide/{id}/ path, which is not on main yet"),
+        new IdeTunnelHttp(),
         new NotYetMeasured("ide-websocket", "2 IDE tunnel, WebSocket", "needs the gateway's /__ide/{id}/ path, which is not on main yet"),
         new NotYetMeasured("route-scale", "3 Route scale", "needs the gateway's IDE session routing, which is not on main yet"),
         new HeartbeatScale(),

@@ -34,7 +34,7 @@ internal sealed class AgentConnections : IScenario
         try
         {
             gateway = await OrleansClient.ConnectAsync([silo.Endpoint.GatewayPort], "zlhgrind", TimeSpan.FromSeconds(30), cancellationToken);
-            var provisioned = await Provisioning.GameContainersAsync(gateway.Client, serviceKey, 1, stages[^1], cancellationToken);
+            var provisioned = await Provisioning.GameContainersAsync(gateway.Client, serviceKey, ZlhGrind.Grains.Containers.ContainerId.Min, stages[^1], cancellationToken);
 
             // The grains are active before the baseline, so the growth after it is the connections' share.
             await Parallel.ForEachAsync(provisioned, cancellationToken, async (agent, _) => await agent.HeartbeatAsync());

@@ -46,7 +46,7 @@ internal sealed class HeartbeatScale : IScenario
             }
 
             context.Progress(Name, $"provisioning {largest:N0} game containers");
-            var provisioned = await Provisioning.GameContainersAsync(clients[0].Client, serviceKey, 1, largest, cancellationToken);
+            var provisioned = await Provisioning.GameContainersAsync(clients[0].Client, serviceKey, ZlhGrind.Grains.Containers.ContainerId.Min, largest, cancellationToken);
             var agents = provisioned.Select((a, i) => a.Through(clients[i % Clients].Client)).ToArray();
 
             // Warm-up: activates every grain and publishes its first "connected", which is not a steady-state cost.
