@@ -13,8 +13,8 @@ internal static class BenchApp
     public static IReadOnlyList<IScenario> Scenarios { get; } =
     [
         new IdeTunnelHttp(),
-        new NotYetMeasured("ide-websocket", "2 IDE tunnel, WebSocket", "needs the gateway's /__ide/{id}/ path, which is not on main yet"),
-        new NotYetMeasured("route-scale", "3 Route scale", "needs the gateway's IDE session routing, which is not on main yet"),
+        new IdeTunnelWebSocket(),
+        new RouteScale(),
         new HeartbeatScale(),
         new AgentConnections(),
         new Failover(),

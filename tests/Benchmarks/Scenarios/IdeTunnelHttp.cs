@@ -50,9 +50,30 @@ internal sealed class IdeTunnelHttp : IScenario
                 await loads[variant].ThroughputAsync([target], Concurrency, TimeSpan.FromSeconds(1), cancellationToken);
             }
 
+            var samplers = new Dictionary<string, Measuring.ProcessSampler?>
+            {
+                ["direct"] = null,
+                ["forwarder"] = rig.ForwarderSampler,
+                ["gateway"] = rig.GatewaySampler,
+                ["proxy"] = rig.ProxySampler,
+            };
+            var cpuPerRequest = targets.Keys.ToDictionary(k => k, _ => new List<double>());
             var throughput = await AlternatingRounds.RunAsync(
                 context.Rounds,
-                targets.Select(t => (t.Key, (Func<int, CancellationToken, Task<double>>)((_, ct) => loads[t.Key].ThroughputAsync([t.Value], Concurrency, duration, ct)))).ToList(),
+                targets.Select(t => (t.Key, (Func<int, CancellationToken, Task<double>>)(async (_, ct) =>
+                {
+                    // The proxy's own CPU per request shows where a slower variant spends its time.
+                    var cpu = samplers[t.Key]?.StartCpuWindow();
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var rate = await loads[t.Key].ThroughputAsync([t.Value], Concurrency, duration, ct);
+                    if (cpu is { } window)
+                    {
+                        var cpuSeconds = window.MachinePercent() / 100 * Environment.ProcessorCount * System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                        cpuPerRequest[t.Key].Add(cpuSeconds * 1e6 / (rate * System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds));
+                    }
+
+                    return rate;
+                }))).ToList(),
                 (r, variant, rate) => context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {r + 1} throughput {variant}: {rate:N0} req/s")),
                 cancellationToken);
 
@@ -64,7 +85,7 @@ internal sealed class IdeTunnelHttp : IScenario
                 (r, variant, ms) => context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {r + 1} p99 at {rate:N0} req/s {variant}: {ms:0.###} ms")),
                 cancellationToken);
 
-            return new ScenarioResult(Name, Title, ScenarioStatus.Measured, Figures(throughput, p99, rate, hasProxy), Note(hasProxy), 0);
+            return new ScenarioResult(Name, Title, ScenarioStatus.Measured, Figures(throughput, p99, rate, hasProxy, cpuPerRequest), Note(hasProxy), 0);
         }
         finally
         {
@@ -75,7 +96,7 @@ internal sealed class IdeTunnelHttp : IScenario
         }
     }
 
-    private static List<Figure> Figures(IReadOnlyDictionary<string, List<double>> throughput, IReadOnlyDictionary<string, List<double>> p99, double rate, bool hasProxy)
+    private static List<Figure> Figures(IReadOnlyDictionary<string, List<double>> throughput, IReadOnlyDictionary<string, List<double>> p99, double rate, bool hasProxy, Dictionary<string, List<double>> cpuPerRequest)
     {
         Summary Ratio(string a, string b) => Summary.Of(throughput[a].Select((x, i) => x / throughput[b][i]).ToList());
         var figures = new List<Figure>
@@ -89,6 +110,13 @@ internal sealed class IdeTunnelHttp : IScenario
         {
             figures.Add(new("throughput, configurable-http-proxy", "req/s", Summary.Of(throughput["proxy"]), Ratio("proxy", "direct"), "direct"));
             figures.Add(new("throughput, gateway vs configurable-http-proxy", "req/s", Summary.Of(throughput["gateway"]), Ratio("gateway", "proxy"), "configurable-http-proxy", $"≥ {TargetVsProxy}×", Ratio("gateway", "proxy").Median >= TargetVsProxy));
+        }
+
+        figures.Add(new("proxy CPU per request, bare forwarder", "µs", Summary.Of(cpuPerRequest["forwarder"])));
+        figures.Add(new("proxy CPU per request, gateway", "µs", Summary.Of(cpuPerRequest["gateway"]), Summary.Of(cpuPerRequest["gateway"].Select((g, i) => g / cpuPerRequest["forwarder"][i]).ToList()), "bare forwarder"));
+        if (hasProxy)
+        {
+            figures.Add(new("proxy CPU per request, configurable-http-proxy", "µs", Summary.Of(cpuPerRequest["proxy"])));
         }
 
         var at = rate.ToString("N0", CultureInfo.InvariantCulture);

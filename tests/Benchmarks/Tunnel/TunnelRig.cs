@@ -45,7 +45,13 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
 
     public int? ForwarderPort { get; private set; }
 
+    public ProcessSampler? ForwarderSampler { get; private set; }
+
     public int? ProxyPort { get; private set; }
+
+    public ProcessSampler? ProxySampler { get; private set; }
+
+    public ProcessSampler UpstreamSampler { get; private init; } = null!;
 
     /// <summary>Starts the upstream, a silo and the gateway; agents keep a container "connected" for 30 minutes after one heartbeat.</summary>
     public static async Task<TunnelRig> StartAsync(BenchContext context, string scenario, CancellationToken cancellationToken)
@@ -77,7 +83,7 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         await upstreamProcess.WaitForLineAsync(UpstreamServer.ReadyLine, TimeSpan.FromSeconds(60), cancellationToken);
         await SiloProcess.WaitForHttpAsync(gatewayProcess, new Uri($"http://127.0.0.1:{gatewayPort}/readyz"), cancellationToken);
         var client = await OrleansClient.ConnectAsync([silo.Endpoint.GatewayPort], "zlhgrind", TimeSpan.FromSeconds(30), cancellationToken);
-        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort);
+        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort) { UpstreamSampler = new ProcessSampler(upstreamProcess.Pid) };
         rig._observer = client.Client.CreateObjectReference<IAgentObserver>(rig);
 
         CallAs.Gateway(serviceKey);
@@ -97,6 +103,7 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         var process = context.Children.Start(forwarder, Path.Combine(context.LogDirectory, scenario + "-forwarder.log"));
         await process.WaitForLineAsync(BareForwarder.ReadyLine, TimeSpan.FromSeconds(60), cancellationToken);
         ForwarderPort = port;
+        ForwarderSampler = new ProcessSampler(process.Pid);
     }
 
     /// <summary>Starts configurable-http-proxy (installed by ./zlh bench into .zlh/bench); false when it is not installed.</summary>
@@ -129,6 +136,7 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
                 using var probe = new TcpClient();
                 await probe.ConnectAsync("127.0.0.1", port, cancellationToken);
                 ProxyPort = port;
+                ProxySampler = new ProcessSampler(process.Pid);
                 return true;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
