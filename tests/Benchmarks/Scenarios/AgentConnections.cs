@@ -25,8 +25,8 @@ internal sealed class AgentConnections : IScenario
 
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        int[] stages = context.Quick ? [25, 100] : [100, 500, TargetAgents];
-        var round = context.Quick ? Period / 2 : Period;
+        int[] stages = context.Quick ? [20, 60] : [100, 500, TargetAgents];
+        var round = context.Quick ? Period * 0.4 : Period;
         var serviceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var silo = await SiloProcess.StartProgramAsync(context, "connections-silo", serviceKey, cancellationToken);
         var connected = new List<ConnectedAgent>();

@@ -35,7 +35,7 @@ internal sealed class Failover : IScenario
             return ScenarioResult.NotMeasured(Name, Title, "no PostgreSQL server given: run it through ./zlh bench, or pass --postgres (or ZLH_BENCH_POSTGRES)");
         }
 
-        var containersPerRound = context.Quick ? 40 : 100;
+        var containersPerRound = context.Quick ? 20 : 100;
         await using var database = await PostgresScratch.CreateAsync(server, cancellationToken);
         var clusterId = "zlh-bench-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         var serviceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));

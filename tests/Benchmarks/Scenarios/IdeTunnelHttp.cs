@@ -24,7 +24,7 @@ internal sealed class IdeTunnelHttp : IScenario
 
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        var duration = TimeSpan.FromSeconds(context.Quick ? 2 : 5);
+        var duration = TimeSpan.FromSeconds(context.Quick ? 1 : 5);
         await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken);
         await rig.StartForwarderAsync(context, Name, cancellationToken);
         var hasProxy = await rig.TryStartProxyAsync(context, Name, cancellationToken);

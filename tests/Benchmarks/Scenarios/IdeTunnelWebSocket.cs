@@ -25,8 +25,8 @@ internal sealed class IdeTunnelWebSocket : IScenario
 
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        var duration = TimeSpan.FromSeconds(context.Quick ? 2 : 5);
-        var idleCount = context.Quick ? 500 : IssueIdleSockets;
+        var duration = TimeSpan.FromSeconds(context.Quick ? 1 : 5);
+        var idleCount = context.Quick ? 300 : IssueIdleSockets;
         await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken);
         await rig.StartForwarderAsync(context, Name, cancellationToken);
         var session = (await rig.OpenSessionsAsync(ContainerId.Min, 1, cancellationToken))[0];

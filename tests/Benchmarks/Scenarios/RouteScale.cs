@@ -26,8 +26,8 @@ internal sealed class RouteScale : IScenario
     {
         // Setting up a container with a session takes seven grain calls (provision, connect, report, heartbeat,
         // token, redeem) on two shared cores, so 100,000 would take the better part of an hour here.
-        var many = context.Quick ? 500 : 5_000;
-        var duration = TimeSpan.FromSeconds(context.Quick ? 2 : 5);
+        var many = context.Quick ? 300 : 5_000;
+        var duration = TimeSpan.FromSeconds(context.Quick ? 1 : 5);
         await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken);
         context.Progress(Name, $"opening {Few + many:N0} IDE sessions");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
