@@ -1,0 +1,19 @@
+namespace ZlhGrind.Agent.GameServer;
+
+/// <summary>Where the game server lives and how its process is watched.</summary>
+internal sealed class GameServerOptions
+{
+    public const string Section = "Agent:Game";
+
+    /// <summary>The server's working directory (its files); default <c>{DataRoot}/game/server</c>.</summary>
+    public string? ServerDirectory { get; set; }
+
+    /// <summary>Where the shim keeps console FIFO, console log, exit status and launch record; default <c>{DataRoot}/game/run</c>.</summary>
+    public string? RunDirectory { get; set; }
+
+    /// <summary>How often a reattached server's shim is checked for having ended.</summary>
+    public TimeSpan ExitPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the shim may take to report the server's pid.</summary>
+    public TimeSpan LaunchTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
