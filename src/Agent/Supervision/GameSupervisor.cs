@@ -25,7 +25,8 @@ internal sealed class GameSupervisor : IAsyncDisposable
     private readonly CrashPolicy _policy;
     private readonly SemaphoreSlim _power = new(1, 1);
     private readonly Lock _gate = new();
-    private GameServerState _state = GameServerState.Stopped;
+    // A fresh container starts where the grain does; StartAsync moves it on to Stopped.
+    private GameServerState _state = GameServerState.Provisioning;
     private string? _reason;
     private ServerProcess? _server;
     private Task _watch = Task.CompletedTask;
@@ -124,7 +125,12 @@ internal sealed class GameSupervisor : IAsyncDisposable
             else if (_state is GameServerState.Running or GameServerState.Starting or GameServerState.Stopping)
             {
                 // Said running but left no launch record: nothing can be watched, so say what is true.
+                SetState(GameServerState.Stopping, "no server found after agent restart");
                 SetState(GameServerState.Stopped, "no server found after agent restart");
+            }
+            else if (_state is GameServerState.Provisioning or GameServerState.Installing)
+            {
+                Install();
             }
 
             Persist();
@@ -226,6 +232,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
             spec = _spec;
             if (spec is null)
             {
+                SetState(GameServerState.Starting, "start requested");
                 SetState(GameServerState.Error, "no game server spec received yet");
                 Persist();
                 return;
@@ -350,6 +357,8 @@ internal sealed class GameSupervisor : IAsyncDisposable
             }
 
             server.MarkStopRequested();
+            SetState(GameServerState.Stopping, "kill requested");
+            Persist();
         }
 
         SupervisorLog.Killing(_logger, server.Server.Pid);
@@ -414,6 +423,8 @@ internal sealed class GameSupervisor : IAsyncDisposable
             }
             else if (status.IsCleanExit && !_options.CleanExitIsCrash)
             {
+                // A server stopped from inside the game (an operator typed "stop") went through its own shutdown.
+                SetState(GameServerState.Stopping, "the server stopped by itself");
                 SetState(GameServerState.Stopped, "the server exited by itself with code 0");
             }
             else
@@ -451,6 +462,24 @@ internal sealed class GameSupervisor : IAsyncDisposable
         else
         {
             SupervisorLog.Ended(_logger, server.Server.Pid, status);
+        }
+    }
+
+    /// <summary>
+    /// Prepares a fresh container: today that is only the server directory (server files are placed
+    /// by the template, outside this agent). Call under the gate.
+    /// </summary>
+    private void Install()
+    {
+        SetState(GameServerState.Installing, "preparing the server directory");
+        try
+        {
+            Directory.CreateDirectory(_settings.ServerDirectory);
+            SetState(GameServerState.Stopped, "installed");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            SetState(GameServerState.Error, "cannot create the server directory: " + ex.Message);
         }
     }
 
