@@ -46,8 +46,14 @@ public sealed class AgentClusterEndToEndTests : IDisposable
 
         // A power start through the grain runs the server.
         await grain.PowerAsync(Owner, PowerAction.Start);
-        var running = await WaitForStatusAsync(grain, s => s.State == "Running" && s.Process?.Pid is not null, "the server runs", first);
+        var running = await WaitForStatusAsync(
+            grain,
+            s => s.State == "Running" && s.Process is { Pid: not null, RssBytes: > 0 } && s.ObservedGeneration == s.DesiredGeneration,
+            "the server runs and the heartbeat describes it",
+            first);
         var firstPid = running.Process!.Pid!.Value;
+        Assert.False(string.IsNullOrWhiteSpace(running.Process.AgentVersion));
+        Assert.Equal(Connectivity.Connected, running.Connectivity);
         await WaitForLogAsync("Done (");
 
         // A crash shows up in the grain's history with its log tail, and the server is restarted after the backoff.
