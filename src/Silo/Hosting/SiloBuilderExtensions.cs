@@ -38,6 +38,7 @@ public static class SiloBuilderExtensions
             .ValidateOnStart();
 
         builder.AddIncomingGrainCallFilter<CallAuthorizationFilter>();
+        builder.AddOutgoingGrainCallFilter<SecretScrubbingFilter>();
         builder.AddMemoryStreams(ContainerEvents.StreamProvider);
 
         var storage = StorageOptions.From(configuration);

@@ -21,6 +21,7 @@ internal static class SiloHostExtensions
             logger.ReadFrom.Configuration(builder.Configuration)
                 .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
                 .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Service", "silo");
             if (builder.Environment.IsDevelopment())

@@ -193,6 +193,7 @@ public sealed class GameServerGrainTests(FakeClockClusterFixture fixture) : ICla
 
         Assert.Equal(2, status.DesiredGeneration);
         Assert.Equal(2, await observer.FirstHint.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.DoesNotContain(ZlhGrind.Grains.Authorization.CallContextKeys.ServiceKey, observer.ContextKeys);
         CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
         var ack = await grain.HeartbeatAsync(Heartbeat(instance, observedGeneration: 1));
         Assert.Equal(2, ack.DesiredGeneration);

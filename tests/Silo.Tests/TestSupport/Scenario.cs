@@ -64,8 +64,12 @@ internal sealed class RecordingObserver : IAgentObserver
 
     public Task<long> FirstHint => _hint.Task;
 
+    /// <summary>The request-context keys the hint arrived with (none of them may be a caller's secret).</summary>
+    public IReadOnlyCollection<string> ContextKeys { get; private set; } = [];
+
     public Task DesiredSpecChanged(long generation)
     {
+        ContextKeys = RequestContext.Keys.ToArray();
         _hint.TrySetResult(generation);
         return Task.CompletedTask;
     }
