@@ -26,7 +26,13 @@ internal static class ClusterLinkExtensions
             .Validate(o => o.BatchSize >= 1, "Agent:Outbox:BatchSize must be at least 1.")
             .ValidateOnStart();
         services.AddSingleton<AgentInfo>();
-        services.AddSingleton<AgentOutbox>();
+        services.AddSingleton(sp => new AgentOutbox(
+            sp.GetRequiredService<IOptions<OutboxOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<AgentOutbox>>(),
+            new OutboxJournal(
+                Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "outbox.journal"),
+                sp.GetRequiredService<Orleans.Serialization.Serializer>())));
         services.AddSingleton<IAgentEvents>(sp => sp.GetRequiredService<AgentOutbox>());
 
         builder.UseOrleansClient(client =>

@@ -25,7 +25,6 @@ internal sealed partial class ClusterLinkService : BackgroundService
 {
     private readonly IClusterClient _client;
     private readonly IServiceProvider _services;
-    private readonly AgentOutbox _outbox;
     private readonly AgentInfo _info;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -35,6 +34,7 @@ internal sealed partial class ClusterLinkService : BackgroundService
     private readonly Channel<DesiredSpec> _specs = Channel.CreateBounded<DesiredSpec>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
     private ClusterLinkOptions _options = new();
     private IWorkload _workload = null!;
+    private AgentOutbox _outbox = null!;
     private IContainerGrain _grain = null!;
     private long _containerId;
     private IAgentObserver? _observerReference;
@@ -51,14 +51,12 @@ internal sealed partial class ClusterLinkService : BackgroundService
     public ClusterLinkService(
         IClusterClient client,
         IServiceProvider services,
-        AgentOutbox outbox,
         AgentInfo info,
         TimeProvider time,
         ILogger<ClusterLinkService> logger)
     {
         _client = client;
         _services = services;
-        _outbox = outbox;
         _info = info;
         _time = time;
         _logger = logger;
@@ -73,6 +71,7 @@ internal sealed partial class ClusterLinkService : BackgroundService
         var agent = _services.GetRequiredService<IOptions<AgentOptions>>().Value;
         _options = _services.GetRequiredService<IOptions<ClusterLinkOptions>>().Value;
         _workload = _services.GetRequiredService<IWorkload>();
+        _outbox = _services.GetRequiredService<AgentOutbox>();
         _interval = _options.HeartbeatInterval;
         _retryDelay = _options.ConnectRetryDelay;
         _containerId = agent.ContainerId;

@@ -136,6 +136,44 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Agent_KilledWhileSiloDownAfterCrash_NextAgentDeliversTheCrash()
+    {
+        var silo = new LocalSilo(_dir.Combine("silo.db"));
+        try
+        {
+            await silo.StartAsync();
+            var (grain, credentialFile) = await ProvisionAsync(silo);
+            var first = StartAgent(grain, credentialFile, silo);
+            await WaitForStatusAsync(grain, s => s.State == "Stopped", "the agent installs and reports Stopped", first);
+            await grain.PowerAsync(Owner, PowerAction.Start);
+            await WaitForStatusAsync(grain, s => s.State == "Running" && s.Process?.Pid is not null, "the server runs", first);
+            await WaitForLogAsync("Done (");
+
+            // The crash is recorded while nobody can be told, then the agent that knows it dies.
+            await silo.StopAsync();
+            await ConsoleAsync("crash plugin");
+            await Poll.UntilAsync(() => first.Output.Contains("classified mod_or_plugin_error", StringComparison.Ordinal), "the agent records the crash", Patience);
+            await first.KillAsync();
+
+            var second = StartAgent(grain, credentialFile, silo);
+            await silo.StartAsync();
+            grain = silo.Gateway.GetGrain<IGameServerGrain>(grain.GetPrimaryKeyLong());
+            var crashes = await WaitForCrashesAsync(grain, c => c.Count >= 1, "the journaled crash is delivered by the next agent", second);
+
+            var crash = Assert.Single(crashes);
+            Assert.Equal(CrashClassification.ModOrPluginError, crash.Classification);
+            Assert.Contains("Could not load 'plugins/StandInPlugin-1.0.jar'", crash.LogTail, StringComparison.Ordinal);
+            await WaitForStatusAsync(grain, s => s.State == "Running", "the restarted server is reported", second);
+            await grain.PowerAsync(Owner, PowerAction.Stop);
+            await WaitForStatusAsync(grain, s => s.State == "Stopped", "the server stops", second);
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
     private async Task<(IGameServerGrain Grain, string CredentialFile)> ProvisionAsync(LocalSilo silo)
     {
         var server = _dir.Combine("stand-in-server.sh");
