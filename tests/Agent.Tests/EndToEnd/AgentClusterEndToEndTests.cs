@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
@@ -174,6 +175,33 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Agent_EveryHintLost_AckGenerationDeliversCommandsAndTimerResubscribes()
+    {
+        var filter = new LinkObservingFilter();
+        await using var silo = new LocalSilo(_dir.Combine("silo.db"), s =>
+        {
+            s.Services.AddSingleton<IOutgoingGrainCallFilter>(filter);
+            s.Services.AddSingleton<IIncomingGrainCallFilter>(filter);
+        });
+        await silo.StartAsync();
+        var (grain, credentialFile) = await ProvisionAsync(silo);
+        var agent = StartAgent(grain, credentialFile, silo, new Dictionary<string, string> { ["Agent:Cluster:ResubscribeInterval"] = "00:00:01" });
+        await WaitForStatusAsync(grain, s => s.State == "Stopped", "the agent installs and reports Stopped", agent);
+
+        await grain.PowerAsync(Owner, PowerAction.Start);
+        await WaitForStatusAsync(grain, s => s.State == "Running", "the start arrives through the heartbeat ack", agent);
+        Assert.True(filter.DroppedHints >= 1, "the grain tried to hint and the hint was lost");
+
+        var connects = filter.Connects;
+        await Poll.UntilAsync(() => filter.Connects >= connects + 3, "the agent re-subscribes on its timer", Patience);
+
+        await grain.PowerAsync(Owner, PowerAction.Stop);
+        await WaitForStatusAsync(grain, s => s.State == "Stopped", "the stop arrives through the heartbeat ack", agent);
+        Assert.True(filter.DroppedHints >= 2);
+        Assert.Empty(await grain.GetCrashesAsync(Owner));
+    }
+
     private async Task<(IGameServerGrain Grain, string CredentialFile)> ProvisionAsync(LocalSilo silo)
     {
         var server = _dir.Combine("stand-in-server.sh");
@@ -188,9 +216,9 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         return (grain, credentialFile);
     }
 
-    private AgentProcess StartAgent(IGameServerGrain grain, string credentialFile, LocalSilo silo)
+    private AgentProcess StartAgent(IGameServerGrain grain, string credentialFile, LocalSilo silo, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var agent = AgentProcess.Start(grain.GetPrimaryKeyLong(), credentialFile, DataRoot, silo.GatewayPort);
+        var agent = AgentProcess.Start(grain.GetPrimaryKeyLong(), credentialFile, DataRoot, silo.GatewayPort, extra);
         _agents.Add(agent);
         return agent;
     }

@@ -29,7 +29,7 @@ internal sealed class AgentProcess : IAsyncDisposable
         }
     }
 
-    public static AgentProcess Start(long containerId, string credentialFile, string dataRoot, int gatewayPort)
+    public static AgentProcess Start(long containerId, string credentialFile, string dataRoot, int gatewayPort, IReadOnlyDictionary<string, string>? extra = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -50,7 +50,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             ["Agent:Cluster:CallTimeout"] = "00:00:03",
             ["Agent:Supervision:Backoff:0"] = "00:00:01",
             ["Agent:Game:ExitPollInterval"] = "00:00:00.100",
-        })
+        }.Concat(extra ?? new Dictionary<string, string>()))
         {
             start.ArgumentList.Add($"--{key}={value}");
         }

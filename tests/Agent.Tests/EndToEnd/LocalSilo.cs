@@ -18,12 +18,14 @@ internal sealed class LocalSilo : IAsyncDisposable
     public const string ServiceKey = "agent-e2e-service-key-0123456789";
     private readonly string _database;
     private readonly int _siloPort = FreePort();
+    private readonly Action<ISiloBuilder>? _configure;
     private IHost? _silo;
     private IHost? _gateway;
 
-    public LocalSilo(string database)
+    public LocalSilo(string database, Action<ISiloBuilder>? configure = null)
     {
         _database = database;
+        _configure = configure;
         GatewayPort = FreePort();
     }
 
@@ -47,6 +49,7 @@ internal sealed class LocalSilo : IAsyncDisposable
             {
                 silo.UseLocalhostClustering(_siloPort, GatewayPort, serviceId: "zlhgrind", clusterId: "zlhgrind");
                 silo.AddZlhGrind(configuration);
+                _configure?.Invoke(silo);
             })
             .Build();
         await _silo.StartAsync();
