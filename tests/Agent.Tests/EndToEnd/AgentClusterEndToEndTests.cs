@@ -88,12 +88,22 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         Assert.Contains("Stopping with exit code 7", later.LogTail, StringComparison.Ordinal);
         Assert.Equal(2, crashes.Count);
 
-        // Restarted once more by the new agent, then stopped gracefully through the grain: no crash.
-        await WaitForStatusAsync(grain, s => s.State == "Running" && s.Process?.Pid is int p && p != serverPid, "the server restarts again", second);
+        // Restarted once more by the new agent.
+        var again = await WaitForStatusAsync(grain, s => s.State == "Running" && s.Process?.Pid is int p && p != serverPid, "the server restarts again", second);
         Assert.Equal(1, CountServers());
         await WaitForLogAsync("Done (");
+
+        // A graceful agent stop (SIGTERM) ends the agent cleanly and leaves the server running for the next one.
+        Assert.Equal(0, await second.TerminateAsync());
+        Assert.True(ProcessIdentity.TryRead(again.Process!.Pid!.Value).HasValue, "the server survives a graceful agent stop");
+        var stoppedAt = DateTimeOffset.UtcNow;
+        var third = StartAgent(grain, credentialFile, silo);
+        await WaitForStatusAsync(grain, s => s.LastHeartbeatAt > stoppedAt && s.Process?.Pid == again.Process.Pid, "the third agent reattaches", third);
+        Assert.Equal(1, CountServers());
+
+        // Stopped gracefully through the grain: the console stop command, and no crash.
         await grain.PowerAsync(Owner, PowerAction.Stop);
-        await WaitForStatusAsync(grain, s => s.State == "Stopped", "the server stops", second);
+        await WaitForStatusAsync(grain, s => s.State == "Stopped", "the server stops", third);
         Assert.Contains("All dimensions are saved", File.ReadAllText(Run.ConsoleLog), StringComparison.Ordinal);
         Assert.Equal(2, (await grain.GetCrashesAsync(Owner)).Count);
         Assert.Equal(0, CountServers());

@@ -76,6 +76,18 @@ internal sealed class AgentProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM, as a service manager stops the agent; returns its exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        if (ProcessIdentity.TryRead(_process.Id) is { } identity)
+        {
+            Signals.Send(identity, Signals.Term);
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
