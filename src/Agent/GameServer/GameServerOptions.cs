@@ -14,6 +14,13 @@ internal sealed class GameServerOptions
     /// <summary>How often a reattached server's shim is checked for having ended.</summary>
     public TimeSpan ExitPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Stop the server gracefully when the agent stops, and start it again when the next agent starts
+    /// (for a local stack whose Ctrl-C should stop everything). Off by default: an agent restart
+    /// leaves the server running and reattaches.
+    /// </summary>
+    public bool StopServerOnAgentStop { get; set; }
+
     /// <summary>How long the shim may take to report the server's pid.</summary>
     public TimeSpan LaunchTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -12,7 +12,7 @@ namespace ZlhGrind.Agent.GameServer;
 /// only dispatches it, so a slow graceful stop never holds up the cluster link, and a kill is never
 /// queued behind one.
 /// </summary>
-internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile, ILogger<GameWorkload> logger) : IWorkload
+internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile, bool stopServerOnAgentStop, ILogger<GameWorkload> logger) : IWorkload
 {
     private readonly Lock _gate = new();
     private readonly List<Task> _actions = [];
@@ -93,8 +93,14 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
             pending = [.. _actions];
         }
 
-        // A running stop or start may finish while the host allows; the server itself is left running.
+        // A running stop or start may finish while the host allows; the server itself is left running
+        // unless configured otherwise.
         await Task.WhenAll(pending).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (stopServerOnAgentStop)
+        {
+            await supervisor.StopForAgentShutdownAsync(cancellationToken);
+        }
+
         await supervisor.DisposeAsync();
     }
 

@@ -47,6 +47,7 @@ internal static class GameWorkloadExtensions
         services.AddSingleton(sp => new GameWorkload(
             sp.GetRequiredService<GameSupervisor>(),
             Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "state", "applied.json"),
+            sp.GetRequiredService<IOptions<GameServerOptions>>().Value.StopServerOnAgentStop,
             sp.GetRequiredService<ILogger<GameWorkload>>()));
         services.AddSingleton<IWorkload>(sp => sp.GetRequiredService<GameWorkload>());
         return services;

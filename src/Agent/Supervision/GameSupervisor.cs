@@ -35,6 +35,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
     private long _restartEpoch;
     private GameServerSpec? _spec;
     private bool _detached;
+    private bool _resumeOnStart;
 
     public GameSupervisor(
         ServerLauncher launcher,
@@ -86,8 +87,9 @@ internal sealed class GameSupervisor : IAsyncDisposable
     }
 
     /// <summary>Restores what a previous agent left: its state, crash counter and pending restart, and reattaches to a live server.</summary>
-    public Task StartAsync()
+    public async Task StartAsync()
     {
+        var resume = false;
         lock (_gate)
         {
             if (SupervisionState.TryLoad(_settings.StateFile) is { } saved)
@@ -97,6 +99,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
                 _spec ??= saved.Spec;
                 _policy.Restore(saved.ConsecutiveCrashes);
                 _restartAt = saved.RestartAt;
+                resume = saved.ResumeOnStart;
             }
 
             if (_launcher.FindPreviousLaunch() is { } launch)
@@ -133,10 +136,56 @@ internal sealed class GameSupervisor : IAsyncDisposable
                 Install();
             }
 
+            resume &= _server is null && _state == GameServerState.Stopped;
             Persist();
         }
 
-        return Task.CompletedTask;
+        if (resume)
+        {
+            // The previous agent stopped the server only because it was itself stopping: bring it back.
+            await _power.WaitAsync();
+            try
+            {
+                await StartServerAsync(userRequested: false, CancellationToken.None, "resumed after agent restart");
+            }
+            finally
+            {
+                _power.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Agent shutdown with <c>StopServerOnAgentStop</c>: stops the server gracefully (not a crash) and
+    /// remembers to start it again when the next agent starts.
+    /// </summary>
+    public async Task StopForAgentShutdownAsync(CancellationToken cancellationToken)
+    {
+        await _power.WaitAsync(cancellationToken);
+        try
+        {
+            bool running;
+            lock (_gate)
+            {
+                running = _server is not null;
+            }
+
+            if (!running)
+            {
+                return;
+            }
+
+            await StopServerAsync();
+            lock (_gate)
+            {
+                _resumeOnStart = _state == GameServerState.Stopped;
+                Persist();
+            }
+        }
+        finally
+        {
+            _power.Release();
+        }
     }
 
     /// <summary>Runs a power action. Start, stop and restart wait their turn; kill goes at once.</summary>
@@ -211,7 +260,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
         await watch;
     }
 
-    private async Task StartServerAsync(bool userRequested, CancellationToken cancellationToken)
+    private async Task StartServerAsync(bool userRequested, CancellationToken cancellationToken, string? reason = null)
     {
         GameServerSpec? spec;
         lock (_gate)
@@ -238,7 +287,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
                 return;
             }
 
-            SetState(GameServerState.Starting, userRequested ? "start requested" : "restart after crash");
+            SetState(GameServerState.Starting, reason ?? (userRequested ? "start requested" : "restart after crash"));
             Persist();
         }
 
@@ -555,7 +604,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
     {
         try
         {
-            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restartAt, _spec).Save(_settings.StateFile);
+            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restartAt, _spec, _resumeOnStart).Save(_settings.StateFile);
         }
         catch (IOException ex)
         {

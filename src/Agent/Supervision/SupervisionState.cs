@@ -14,7 +14,8 @@ internal sealed record SupervisionState(
     string? Reason,
     int ConsecutiveCrashes,
     DateTimeOffset? RestartAt,
-    GameServerSpec? Spec)
+    GameServerSpec? Spec,
+    bool ResumeOnStart = false)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

@@ -128,6 +128,47 @@ public sealed class ReattachTests : IDisposable
     }
 
     [Fact]
+    public async Task StopForAgentShutdownAsync_NextAgentStarts_ServerStopsGracefullyThenResumes()
+    {
+        await using var harness = new SupervisorHarness(_dir);
+        var first = await harness.StartedAsync(_dir.Script("server.sh", """
+            echo "Done (0.5s)!"
+            while read line; do
+              if [ "$line" = stop ]; then echo "Saving worlds"; exit 0; fi
+            done
+            """), stopCommand: "stop");
+        await first.PowerAsync(PowerAction.Start, CancellationToken.None);
+        var pid = first.Observe().Pid!.Value;
+
+        await first.StopForAgentShutdownAsync(CancellationToken.None);
+        await first.DisposeAsync();
+        Assert.Equal(GameServerState.Stopped, first.State);
+        Assert.Null(ProcessIdentity.TryRead(pid));
+        Assert.Contains("Saving worlds", File.ReadAllText(harness.Run.ConsoleLog), StringComparison.Ordinal);
+
+        var events = new RecordingEvents(harness.Time);
+        var second = harness.Create(events);
+        await second.StartAsync();
+
+        Assert.Equal(GameServerState.Running, second.State);
+        Assert.NotEqual(pid, second.Observe().Pid);
+        Assert.Equal([GameServerState.Starting, GameServerState.Running], events.States);
+        Assert.Empty(events.Crashes);
+        Assert.Empty(harness.Events.Crashes);
+
+        // Resuming is a one-off: a third agent finds the server running and just reattaches.
+        var resumedPid = second.Observe().Pid;
+        Assert.NotNull(resumedPid);
+        await second.DisposeAsync();
+        var thirdEvents = new RecordingEvents(harness.Time);
+        var third = harness.Create(thirdEvents);
+        await third.StartAsync();
+        Assert.Equal(resumedPid, third.Observe().Pid);
+        Assert.Equal(GameServerState.Running, third.State);
+        Assert.Empty(thirdEvents.All);
+    }
+
+    [Fact]
     public void IsAlive_PidReusedByAnotherProcess_IsNotTheServer()
     {
         using var self = Process.GetCurrentProcess();
