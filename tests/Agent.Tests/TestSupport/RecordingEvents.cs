@@ -87,22 +87,30 @@ internal sealed class RecordingEvents(TimeProvider time) : IAgentEvents
     {
         while (true)
         {
-            var crashes = Crashes;
+            // One snapshot for both the check and the wait, so an event landing in between is not skipped.
+            var seen = All;
+            var crashes = seen.OfType<GameCrashed>().ToList();
             if (crashes.Count >= n)
             {
                 return crashes[n - 1].Crash;
             }
 
-            await WaitAsync(e => e is GameCrashed, Count);
+            await WaitAsync(e => e is GameCrashed, seen.Count);
         }
     }
 
     /// <summary>Waits until the game state has changed to <paramref name="state"/> at least <paramref name="times"/> times.</summary>
     public async Task StateAsync(GameServerState state, int times = 1)
     {
-        while (States.Count(s => s == state) < times)
+        while (true)
         {
-            await WaitAsync(e => e is GameStateChanged c && c.State == state, Count);
+            var seen = All;
+            if (seen.OfType<GameStateChanged>().Count(e => e.State == state) >= times)
+            {
+                return;
+            }
+
+            await WaitAsync(e => e is GameStateChanged c && c.State == state, seen.Count);
         }
     }
 }
