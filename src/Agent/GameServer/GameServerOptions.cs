@@ -21,6 +21,12 @@ internal sealed class GameServerOptions
     /// </summary>
     public bool StopServerOnAgentStop { get; set; }
 
+    /// <summary>The console log is rotated (one previous copy kept) beyond this size.</summary>
+    public long MaxConsoleLogBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>How often the console log size is checked.</summary>
+    public TimeSpan ConsoleLogCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long the shim may take to report the server's pid.</summary>
     public TimeSpan LaunchTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

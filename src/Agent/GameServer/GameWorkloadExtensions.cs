@@ -23,6 +23,8 @@ internal static class GameWorkloadExtensions
         services.AddOptions<GameServerOptions>().BindConfiguration(GameServerOptions.Section)
             .Validate(o => o.ExitPollInterval > TimeSpan.Zero, "Agent:Game:ExitPollInterval must be positive.")
             .Validate(o => o.LaunchTimeout > TimeSpan.Zero, "Agent:Game:LaunchTimeout must be positive.")
+            .Validate(o => o.MaxConsoleLogBytes >= 64 * 1024, "Agent:Game:MaxConsoleLogBytes must be at least 65536.")
+            .Validate(o => o.ConsoleLogCheckInterval > TimeSpan.Zero, "Agent:Game:ConsoleLogCheckInterval must be positive.")
             .Validate(o => o.ServerDirectory is null || Path.IsPathFullyQualified(o.ServerDirectory), "Agent:Game:ServerDirectory must be an absolute path.")
             .Validate(o => o.RunDirectory is null || Path.IsPathFullyQualified(o.RunDirectory), "Agent:Game:RunDirectory must be an absolute path.")
             .ValidateOnStart();
@@ -37,7 +39,7 @@ internal static class GameWorkloadExtensions
                 Path.Combine(agent.DataRoot, "game", "state", "supervision.json"),
                 new Dictionary<string, string> { ["ZLH_CONTAINER_ID"] = agent.ContainerId.ToString(CultureInfo.InvariantCulture) });
             return new GameSupervisor(
-                new ServerLauncher(run, game.ExitPollInterval, game.LaunchTimeout),
+                new ServerLauncher(run, game.ExitPollInterval, game.LaunchTimeout, new ConsoleLogLimit(game.MaxConsoleLogBytes, game.ConsoleLogCheckInterval)),
                 settings,
                 sp.GetRequiredService<IOptions<SupervisionOptions>>().Value,
                 sp.GetRequiredService<IAgentEvents>(),

@@ -4,8 +4,10 @@ using System.Globalization;
 namespace ZlhGrind.Agent.Processes;
 
 /// <summary>Starts a game server behind the shim, or finds the one a previous agent started.</summary>
-internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval, TimeSpan launchTimeout)
+internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval, TimeSpan launchTimeout, ConsoleLogLimit? logLimit = null)
 {
+    private readonly ConsoleLogLimit _logLimit = logLimit ?? ConsoleLogLimit.Default;
+
     private static readonly string[] SetsidCandidates = ["/usr/bin/setsid", "/bin/setsid"];
 
     public RunDirectory Run => run;
@@ -67,7 +69,7 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
                 startedAt,
                 StopRequested: false);
             record.Save(run.LaunchFile);
-            return ServerProcess.Launched(run, record, shim, exitPollInterval);
+            return ServerProcess.Launched(run, record, shim, exitPollInterval, _logLimit);
         }
         catch
         {
@@ -80,7 +82,7 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
     public LaunchRecord? FindPreviousLaunch() => LaunchRecord.TryLoad(run.LaunchFile);
 
     /// <summary>Watches a server a previous agent launched; its shim may already have ended.</summary>
-    public ServerProcess Reattach(LaunchRecord record) => ServerProcess.Reattach(run, record, exitPollInterval);
+    public ServerProcess Reattach(LaunchRecord record) => ServerProcess.Reattach(run, record, exitPollInterval, _logLimit);
 
     /// <summary>Forgets a launch whose end has been handled, so the next agent does not handle it again.</summary>
     public void ForgetLaunch(Guid launchId)

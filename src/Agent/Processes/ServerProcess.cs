@@ -12,17 +12,20 @@ internal sealed class ServerProcess : IDisposable
     private readonly RunDirectory _run;
     private readonly Process? _shimChild;
     private readonly TimeSpan _pollInterval;
+    private readonly ConsoleLogLimit _logLimit;
     private readonly TaskCompletionSource<ExitStatus> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _watchStop = new();
     private readonly Lock _gate = new();
     private LaunchRecord _record;
 
-    private ServerProcess(RunDirectory run, LaunchRecord record, Process? shimChild, TimeSpan pollInterval)
+    private ServerProcess(RunDirectory run, LaunchRecord record, Process? shimChild, TimeSpan pollInterval, ConsoleLogLimit logLimit)
     {
         _run = run;
         _record = record;
         _shimChild = shimChild;
         _pollInterval = pollInterval;
+        _logLimit = logLimit;
+        _ = KeepLogBoundedAsync();
     }
 
     public Guid LaunchId => _record.LaunchId;
@@ -54,16 +57,16 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Cancelled when this agent stops watching the server (agent shutdown); the server keeps running.</summary>
     public CancellationToken Detached => _watchStop.Token;
 
-    internal static ServerProcess Launched(RunDirectory run, LaunchRecord record, Process shim, TimeSpan pollInterval)
+    internal static ServerProcess Launched(RunDirectory run, LaunchRecord record, Process shim, TimeSpan pollInterval, ConsoleLogLimit logLimit)
     {
-        var process = new ServerProcess(run, record, shim, pollInterval);
+        var process = new ServerProcess(run, record, shim, pollInterval, logLimit);
         _ = process.WatchChildAsync();
         return process;
     }
 
-    internal static ServerProcess Reattach(RunDirectory run, LaunchRecord record, TimeSpan pollInterval)
+    internal static ServerProcess Reattach(RunDirectory run, LaunchRecord record, TimeSpan pollInterval, ConsoleLogLimit logLimit)
     {
-        var process = new ServerProcess(run, record, null, pollInterval);
+        var process = new ServerProcess(run, record, null, pollInterval, logLimit);
         _ = process.PollAsync();
         return process;
     }
@@ -113,6 +116,30 @@ internal sealed class ServerProcess : IDisposable
         }
 
         _exited.TrySetResult(_run.TryReadExit() ?? ExitStatus.Unknown);
+    }
+
+    private async Task KeepLogBoundedAsync()
+    {
+        // Maintenance of a file, on real time like the exit watch; it ends with the server or the watch.
+        try
+        {
+            while (!_exited.Task.IsCompleted)
+            {
+                await Task.Delay(_logLimit.CheckInterval, _watchStop.Token);
+                try
+                {
+                    _logLimit.Apply(_run);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The next check tries again; a log that cannot be trimmed is no reason to stop watching.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Detached.
+        }
     }
 
     private async Task PollAsync()

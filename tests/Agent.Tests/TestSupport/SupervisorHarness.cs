@@ -11,8 +11,9 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 {
     private readonly List<GameSupervisor> _supervisors = [];
 
-    public SupervisorHarness(TempDirectory root, SupervisionOptions? options = null)
+    public SupervisorHarness(TempDirectory root, SupervisionOptions? options = null, ConsoleLogLimit? logLimit = null)
     {
+        LogLimit = logLimit;
         Root = root;
         Options = options ?? new SupervisionOptions();
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 3, 0, 0, TimeSpan.Zero));
@@ -20,6 +21,8 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     }
 
     public TempDirectory Root { get; }
+
+    public ConsoleLogLimit? LogLimit { get; }
 
     public SupervisionOptions Options { get; }
 
@@ -37,7 +40,7 @@ internal sealed class SupervisorHarness : IAsyncDisposable
             Events = events;
         }
 
-        var launcher = new ServerLauncher(Run, exitPollInterval: TimeSpan.FromMilliseconds(50), launchTimeout: TimeSpan.FromSeconds(10));
+        var launcher = new ServerLauncher(Run, exitPollInterval: TimeSpan.FromMilliseconds(50), launchTimeout: TimeSpan.FromSeconds(10), LogLimit);
         var settings = new GameSupervisorSettings(Root.Combine("server"), Root.Combine("state", "supervision.json"), new Dictionary<string, string>());
         var supervisor = new GameSupervisor(launcher, settings, Options, Events, Time, NullLogger<GameSupervisor>.Instance);
         _supervisors.Add(supervisor);
