@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZlhGrind.Grains.DevContainers;
 
 namespace ZlhGrind.Agent.DevEnvironment;
 
@@ -12,7 +13,7 @@ internal static partial class DevLog
     public static partial void PathWritten(ILogger logger, string profilePath, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dev container {State}: {Reason}")]
-    public static partial void StateChanged(ILogger logger, string state, string? reason);
+    public static partial void StateChanged(ILogger logger, DevContainerState state, string? reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Desired spec generation {Generation} has no dev part; ignored")]
     public static partial void NoDevSpec(ILogger logger, long generation);
