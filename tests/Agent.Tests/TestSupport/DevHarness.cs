@@ -53,6 +53,10 @@ internal sealed class DevHarness : IAsyncDisposable
         {
             ["Agent:Dev:DataRoot"] = root.Combine("data"),
             ["Agent:Dev:ManageUser"] = "false",
+            ["Agent:Dev:HomeRoot"] = root.Combine("home"),
+
+            // Never the machine's /etc/profile.d, even when a test manages a real user as root.
+            ["Agent:Dev:ProfilePath"] = root.Combine("profile.d", "zlh-dev-path.sh"),
             ["Agent:Runtimes:RetryBackoff"] = "00:00:00.010",
             ["Agent:Runtimes:MaxRetryBackoff"] = "00:00:00.020",
             ["Agent:CodeServer:BindAddress"] = "127.0.0.1",
