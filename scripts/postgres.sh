@@ -12,7 +12,8 @@
 # zlh_pg_ensure_installed, zlh_pg_start, zlh_pg_stop and zlh_pg_migrate.
 #
 # Only stdout carries results (the connection string); progress and errors go to stderr,
-# so `conn=$(scripts/postgres.sh start "$dir" 55432)` works.
+# so `conn=$(scripts/postgres.sh start "$dir" 55432)` works. Sourcing also turns on
+# `set -euo pipefail` in the caller, which the functions rely on.
 
 set -euo pipefail
 
@@ -88,8 +89,9 @@ zlh_pg_ensure_installed() {
         || zlh_pg_die "PostgreSQL is not installed and apt-get is not available; install the PostgreSQL server (initdb, pg_ctl, psql) by hand"
     local -a sudo=()
     if ! zlh_pg_is_root; then
-        command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null \
-            || zlh_pg_die "PostgreSQL is not installed; installing it needs root: sudo apt-get install -y postgresql"
+        if ! { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; then
+            zlh_pg_die "PostgreSQL is not installed; installing it needs root: sudo apt-get install -y postgresql"
+        fi
         sudo=(sudo -n)
     fi
 
@@ -116,8 +118,9 @@ zlh_pg_ensure_installed() {
 
 zlh_pg_check_port() {
     local port="$1"
-    [[ "$port" =~ ^[0-9]+$ ]] && (( port >= 1 && port <= 65535 )) \
-        || zlh_pg_die "port must be a number between 1 and 65535, got '$port'"
+    if ! [[ "$port" =~ ^[0-9]+$ ]] || (( port < 1 || port > 65535 )); then
+        zlh_pg_die "port must be a number between 1 and 65535, got '$port'"
+    fi
 }
 
 zlh_pg_conn_string() { printf 'Host=127.0.0.1;Port=%s;Username=%s;Database=%s\n' "$1" "$ZLH_PG_SUPERUSER" "$ZLH_PG_DATABASE"; }
@@ -131,6 +134,10 @@ zlh_pg_start() {
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
     local data="$dir/data" socket="$dir/socket" log="$dir/postgres.log"
+    # DIR is handed to the cluster's owner below (chown -R): refuse anything that is not ours.
+    if [[ ! -d "$data" && -n "$(ls -A "$dir")" ]]; then
+        zlh_pg_die "$dir is not empty and holds no cluster made by this script; give an empty or new directory"
+    fi
     local bindir
     bindir="$(zlh_pg_bindir)"
     [[ -n "$bindir" ]] || zlh_pg_die "PostgreSQL server not found; run: scripts/postgres.sh ensure-installed"
@@ -151,7 +158,7 @@ zlh_pg_start() {
             --auth=trust --encoding=UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; zlh_pg_die "initdb failed (log above)"; }
         # Our settings live in a file of their own, rewritten at every start.
-        zlh_pg_as_owner sh -c "printf '\ninclude_if_exists = %s\n' \"'zlh.conf'\" >> '$data/postgresql.conf'"
+        printf "\ninclude_if_exists = 'zlh.conf'\n" | zlh_pg_as_owner tee -a "$data/postgresql.conf" >/dev/null
     fi
 
     # The unix socket path (dir + /.s.PGSQL.PORT) must fit in sockaddr_un (107 bytes).
@@ -160,11 +167,11 @@ zlh_pg_start() {
         zlh_pg_log "note: $socket is too long for a unix socket; listening on TCP only"
         socket_dirs=""
     fi
-    zlh_pg_as_owner sh -c "cat > '$data/zlh.conf'" <<EOF
+    zlh_pg_as_owner tee "$data/zlh.conf" >/dev/null <<EOF
 # Written by scripts/postgres.sh at every start: a throwaway cluster for development and tests.
 listen_addresses = '127.0.0.1'
 port = $port
-unix_socket_directories = '$socket_dirs'
+unix_socket_directories = '${socket_dirs//\'/\'\'}'
 max_connections = 200
 fsync = off
 synchronous_commit = off
@@ -245,10 +252,14 @@ zlh_pg_export_target() {
         case "$key" in
             host|server) export PGHOST="$value" ;;
             port) export PGPORT="$value" ;;
-            username|user|userid|user\ id|uid) export PGUSER="$value" ;;
+            username|user|userid|uid) export PGUSER="$value" ;;
             password|pwd) export PGPASSWORD="$value" ;;
             database|db) export PGDATABASE="$value" ;;
-            sslmode) export PGSSLMODE="$(printf '%s' "$value" | tr '[:upper:]' '[:lower:]')" ;;
+            sslmode)
+                # Npgsql spells VerifyFull/VerifyCA, libpq verify-full/verify-ca.
+                value="$(printf '%s' "$value" | tr '[:upper:]' '[:lower:]')"
+                case "$value" in verifyfull) value=verify-full ;; verifyca) value=verify-ca ;; esac
+                export PGSSLMODE="$value" ;;
             *) zlh_pg_log "ignoring connection string key '$key'" ;;
         esac
     done
@@ -267,6 +278,8 @@ zlh_pg_migrate() {
     # A subshell keeps the PG* variables away from a caller that sourced this file.
     (
         zlh_pg_export_target "$1"
+        # "already exists, skipping" notices are the normal case on a second run.
+        export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
         local file
         # Globs expand in byte order, which is the numbered order of the files.
         for file in "${files[@]}"; do

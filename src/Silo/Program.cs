@@ -1,8 +1,9 @@
-namespace ZlhGrind.Silo;
+using ZlhGrind.Silo.Hosting;
 
-internal static class Program
-{
-    public static void Main()
-    {
-    }
-}
+var builder = WebApplication.CreateBuilder(args);
+builder.AddZlhLogging();
+builder.AddZlhSilo();
+
+var app = builder.Build();
+app.MapZlhSiloEndpoints();
+app.Run();

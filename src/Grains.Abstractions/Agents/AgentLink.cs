@@ -46,9 +46,12 @@ public sealed record HeartbeatAck(long DesiredGeneration, bool ResubscribeObserv
 [GenerateSerializer, Immutable, Alias("zlh.AgentReport")]
 public sealed record AgentReport(Guid InstanceId, IReadOnlyList<AgentEvent> Events, int DroppedEvents);
 
-/// <summary>The highest sequence the grain has applied for the reporting instance.</summary>
+/// <summary>
+/// The highest sequence the grain has taken for the reporting instance, and why any event in the batch
+/// was refused (e.g. an illegal transition). Refused events are not retried: the agent moves past them.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.ReportAck")]
-public sealed record ReportAck(long AppliedThrough);
+public sealed record ReportAck(long AppliedThrough, IReadOnlyList<string>? Rejected = null);
 
 /// <summary>The desired spec: what the agent must converge to, and the generation it has.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.DesiredSpec")]

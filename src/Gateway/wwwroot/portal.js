@@ -1,0 +1,332 @@
+// The ZlhGrind portal: plain JavaScript against the gateway's API, no build step.
+'use strict';
+
+const $ = (selector) => document.querySelector(selector);
+const state = { token: null, selected: null, events: null, catalog: null };
+
+// ---- messages --------------------------------------------------------------------------------
+
+function show(text, kind = 'error') {
+  const box = $('#message');
+  box.textContent = text;
+  box.className = kind === 'info' ? 'info' : '';
+  box.hidden = false;
+}
+
+function clearMessage() { $('#message').hidden = true; }
+
+// ---- API -------------------------------------------------------------------------------------
+
+class ApiError extends Error {}
+
+async function api(method, path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { 'Authorization': `Bearer ${state.token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new ApiError('The gateway cannot be reached. Is ./zlh up still running?');
+  }
+  if (response.status === 401) {
+    signOut();
+    throw new ApiError('Your token was not accepted (expired or for another gateway). Sign in again.');
+  }
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const detail = data && (data.detail || data.title);
+    throw new ApiError(detail ? `${detail} (HTTP ${response.status})` : `The gateway answered HTTP ${response.status}.`);
+  }
+  return data;
+}
+
+const enumName = (value, names) => (typeof value === 'number' ? names[value] ?? String(value) : value);
+const kindName = (kind) => enumName(kind, { 1: 'Game', 2: 'Dev' });
+const connectivityName = (c) => enumName(c, { 0: 'Unknown', 1: 'Connected', 2: 'Unreachable' });
+const when = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
+
+// ---- sign-in ---------------------------------------------------------------------------------
+
+function claims(token) {
+  try {
+    return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+  } catch {
+    return null;
+  }
+}
+
+function signIn(token) {
+  const payload = claims(token);
+  if (!payload || !payload.sub) {
+    show('That does not look like a portal token (a JWT with a subject).');
+    return;
+  }
+  state.token = token;
+  sessionStorage.setItem('zlh.token', token);
+  const roles = [].concat(payload.role || payload['http://schemas.microsoft.com/ws/2008/06/identity/claims/role'] || []);
+  $('#who').textContent = `signed in as ${payload.sub}${roles.includes('operator') ? ' (operator)' : ''}`;
+  $('#sign-in').hidden = true;
+  $('#portal').hidden = false;
+  $('#sign-out').hidden = false;
+  clearMessage();
+  refresh();
+  loadCatalog();
+}
+
+function signOut() {
+  state.token = null;
+  sessionStorage.removeItem('zlh.token');
+  stopEvents();
+  $('#portal').hidden = true;
+  $('#sign-out').hidden = true;
+  $('#who').textContent = '';
+  $('#sign-in').hidden = false;
+}
+
+// ---- containers ------------------------------------------------------------------------------
+
+async function refresh() {
+  try {
+    const list = await api('GET', '/api/servers');
+    const rows = await Promise.all(list.map(async (c) => {
+      try { return await api('GET', `/api/servers/${c.containerId}/status`); } catch { return null; }
+    }));
+    const body = $('#containers tbody');
+    body.replaceChildren(...rows.filter(Boolean).map(row));
+    $('#empty').hidden = rows.length > 0;
+  } catch (e) {
+    show(e.message);
+  }
+}
+
+function row(status) {
+  const tr = document.createElement('tr');
+  tr.dataset.id = status.containerId;
+  if (String(status.containerId) === String(state.selected)) tr.classList.add('selected');
+  const cells = [
+    status.containerId,
+    kindName(status.kind),
+    status.state,
+    connectivityName(status.connectivity),
+    when(status.lastHeartbeatAt),
+    status.crashes ? status.crashes.total : 0,
+    kindName(status.kind) === 'Dev' ? (status.dev && status.dev.provisioningComplete ? 'ready' : 'provisioning…') : '',
+  ];
+  for (const value of cells) {
+    const td = document.createElement('td');
+    td.textContent = value;
+    tr.append(td);
+  }
+  tr.addEventListener('click', () => select(status.containerId));
+  return tr;
+}
+
+async function select(id) {
+  state.selected = id;
+  document.querySelectorAll('#containers tr').forEach((tr) => tr.classList.toggle('selected', tr.dataset.id === String(id)));
+  $('#events').replaceChildren();
+  $('#detail').hidden = false;
+  await showStatus();
+  startEvents(id);
+}
+
+async function showStatus() {
+  const id = state.selected;
+  try {
+    const status = await api('GET', `/api/servers/${id}/status`);
+    render(status);
+    if (kindName(status.kind) === 'Game') await showCrashes(id);
+  } catch (e) {
+    show(e.message);
+  }
+}
+
+function render(status) {
+  const kind = kindName(status.kind);
+  $('#detail-id').textContent = `${status.containerId} (${kind.toLowerCase()})`;
+  const pill = $('#detail-state');
+  pill.textContent = status.state;
+  pill.className = `pill ${status.state}`;
+  const facts = [
+    ['agent', connectivityName(status.connectivity) + (status.unreachableSince ? ` since ${when(status.unreachableSince)}` : '')],
+    ['last heartbeat', when(status.lastHeartbeatAt)],
+    ['generation', `${status.observedGeneration} / ${status.desiredGeneration}`],
+    ['pid', status.process ? status.process.pid ?? '—' : '—'],
+    ['cpu', status.process ? `${status.process.cpuPercent.toFixed(1)} %` : '—'],
+    ['memory', status.process ? `${(status.process.rssBytes / 1048576).toFixed(0)} MiB` : '—'],
+  ];
+  if (status.game) {
+    facts.push(['desired power', status.game.desiredPower], ['crashes', status.crashes.total],
+      ['consecutive crashes', status.game.consecutiveCrashes], ['next restart', when(status.game.nextRestartAt)]);
+  }
+  if (status.dev) {
+    facts.push(['runtime', `${status.dev.runtime} ${status.dev.runtimeVersion}`], ['code-server', status.dev.codeServer],
+      ['provisioning complete', status.dev.provisioningComplete ? 'yes' : 'no'], ['IDE endpoint', status.dev.ideEndpoint || '—']);
+    if (status.dev.install) facts.push(['install', `${status.dev.install.phase} ${status.dev.install.bytesDone}/${status.dev.install.bytesTotal}`]);
+  }
+  if (status.lastError) facts.push(['last error', status.lastError]);
+  $('#detail-facts').replaceChildren(...facts.map(([name, value]) => {
+    const div = document.createElement('div');
+    const label = document.createElement('span');
+    label.textContent = `${name}: `;
+    div.append(label, String(value));
+    return div;
+  }));
+  $('#game-actions').hidden = kind !== 'Game';
+  $('#dev-actions').hidden = kind !== 'Dev';
+  $('#crash-section').hidden = kind !== 'Game';
+  $('#open-ide').disabled = !(status.dev && status.dev.codeServerEnabled);
+}
+
+async function showCrashes(id) {
+  const crashes = await api('GET', `/api/servers/${id}/crashes`);
+  $('#crashes').replaceChildren(...crashes.map((c) => {
+    const li = document.createElement('li');
+    const code = c.signal ? `signal ${c.signal}` : `exit ${c.exitCode}`;
+    const next = c.gaveUp ? 'gave up' : c.restartDelay ? `restart in ${c.restartDelay}` : '';
+    li.textContent = `${new Date(c.at).toLocaleString()} — ${enumName(c.classification, {})} — ${code} after ${c.uptime} ${next}`;
+    const tail = document.createElement('pre');
+    tail.textContent = c.logTail || '(no output)';
+    li.append(tail);
+    return li;
+  }));
+  if (crashes.length === 0) $('#crashes').textContent = 'No crashes recorded.';
+}
+
+// ---- live events (fetch streaming: EventSource cannot send the bearer token) ------------------
+
+function stopEvents() {
+  if (state.events) state.events.abort();
+  state.events = null;
+}
+
+async function startEvents(id) {
+  stopEvents();
+  const controller = new AbortController();
+  state.events = controller;
+  try {
+    const response = await fetch(`/api/servers/${id}/events`, {
+      headers: { 'Authorization': `Bearer ${state.token}`, 'Accept': 'text/event-stream' },
+      signal: controller.signal,
+    });
+    if (!response.ok) throw new ApiError(`Live events unavailable (HTTP ${response.status}).`);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        if (data) onEvent(JSON.parse(data));
+      }
+    }
+  } catch (e) {
+    if (!controller.signal.aborted) show(`Live events stopped: ${e.message}. Select the container again to reconnect.`);
+  }
+}
+
+function onEvent(event) {
+  const li = document.createElement('li');
+  li.textContent = `${when(event.at)} ${event.summary}`;
+  $('#events').prepend(li);
+  if (event.status) {
+    render(event.status);
+    const tr = document.querySelector(`#containers tr[data-id="${event.containerId}"]`);
+    if (tr) tr.replaceWith(row(event.status));
+  }
+  if (event.crash) showCrashes(event.containerId);
+}
+
+// ---- actions ---------------------------------------------------------------------------------
+
+async function act(path, body, done) {
+  clearMessage();
+  try {
+    const result = await api('POST', path, body);
+    if (result && result.state) render(result);
+    if (done) show(done, 'info');
+  } catch (e) {
+    show(e.message);
+  }
+}
+
+async function openIde() {
+  clearMessage();
+  // Open the tab first, inside the click, so pop-up blockers allow it; point it at the IDE once the token exists.
+  const tab = window.open('about:blank', '_blank');
+  try {
+    const grant = await api('POST', `/api/dev/${state.selected}/ide-token`);
+    if (tab) tab.location = grant.url; else window.location = grant.url;
+  } catch (e) {
+    if (tab) tab.close();
+    show(e.message);
+  }
+}
+
+async function loadCatalog() {
+  try {
+    state.catalog = await api('GET', '/api/dev/runtimes');
+    const names = [...new Set(state.catalog.entries.map((e) => e.name))];
+    $('#runtime').replaceChildren(...names.map((n) => new Option(n, n)));
+    fillVersions();
+    if (names.length === 0) $('#runtime').replaceChildren(new Option('no runtimes in the catalog', ''));
+  } catch (e) {
+    show(`The runtime catalog could not be loaded: ${e.message}`);
+  }
+}
+
+function fillVersions() {
+  const name = $('#runtime').value;
+  const promoted = state.catalog && state.catalog.promoted[name];
+  const versions = state.catalog ? state.catalog.entries.filter((e) => e.name === name).map((e) => e.version) : [];
+  $('#runtime-version').replaceChildren(...versions.map((v) => new Option(v === promoted ? `${v} (promoted)` : v, v, v === promoted, v === promoted)));
+}
+
+async function provision(path, body) {
+  clearMessage();
+  try {
+    const result = await api('POST', path, body);
+    const box = $('#credential');
+    box.textContent = `Container ${result.containerId} provisioned. Its agent credential (shown once — put it in the agent's credential file):\n${result.agentCredential}`;
+    box.hidden = false;
+    await refresh();
+    select(result.containerId);
+  } catch (e) {
+    show(e.message);
+  }
+}
+
+// ---- wiring ----------------------------------------------------------------------------------
+
+$('#sign-in-form').addEventListener('submit', (e) => { e.preventDefault(); signIn($('#token').value.trim()); });
+$('#sign-out').addEventListener('click', signOut);
+$('#refresh').addEventListener('click', refresh);
+$('#open-ide').addEventListener('click', openIde);
+$('#runtime').addEventListener('change', fillVersions);
+document.querySelectorAll('[data-power]').forEach((b) => b.addEventListener('click', () =>
+  act(`/api/servers/${state.selected}/power`, { action: b.dataset.power }, `${b.dataset.power} requested`)));
+document.querySelectorAll('[data-codeserver]').forEach((b) => b.addEventListener('click', () =>
+  act(`/api/dev/${state.selected}/codeserver/${b.dataset.codeserver}`, null, `code-server ${b.dataset.codeserver} requested`)));
+$('#new-game').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  provision('/api/servers', { template: f.get('template'), startCommand: f.get('startCommand'), stopCommand: f.get('stopCommand') || null, memoryMb: Number(f.get('memoryMb')) });
+});
+$('#new-dev').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  provision('/api/dev', { runtime: f.get('runtime'), version: f.get('version') || null, enableCodeServer: f.get('enableCodeServer') === 'on' });
+});
+
+// A sign-in link (#token=…) keeps the token out of server logs: fragments are never sent.
+const fromLink = new URLSearchParams(window.location.hash.slice(1)).get('token');
+if (fromLink) history.replaceState(null, '', window.location.pathname);
+const saved = fromLink || sessionStorage.getItem('zlh.token');
+if (saved) signIn(saved); else signOut();

@@ -1,0 +1,52 @@
+using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.Containers;
+
+namespace ZlhGrind.Silo.Grains.Containers;
+
+/// <summary>
+/// What a container grain knows of its agent between writes: the last heartbeat, the observer and
+/// connectivity. Lives in memory only — heartbeats are never written (DESIGN §3).
+/// </summary>
+internal sealed class AgentPresence(TimeProvider time, TimeSpan unreachableAfter)
+{
+    private readonly DateTimeOffset _activatedAt = time.GetUtcNow();
+
+    public Heartbeat? LastHeartbeat { get; private set; }
+
+    public DateTimeOffset? LastHeartbeatAt { get; private set; }
+
+    public IAgentObserver? Observer { get; private set; }
+
+    /// <summary>The connectivity last published, to raise an event only on change.</summary>
+    public Connectivity Published { get; set; }
+
+    public void Connected(IAgentObserver observer)
+    {
+        Observer = observer;
+        LastHeartbeatAt = time.GetUtcNow();
+    }
+
+    public void Beat(Heartbeat heartbeat)
+    {
+        LastHeartbeat = heartbeat;
+        LastHeartbeatAt = time.GetUtcNow();
+    }
+
+    public void ForgetObserver() => Observer = null;
+
+    /// <summary>
+    /// Connected while heartbeats arrive; unreachable once <c>unreachableAfter</c> passes without one.
+    /// A grain re-activated for a container whose agent connected before counts from its activation.
+    /// </summary>
+    public (Connectivity Connectivity, DateTimeOffset? Since) Evaluate(bool agentEverConnected)
+    {
+        var lastSeen = LastHeartbeatAt ?? (agentEverConnected ? _activatedAt : (DateTimeOffset?)null);
+        if (lastSeen is not { } seen)
+        {
+            return (Connectivity.Unknown, null);
+        }
+
+        var deadline = seen + unreachableAfter;
+        return time.GetUtcNow() >= deadline ? (Connectivity.Unreachable, deadline) : (Connectivity.Connected, null);
+    }
+}

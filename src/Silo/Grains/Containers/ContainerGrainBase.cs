@@ -1,0 +1,336 @@
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.Events;
+using ZlhGrind.Grains.GameServers;
+using ZlhGrind.Silo.Authorization;
+
+namespace ZlhGrind.Silo.Grains.Containers;
+
+/// <summary>
+/// What game and dev container grains share: ownership, the agent link (connect, heartbeats in memory,
+/// ordered and de-duplicated reports, desired-spec generations), connectivity and live events.
+/// Each kind supplies its stored record, its status parts and how it applies agent events.
+/// </summary>
+internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRemindable, IAgentCredentialHolder
+{
+    private const string WatchReminder = "agent-watch";
+
+    private readonly ContainerKind _kind;
+    private IAsyncStream<ContainerEvent>? _events;
+    private AgentPresence? _presence;
+
+    protected ContainerGrainBase(ContainerKind kind, TimeProvider time, IOptions<ContainerOptions> options, ILogger logger)
+    {
+        _kind = kind;
+        Time = time;
+        Options = options.Value;
+        Logger = logger;
+    }
+
+    protected TimeProvider Time { get; }
+
+    protected ContainerOptions Options { get; }
+
+    protected ILogger Logger { get; }
+
+    protected long ContainerId => this.GetPrimaryKeyLong();
+
+    protected AgentPresence Presence => _presence ?? throw new InvalidOperationException("The grain is not active.");
+
+    /// <summary>The stored facts shared by both kinds (part of the derived grain's record).</summary>
+    protected abstract ContainerCore Core { get; }
+
+    /// <summary>Writes the derived grain's whole record.</summary>
+    protected abstract Task WriteAsync();
+
+    /// <summary>The current lifecycle state's name.</summary>
+    protected abstract string StateName { get; }
+
+    /// <summary>Fills in the kind-specific parts of the status.</summary>
+    protected abstract ContainerStatus DecorateStatus(ContainerStatus status);
+
+    /// <summary>The desired spec at the current generation.</summary>
+    protected abstract DesiredSpec BuildDesiredSpec();
+
+    /// <summary>
+    /// Applies one agent event to the record (no write); returns the live event to publish, or null.
+    /// Throws <see cref="InvalidTransitionException"/> or <see cref="InvalidRequestException"/> to refuse it.
+    /// </summary>
+    protected abstract (ContainerEventKind Kind, string Summary, CrashRecord? Crash)? Apply(AgentEvent agentEvent, bool resync);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _presence = new AgentPresence(Time, Options.UnreachableAfter);
+        _presence.Published = Core.AgentEverConnected ? Connectivity.Connected : Connectivity.Unknown;
+        _events = this.GetStreamProvider(ContainerEvents.StreamProvider)
+            .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, ContainerId));
+        var checkEvery = Options.ConnectivityCheckPeriod ?? Options.HeartbeatInterval;
+        this.RegisterGrainTimer(CheckConnectivityAsync, new GrainTimerCreationOptions(checkEvery, checkEvery)
+        {
+            Interleave = true,
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task<ContainerStatus> GetStatusAsync(Actor actor)
+    {
+        RequireAccess(actor);
+        return Task.FromResult(BuildStatus());
+    }
+
+    public async Task<AgentSession> ConnectAgentAsync(AgentHello hello, IAgentObserver observer)
+    {
+        RequireExists();
+        Presence.Connected(observer);
+        var changed = !Core.AgentEverConnected;
+        Core.AgentEverConnected = true;
+        if (hello.InstanceId != Core.AgentInstance)
+        {
+            // A new agent process numbers its events from 1 again.
+            Core.AgentInstance = hello.InstanceId;
+            Core.AppliedSequence = 0;
+            changed = true;
+        }
+
+        if (changed)
+        {
+            await WriteAsync();
+        }
+
+        LogAgentConnected(Logger, ContainerId, hello.AgentVersion, hello.InstanceId);
+        await PublishConnectivityIfChangedAsync();
+        return new AgentSession(BuildDesiredSpec(), Options.HeartbeatInterval, Core.AppliedSequence);
+    }
+
+    public ValueTask<HeartbeatAck> HeartbeatAsync(Heartbeat heartbeat)
+    {
+        RequireExists();
+        Presence.Beat(heartbeat);
+        var ack = new HeartbeatAck(Core.Generation, Presence.Observer is null);
+        if (Presence.Published == Connectivity.Connected)
+        {
+            return ValueTask.FromResult(ack);
+        }
+
+        return PublishThenAck(ack);
+
+        async ValueTask<HeartbeatAck> PublishThenAck(HeartbeatAck result)
+        {
+            await PublishConnectivityIfChangedAsync();
+            return result;
+        }
+    }
+
+    public async Task<ReportAck> ReportAsync(AgentReport report)
+    {
+        RequireExists();
+        if (report.InstanceId != Core.AgentInstance)
+        {
+            Core.AgentInstance = report.InstanceId;
+            Core.AppliedSequence = 0;
+        }
+
+        List<string>? rejected = null;
+        List<(ContainerEventKind Kind, string Summary, CrashRecord? Crash)>? published = null;
+
+        // After the agent dropped events, the next transition may skip states it never reported.
+        var resync = report.DroppedEvents > 0;
+        foreach (var agentEvent in report.Events)
+        {
+            if (agentEvent.Sequence <= Core.AppliedSequence)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (Apply(agentEvent, resync) is { } live)
+                {
+                    (published ??= []).Add(live);
+                }
+
+                resync = false;
+            }
+            catch (Exception ex) when (ex is InvalidTransitionException or InvalidRequestException)
+            {
+                (rejected ??= []).Add($"#{agentEvent.Sequence}: {ex.Message}");
+                LogEventRejected(Logger, ContainerId, agentEvent.Sequence, ex.Message);
+            }
+
+            Core.AppliedSequence = agentEvent.Sequence;
+        }
+
+        Core.DroppedEvents += report.DroppedEvents;
+        if (published is not null || rejected is not null || report.Events.Count > 0 || report.DroppedEvents > 0)
+        {
+            await WriteAsync();
+        }
+
+        if (published is not null)
+        {
+            foreach (var (kind, summary, crash) in published)
+            {
+                await PublishAsync(kind, summary, crash);
+            }
+        }
+
+        return new ReportAck(Core.AppliedSequence, rejected);
+    }
+
+    public Task<DesiredSpec> GetDesiredSpecAsync()
+    {
+        RequireExists();
+        return Task.FromResult(BuildDesiredSpec());
+    }
+
+    public bool IsAgentCredential(string credential) => AgentCredentials.Matches(credential, Core.AgentCredentialHash);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => CheckConnectivityAsync(CancellationToken.None);
+
+    /// <summary>Creates the container: claims the id in the registry, issues the agent credential, writes, watches.</summary>
+    protected async Task<ProvisionResult> ProvisionCoreAsync(Actor actor)
+    {
+        if (Core.Exists)
+        {
+            throw new ContainerConflictException($"Container {ContainerId} is already provisioned.");
+        }
+
+        if (string.IsNullOrWhiteSpace(actor.UserId))
+        {
+            throw new InvalidRequestException("A container needs an owner.");
+        }
+
+        var now = Time.GetUtcNow();
+        await GrainFactory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key)
+            .ClaimAsync(new ContainerSummary(ContainerId, _kind, actor.UserId, now));
+
+        var credential = AgentCredentials.Create();
+        Core.OwnerId = actor.UserId;
+        Core.CreatedAt = now;
+        Core.AgentCredentialHash = AgentCredentials.Hash(credential);
+        Core.Generation = 1;
+        await WriteAsync();
+        await this.RegisterOrUpdateReminder(WatchReminder, Options.WatchReminderPeriod, Options.WatchReminderPeriod);
+
+        LogProvisioned(Logger, ContainerId, _kind, actor.UserId);
+        await PublishAsync(ContainerEventKind.Provisioned, $"{_kind} container provisioned");
+        return new ProvisionResult(ContainerId, _kind, credential, BuildStatus());
+    }
+
+    /// <summary>Bumps the desired-spec generation, writes, and hints the agent (the heartbeat ack is the fallback).</summary>
+    protected async Task SpecChangedAsync(string summary)
+    {
+        Core.Generation++;
+        await WriteAsync();
+        if (Presence.Observer is { } observer)
+        {
+            try
+            {
+                await observer.DesiredSpecChanged(Core.Generation);
+            }
+            catch (Exception ex)
+            {
+                // The hint is best effort; the agent still learns the generation from its next heartbeat ack.
+                LogHintFailed(Logger, ContainerId, ex.Message);
+                Presence.ForgetObserver();
+            }
+        }
+
+        await PublishAsync(ContainerEventKind.SpecChanged, summary);
+    }
+
+    protected void RequireAccess(Actor actor)
+    {
+        if (!Core.Exists || !actor.MayAccess(Core.OwnerId))
+        {
+            throw new ContainerNotFoundException(ContainerId);
+        }
+    }
+
+    protected void RequireExists()
+    {
+        if (!Core.Exists)
+        {
+            throw new ContainerNotFoundException(ContainerId);
+        }
+    }
+
+    protected ContainerStatus BuildStatus()
+    {
+        var (connectivity, since) = Presence.Evaluate(Core.AgentEverConnected);
+        var heartbeat = Presence.LastHeartbeat;
+        var process = heartbeat is null
+            ? null
+            : new ProcessSample(heartbeat.Pid, heartbeat.Uptime, heartbeat.CpuPercent, heartbeat.RssBytes, heartbeat.AgentVersion);
+        var status = new ContainerStatus(
+            ContainerId,
+            _kind,
+            Core.OwnerId ?? "",
+            StateName,
+            connectivity,
+            since,
+            Presence.LastHeartbeatAt,
+            Core.Generation,
+            heartbeat?.ObservedGeneration ?? 0,
+            process,
+            CrashSummary.None,
+            Game: null,
+            Dev: null,
+            Core.LastError);
+        return DecorateStatus(status);
+    }
+
+    protected async Task PublishAsync(ContainerEventKind kind, string summary, CrashRecord? crash = null)
+    {
+        try
+        {
+            await _events!.OnNextAsync(new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, BuildStatus(), crash));
+        }
+        catch (Exception ex)
+        {
+            // Live events are a convenience for open portals; the state is already written.
+            LogPublishFailed(Logger, ContainerId, kind, ex.Message);
+        }
+    }
+
+    private async Task CheckConnectivityAsync(CancellationToken cancellationToken)
+    {
+        if (Core.Exists)
+        {
+            await PublishConnectivityIfChangedAsync();
+        }
+    }
+
+    private async Task PublishConnectivityIfChangedAsync()
+    {
+        var (connectivity, _) = Presence.Evaluate(Core.AgentEverConnected);
+        if (connectivity == Presence.Published)
+        {
+            return;
+        }
+
+        Presence.Published = connectivity;
+        LogConnectivity(Logger, ContainerId, connectivity);
+        await PublishAsync(ContainerEventKind.ConnectivityChanged, $"agent {connectivity.ToString().ToLowerInvariant()}");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Container {ContainerId} provisioned as {Kind} for {OwnerId}")]
+    private static partial void LogProvisioned(ILogger logger, long containerId, ContainerKind kind, string ownerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent of {ContainerId} connected (version {AgentVersion}, instance {AgentInstance})")]
+    private static partial void LogAgentConnected(ILogger logger, long containerId, string agentVersion, Guid agentInstance);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent of {ContainerId} is {Connectivity}")]
+    private static partial void LogConnectivity(ILogger logger, long containerId, Connectivity connectivity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} refused agent event {Sequence}: {Reason}")]
+    private static partial void LogEventRejected(ILogger logger, long containerId, long sequence, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Container {ContainerId} could not hint its agent: {Reason}")]
+    private static partial void LogHintFailed(ILogger logger, long containerId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} could not publish {EventKind}: {Reason}")]
+    private static partial void LogPublishFailed(ILogger logger, long containerId, ContainerEventKind eventKind, string reason);
+}

@@ -1,0 +1,185 @@
+using Microsoft.Extensions.Options;
+using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.DevContainers;
+using ZlhGrind.Grains.Events;
+using ZlhGrind.Grains.Runtimes;
+using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Grains.Lifecycle;
+using ZlhGrind.Silo.Hosting;
+using ZlhGrind.Silo.Storage;
+
+namespace ZlhGrind.Silo.Grains.DevContainers;
+
+/// <summary>A dev container: its runtime, code-server, and the IDE tokens and sessions that open the browser IDE.</summary>
+internal sealed class DevContainerGrain(
+    [PersistentState("dev", StorageNames.Containers)] IPersistentState<DevContainerRecord> record,
+    [FromKeyedServices(GrainClock.Key)] TimeProvider time,
+    IOptions<ContainerOptions> options,
+    IOptions<IdeOptions> ideOptions,
+    ILogger<DevContainerGrain> logger)
+    : ContainerGrainBase(ContainerKind.Dev, time, options, logger), IDevContainerGrain
+{
+    private readonly IdeOptions _ide = ideOptions.Value;
+
+    private DevContainerRecord Record => record.State;
+
+    protected override ContainerCore Core => Record.Core;
+
+    protected override string StateName => Record.State.ToString();
+
+    public async Task<ProvisionResult> ProvisionAsync(Actor actor, DevContainerSpec spec)
+    {
+        if (spec is null || string.IsNullOrWhiteSpace(spec.Runtime))
+        {
+            throw new InvalidRequestException("A dev container needs a runtime.");
+        }
+
+        if (Core.Exists)
+        {
+            throw new ContainerConflictException($"Container {ContainerId} is already provisioned.");
+        }
+
+        // Resolving here makes an unknown runtime a clear 400 before anything is created.
+        var entry = await GrainFactory.GetGrain<IRuntimeCatalogGrain>(IRuntimeCatalogGrain.Key).ResolveAsync(spec.Runtime, spec.Version);
+        Record.Spec = spec with { Version = entry.Version };
+        Record.Runtime = entry;
+        Record.State = DevContainerState.Provisioning;
+        Record.CodeServerRunning = spec.EnableCodeServer;
+        return await ProvisionCoreAsync(actor);
+    }
+
+    public async Task<ContainerStatus> CodeServerAsync(Actor actor, CodeServerAction action)
+    {
+        RequireAccess(actor);
+        if (!Enum.IsDefined(action))
+        {
+            throw new InvalidRequestException($"Unknown code-server action {action}.");
+        }
+
+        Record.CodeServerRunning = action != CodeServerAction.Stop;
+        Record.Spec = Record.Spec! with { EnableCodeServer = Record.Spec.EnableCodeServer || action != CodeServerAction.Stop };
+        Record.CodeServerRequest++;
+        Record.LastCodeServerAction = action;
+        await SpecChangedAsync($"code-server {action.ToString().ToLowerInvariant()} requested");
+        return BuildStatus();
+    }
+
+    public async Task<IdeTokenGrant> IssueIdeTokenAsync(Actor actor)
+    {
+        RequireAccess(actor);
+        if (Record.Spec is not { EnableCodeServer: true })
+        {
+            throw new ContainerConflictException($"code-server is not enabled for container {ContainerId}.");
+        }
+
+        var grant = Record.Ide.IssueToken(Time.GetUtcNow(), _ide);
+        await WriteAsync();
+        return grant;
+    }
+
+    public async Task<IdeRedeemResult> RedeemIdeTokenAsync(string token)
+    {
+        if (!Core.Exists || string.IsNullOrEmpty(token) || token.Length > 256)
+        {
+            return new IdeRedeemResult(IdeAccessStatus.Unknown, null, null);
+        }
+
+        var result = Record.Ide.Redeem(token, Time.GetUtcNow(), _ide);
+        if (result.Status == IdeAccessStatus.Accepted)
+        {
+            await WriteAsync();
+        }
+
+        return result;
+    }
+
+    public ValueTask<IdeSessionLookup> ResolveIdeSessionAsync(string sessionId)
+    {
+        var (status, expiresAt) = Core.Exists && !string.IsNullOrEmpty(sessionId) && sessionId.Length <= 256
+            ? Record.Ide.Check(sessionId, Time.GetUtcNow())
+            : (IdeAccessStatus.Unknown, null);
+        var (connectivity, _) = Presence.Evaluate(Core.AgentEverConnected);
+        var observed = Presence.LastHeartbeat?.Dev;
+        return ValueTask.FromResult(new IdeSessionLookup(
+            status,
+            expiresAt,
+            StateName,
+            connectivity,
+            observed?.CodeServer ?? Record.CodeServer,
+            observed?.IdeEndpoint ?? Record.IdeEndpoint));
+    }
+
+    public async Task<int> RevokeIdeSessionsAsync(Actor actor)
+    {
+        RequireAccess(actor);
+        var revoked = Record.Ide.RevokeAll(Time.GetUtcNow());
+        await WriteAsync();
+        return revoked;
+    }
+
+    protected override Task WriteAsync() => record.WriteStateAsync();
+
+    protected override DesiredSpec BuildDesiredSpec() =>
+        new(Core.Generation, Game: null, new DevDesired(Record.Spec!, Record.Runtime!, Record.CodeServerRunning, Record.CodeServerRequest, Record.LastCodeServerAction));
+
+    protected override ContainerStatus DecorateStatus(ContainerStatus status)
+    {
+        var observed = Presence.LastHeartbeat?.Dev;
+        return status with
+        {
+            Dev = new DevStatus(
+                ProvisioningComplete: Record.State == DevContainerState.Ready,
+                Record.Spec?.Runtime ?? "",
+                Record.Spec?.Version ?? "",
+                Record.Spec?.EnableCodeServer ?? false,
+                (observed?.CodeServer ?? Record.CodeServer).ToString(),
+                observed?.IdeEndpoint ?? Record.IdeEndpoint,
+                observed?.Runtimes ?? Record.InstalledRuntimes,
+                observed?.Install),
+        };
+    }
+
+    protected override (ContainerEventKind Kind, string Summary, ZlhGrind.Grains.GameServers.CrashRecord? Crash)? Apply(AgentEvent agentEvent, bool resync)
+    {
+        switch (agentEvent)
+        {
+            case DevStateChanged changed:
+                if (!resync)
+                {
+                    DevLifecycle.EnsureCanMove(Record.State, changed.State);
+                }
+
+                if (changed.State == Record.State)
+                {
+                    return null;
+                }
+
+                Record.State = changed.State;
+                Core.LastError = changed.State == DevContainerState.Error ? changed.Reason : null;
+                return (ContainerEventKind.StateChanged, $"now {changed.State}", null);
+
+            case RuntimeInstallFinished installed:
+                if (installed.Succeeded)
+                {
+                    Record.InstalledRuntimes.RemoveAll(r => r.Name == installed.Runtime);
+                    Record.InstalledRuntimes.Add(new InstalledRuntime(installed.Runtime, installed.Version, Active: true));
+                }
+                else
+                {
+                    Core.LastError = $"{installed.Runtime} {installed.Version}: {installed.Reason}";
+                }
+
+                var outcome = installed.Succeeded ? "installed" : $"failed: {installed.Reason}";
+                return (ContainerEventKind.InstallFinished, $"{installed.Runtime} {installed.Version} {outcome}", null);
+
+            case CodeServerChanged codeServer:
+                Record.CodeServer = codeServer.State;
+                Record.IdeEndpoint = codeServer.Endpoint ?? Record.IdeEndpoint;
+                return (ContainerEventKind.CodeServerChanged, $"code-server {codeServer.State}", null);
+
+            default:
+                throw new InvalidRequestException($"A dev container does not take {agentEvent.GetType().Name} events.");
+        }
+    }
+}

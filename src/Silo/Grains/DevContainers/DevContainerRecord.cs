@@ -1,0 +1,45 @@
+using ZlhGrind.Grains.DevContainers;
+using ZlhGrind.Grains.Runtimes;
+using ZlhGrind.Silo.Grains.Containers;
+
+namespace ZlhGrind.Silo.Grains.DevContainers;
+
+/// <summary>The stored state of a dev container. Versioned data: ids are never reused.</summary>
+[GenerateSerializer]
+internal sealed class DevContainerRecord
+{
+    [Id(0)]
+    public ContainerCore Core { get; set; } = new();
+
+    [Id(1)]
+    public DevContainerSpec? Spec { get; set; }
+
+    /// <summary>The catalog entry resolved when the spec was set, so the agent needs no catalog access.</summary>
+    [Id(2)]
+    public RuntimeEntry? Runtime { get; set; }
+
+    [Id(3)]
+    public DevContainerState State { get; set; } = DevContainerState.Provisioning;
+
+    [Id(4)]
+    public bool CodeServerRunning { get; set; }
+
+    [Id(5)]
+    public long CodeServerRequest { get; set; }
+
+    [Id(6)]
+    public CodeServerAction? LastCodeServerAction { get; set; }
+
+    [Id(7)]
+    public CodeServerState CodeServer { get; set; } = CodeServerState.Stopped;
+
+    /// <summary>Where code-server listens (ip:port), as the agent last reported it.</summary>
+    [Id(8)]
+    public string? IdeEndpoint { get; set; }
+
+    [Id(9)]
+    public IdeAccessBook Ide { get; set; } = new();
+
+    [Id(10)]
+    public List<InstalledRuntime> InstalledRuntimes { get; set; } = [];
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Options;
+using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.Events;
+using ZlhGrind.Grains.GameServers;
+using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Grains.Lifecycle;
+using ZlhGrind.Silo.Hosting;
+using ZlhGrind.Silo.Storage;
+
+namespace ZlhGrind.Silo.Grains.GameServers;
+
+/// <summary>A game-server container: desired power, the observed lifecycle and the crash history.</summary>
+internal sealed class GameServerGrain(
+    [PersistentState("game", StorageNames.Containers)] IPersistentState<GameServerRecord> record,
+    [FromKeyedServices(GrainClock.Key)] TimeProvider time,
+    IOptions<ContainerOptions> options,
+    ILogger<GameServerGrain> logger)
+    : ContainerGrainBase(ContainerKind.Game, time, options, logger), IGameServerGrain
+{
+    private GameServerRecord Record => record.State;
+
+    protected override ContainerCore Core => Record.Core;
+
+    protected override string StateName => Record.State.ToString();
+
+    public async Task<ProvisionResult> ProvisionAsync(Actor actor, GameServerSpec spec)
+    {
+        GameServerSpecValidator.Validate(spec);
+        Record.Spec = spec;
+        Record.State = GameServerState.Provisioning;
+        return await ProvisionCoreAsync(actor);
+    }
+
+    public async Task<ContainerStatus> PowerAsync(Actor actor, PowerAction action)
+    {
+        RequireAccess(actor);
+        if (!Enum.IsDefined(action))
+        {
+            throw new InvalidRequestException($"Unknown power action {action}.");
+        }
+
+        if (Record.State is GameServerState.Provisioning or GameServerState.Installing && action is PowerAction.Start or PowerAction.Restart)
+        {
+            throw new ContainerConflictException($"Game server {ContainerId} is still {Record.State.ToString().ToLowerInvariant()}; it can start once installed.");
+        }
+
+        Record.Power = action is PowerAction.Start or PowerAction.Restart ? DesiredPower.Running : DesiredPower.Stopped;
+        Record.PowerRequest++;
+        Record.LastAction = action;
+        await SpecChangedAsync($"power {action.ToString().ToLowerInvariant()} requested");
+        return BuildStatus();
+    }
+
+    public Task<IReadOnlyList<CrashRecord>> GetCrashesAsync(Actor actor)
+    {
+        RequireAccess(actor);
+        return Task.FromResult<IReadOnlyList<CrashRecord>>(Record.Crashes.ToArray());
+    }
+
+    protected override Task WriteAsync() => record.WriteStateAsync();
+
+    protected override DesiredSpec BuildDesiredSpec() =>
+        new(Core.Generation, new GameDesired(Record.Spec!, Record.Power, Record.PowerRequest, Record.LastAction), Dev: null);
+
+    protected override ContainerStatus DecorateStatus(ContainerStatus status)
+    {
+        var last = Record.Crashes.Count > 0 ? Record.Crashes[0] : null;
+        var observed = Presence.LastHeartbeat?.Game;
+        return status with
+        {
+            Crashes = new CrashSummary(Record.CrashTotal, last?.At, last?.Classification.ToString(), last?.ExitCode),
+            Game = new GameStatus(
+                Record.Spec?.Template ?? "",
+                Record.Power.ToString(),
+                observed?.ConsecutiveCrashes ?? last?.ConsecutiveCrashes ?? 0,
+                observed?.NextRestartAt),
+        };
+    }
+
+    protected override (ContainerEventKind Kind, string Summary, CrashRecord? Crash)? Apply(AgentEvent agentEvent, bool resync)
+    {
+        switch (agentEvent)
+        {
+            case GameStateChanged changed:
+                if (!resync)
+                {
+                    GameLifecycle.EnsureCanMove(Record.State, changed.State);
+                }
+
+                if (changed.State == Record.State)
+                {
+                    return null;
+                }
+
+                Record.State = changed.State;
+                Core.LastError = changed.State == GameServerState.Error ? changed.Reason : null;
+                return (ContainerEventKind.StateChanged, changed.Reason is null ? $"now {changed.State}" : $"now {changed.State}: {changed.Reason}", null);
+
+            case GameCrashed crashed:
+                var crash = Bounded(crashed.Crash);
+                if (Record.Crashes.Exists(c => c.Id == crash.Id))
+                {
+                    return null;
+                }
+
+                Record.Crashes.Insert(0, crash);
+                if (Record.Crashes.Count > Options.CrashHistoryLimit)
+                {
+                    Record.Crashes.RemoveRange(Options.CrashHistoryLimit, Record.Crashes.Count - Options.CrashHistoryLimit);
+                }
+
+                Record.CrashTotal++;
+                return (ContainerEventKind.Crashed, $"crashed: {crash.Classification}", crash);
+
+            default:
+                throw new InvalidRequestException($"A game server does not take {agentEvent.GetType().Name} events.");
+        }
+    }
+
+    private CrashRecord Bounded(CrashRecord crash)
+    {
+        // The agent keeps tails small; a misbehaving one must not bloat the stored record.
+        var tail = crash.LogTail ?? "";
+        return tail.Length <= Options.MaxLogTailBytes ? crash : crash with { LogTail = tail[^Options.MaxLogTailBytes..] };
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Silo.Grains.GameServers;
+
+/// <summary>Rules a game-server spec must meet before anything is created.</summary>
+internal static partial class GameServerSpecValidator
+{
+    public const int MinMemoryMb = 256;
+    public const int MaxMemoryMb = 256 * 1024;
+
+    public static void Validate(GameServerSpec? spec)
+    {
+        if (spec is null)
+        {
+            throw new InvalidRequestException("A game server needs a spec.");
+        }
+
+        if (spec.Template is null || !TemplateName().IsMatch(spec.Template))
+        {
+            throw new InvalidRequestException("template must be 1-32 characters of a-z, 0-9 and '-'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(spec.StartCommand) || spec.StartCommand.Length > 1024 || spec.StartCommand.Contains('\n', StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("startCommand must be one line of at most 1024 characters.");
+        }
+
+        if (spec.StopCommand is { } stop && (stop.Length > 256 || stop.Contains('\n', StringComparison.Ordinal)))
+        {
+            throw new InvalidRequestException("stopCommand must be one line of at most 256 characters.");
+        }
+
+        if (spec.MemoryMb is < MinMemoryMb or > MaxMemoryMb)
+        {
+            throw new InvalidRequestException($"memoryMb must be between {MinMemoryMb} and {MaxMemoryMb}.");
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
+    private static partial Regex TemplateName();
+}

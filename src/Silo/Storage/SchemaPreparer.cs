@@ -1,0 +1,8 @@
+namespace ZlhGrind.Silo.Storage;
+
+/// <summary>Prepares the database before the storage providers start, so a fresh machine needs no set-up step.</summary>
+internal sealed class SchemaPreparer(StorageOptions storage) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SchemaPreparer), ServiceLifecycleStage.RuntimeInitialize, ct => StorageExtensions.PrepareAsync(storage, ct));
+}
