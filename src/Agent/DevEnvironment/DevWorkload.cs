@@ -143,7 +143,9 @@ internal sealed class DevWorkload(
     /// <summary>Returns null when the runtime is installed and active, else the reason it is not.</summary>
     private async Task<string?> ConvergeRuntimeAsync(Grains.Runtimes.RuntimeEntry entry, CancellationToken cancellationToken)
     {
-        if (!installer.IsActive(entry.Name, entry.Version))
+        // The lifecycle only reaches Ready through Installing (the grain refuses Provisioning or Error straight to
+        // Ready), so a fresh agent or one recovering from an error passes through it even when nothing is fetched.
+        if (State != DevContainerState.Ready || !installer.IsActive(entry.Name, entry.Version))
         {
             SetState(DevContainerState.Installing, $"installing {entry.Name} {entry.Version}");
         }
