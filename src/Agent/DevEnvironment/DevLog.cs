@@ -15,6 +15,9 @@ internal static partial class DevLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Dev container {State}: {Reason}")]
     public static partial void StateChanged(ILogger logger, DevContainerState state, string? reason);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Applying desired spec generation {Generation} failed")]
+    public static partial void ApplyFailed(ILogger logger, Exception exception, long generation);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Desired spec generation {Generation} has no dev part; ignored")]
     public static partial void NoDevSpec(ILogger logger, long generation);
 }

@@ -78,34 +78,45 @@ internal sealed class DevWorkload(
         await _apply.WaitAsync(cancellationToken);
         try
         {
-            await environment.EnsureAsync(cancellationToken);
             lock (_gate)
             {
                 _codeServerEnabled = dev.Spec.EnableCodeServer;
             }
 
-            if (await ConvergeRuntimeAsync(dev.Runtime, cancellationToken) is { } installError)
-            {
-                SetState(DevContainerState.Error, installError);
-            }
-            else if (await ConvergeCodeServerAsync(dev, cancellationToken) is { } codeServerError)
-            {
-                SetState(DevContainerState.Error, codeServerError);
-            }
-            else
-            {
-                var withIde = dev.Spec.EnableCodeServer && dev.CodeServerRunning ? $"; code-server answering on {codeServer.Endpoint}" : string.Empty;
-                SetState(DevContainerState.Ready, $"{dev.Runtime.Name} {dev.Runtime.Version} installed and verified{withIde}");
-            }
-
-            lock (_gate)
-            {
-                _observedGeneration = spec.Generation;
-            }
+            await ConvergeAsync(dev, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException)
+        {
+            // The machine refused (disk, permissions, useradd): reported as the container's error, not thrown at the link.
+            DevLog.ApplyFailed(logger, ex, spec.Generation);
+            SetState(DevContainerState.Error, $"the dev environment could not be prepared: {ex.Message}");
         }
         finally
         {
+            lock (_gate)
+            {
+                _observedGeneration = Math.Max(_observedGeneration, spec.Generation);
+            }
+
             _apply.Release();
+        }
+    }
+
+    private async Task ConvergeAsync(DevDesired dev, CancellationToken cancellationToken)
+    {
+        await environment.EnsureAsync(cancellationToken);
+        if (await ConvergeRuntimeAsync(dev.Runtime, cancellationToken) is { } installError)
+        {
+            SetState(DevContainerState.Error, installError);
+        }
+        else if (await ConvergeCodeServerAsync(dev, cancellationToken) is { } codeServerError)
+        {
+            SetState(DevContainerState.Error, codeServerError);
+        }
+        else
+        {
+            var withIde = dev.Spec.EnableCodeServer && dev.CodeServerRunning ? $"; code-server answering on {codeServer.Endpoint}" : string.Empty;
+            SetState(DevContainerState.Ready, $"{dev.Runtime.Name} {dev.Runtime.Version} installed and verified{withIde}");
         }
     }
 

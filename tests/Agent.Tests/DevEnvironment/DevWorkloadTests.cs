@@ -136,6 +136,21 @@ public sealed class DevWorkloadTests
         Assert.Equal(1, harness.Server.RequestsFor(new Uri(entry.ArtifactUrl)));
     }
 
+    [Fact]
+    public async Task ApplyAsync_MachineRefusesTheWorkspace_ReportsErrorInsteadOfThrowing()
+    {
+        await using var harness = await DevHarness.StartAsync(settings: new() { ["Agent:Dev:HomeRoot"] = "/dev/null/home" });
+        var entry = harness.Server.PublishRuntime("tool", "1.0.0", TestArchives.Runtime("1.0.0"));
+
+        await harness.Workload.ApplyAsync(Spec(7, entry), CancellationToken.None);
+
+        var snapshot = harness.Workload.Snapshot();
+        Assert.Equal((DevContainerState.Error, 7L), (snapshot.Dev!.State, snapshot.ObservedGeneration));
+        var error = Assert.Single(harness.Events.OfType<DevStateChanged>());
+        Assert.StartsWith("the dev environment could not be prepared: ", error.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, harness.Server.TotalRequests);
+    }
+
     private static DesiredSpec Spec(
         long generation,
         RuntimeEntry entry,

@@ -27,6 +27,35 @@ public sealed class RuntimeInstallerTests
     }
 
     [Fact]
+    public async Task InstallAsync_WhileDownloading_ReportsProgress()
+    {
+        await using var harness = await InstallerHarness.StartAsync();
+        var content = TestArchives.Build(tar =>
+        {
+            TestArchives.File(tar, "bin/tool", "#!/bin/sh\necho \"tool 1.0.0\"\n", TestArchives.Executable);
+            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "lib/blob.bin")
+            {
+                Mode = TestArchives.Readable,
+                DataStream = new MemoryStream(System.Security.Cryptography.RandomNumberGenerator.GetBytes(300_000)),
+            });
+        });
+        var entry = harness.Server.PublishRuntime("tool", "1.0.0", content, ArtifactBehavior.PauseMidBody);
+        var half = content.Length / 2L;
+
+        var install = harness.Installer.InstallAsync(entry, CancellationToken.None);
+        var progress = await Wait.UntilAsync(
+            () => harness.Installer.Progress() is { BytesDone: var done } seen && done == half ? seen : null,
+            TimeSpan.FromSeconds(20),
+            "download progress at half the artifact");
+        harness.Server.ResumePaused();
+        var result = await install;
+
+        Assert.Equal(("tool", "1.0.0", "downloading", content.LongLength), (progress.Runtime, progress.Version, progress.Phase, progress.BytesTotal));
+        Assert.Equal(InstallOutcome.Installed, result.Outcome);
+        Assert.Null(harness.Installer.Progress());
+    }
+
+    [Fact]
     public async Task InstallAsync_SameEntryTwice_SecondIsNoOp()
     {
         await using var harness = await InstallerHarness.StartAsync();

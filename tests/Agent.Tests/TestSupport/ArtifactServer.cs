@@ -18,6 +18,9 @@ internal enum ArtifactBehavior
 
     /// <summary>Declares the full length, sends half, then drops the connection.</summary>
     CloseMidBody,
+
+    /// <summary>Sends half, then waits for <see cref="ArtifactServer.ResumePaused"/> before sending the rest.</summary>
+    PauseMidBody,
 }
 
 /// <summary>A real HTTP artifact store on 127.0.0.1 (Kestrel, port 0) that can also misbehave.</summary>
@@ -26,6 +29,7 @@ internal sealed class ArtifactServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (byte[] Content, ArtifactBehavior Behavior)> _artifacts = new();
     private readonly ConcurrentDictionary<string, int> _requests = new();
     private readonly WebApplication _app;
+    private readonly TaskCompletionSource _resume = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ArtifactServer(WebApplication app)
     {
@@ -78,6 +82,9 @@ internal sealed class ArtifactServer : IAsyncDisposable
 
     public int TotalRequests => _requests.Values.Sum();
 
+    /// <summary>Lets every download paused half-way finish.</summary>
+    public void ResumePaused() => _resume.TrySetResult();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -111,6 +118,13 @@ internal sealed class ArtifactServer : IAsyncDisposable
                 await context.Response.Body.WriteAsync(content.AsMemory(0, content.Length / 2));
                 await context.Response.Body.FlushAsync();
                 context.Abort();
+                break;
+            case ArtifactBehavior.PauseMidBody:
+                context.Response.ContentLength = content.Length;
+                await context.Response.Body.WriteAsync(content.AsMemory(0, content.Length / 2));
+                await context.Response.Body.FlushAsync();
+                await _resume.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                await context.Response.Body.WriteAsync(content.AsMemory(content.Length / 2));
                 break;
         }
     }
