@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.DevEnvironment;
 
 namespace ZlhGrind.Agent.CodeServer;
@@ -8,14 +9,15 @@ namespace ZlhGrind.Agent.CodeServer;
 /// in the install directory or on a path with a <c>code-server</c> directory or file name (a release runs as
 /// <c>.../code-server/lib/node .../code-server</c>). Its helper processes (<c>--type=…</c>) and children are not it.
 /// </summary>
-internal sealed class CodeServerProcessScanner(ProcFs procFs, CodeServerInstaller installer)
+internal sealed class CodeServerProcessScanner(ProcFs procFs, CodeServerInstaller installer, IOptions<CodeServerOptions> options)
 {
     public CodeServerProcess? Find()
     {
         var self = Environment.ProcessId;
         var installDirectory = installer.InstallDirectory + "/";
+        var anywhere = options.Value.DetectOtherInstalls;
         var candidates = procFs.Snapshot()
-            .Where(entry => entry.Pid != self && entry.State != 'Z' && IsCodeServer(entry.CommandLine, installDirectory))
+            .Where(entry => entry.Pid != self && entry.State != 'Z' && IsCodeServer(entry.CommandLine, installDirectory, anywhere))
             .ToList();
         var pids = candidates.Select(entry => entry.Pid).ToHashSet();
 
@@ -24,7 +26,7 @@ internal sealed class CodeServerProcessScanner(ProcFs procFs, CodeServerInstalle
         return main is null ? null : new CodeServerProcess(main.Pid, main.StartTicks, main.ProcessGroup, BindPort(main.CommandLine));
     }
 
-    internal static bool IsCodeServer(IReadOnlyList<string> commandLine, string installDirectory)
+    internal static bool IsCodeServer(IReadOnlyList<string> commandLine, string installDirectory, bool anywhere)
     {
         if (commandLine.Count == 0 || commandLine.Any(argument => argument.StartsWith("--type=", StringComparison.Ordinal)))
         {
@@ -33,7 +35,7 @@ internal sealed class CodeServerProcessScanner(ProcFs procFs, CodeServerInstalle
 
         return commandLine.Take(2).Any(argument =>
             argument.StartsWith(installDirectory, StringComparison.Ordinal)
-            || argument.Split('/').Contains("code-server", StringComparer.Ordinal));
+            || (anywhere && argument.Split('/').Contains("code-server", StringComparer.Ordinal)));
     }
 
     internal static int? BindPort(IReadOnlyList<string> commandLine)
