@@ -18,6 +18,9 @@ internal static partial class CodeServerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "code-server already running as pid {Pid} (started outside this agent); adopted")]
     public static partial void Adopted(ILogger logger, int pid);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "code-server pid {Pid} was killed but its exit was not seen")]
+    public static partial void ExitNotSeen(ILogger logger, int pid);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "code-server: {Line}")]
     public static partial void Output(ILogger logger, string line);
 }

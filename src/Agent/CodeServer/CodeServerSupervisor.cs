@@ -555,7 +555,15 @@ internal sealed class CodeServerSupervisor : IDisposable
         {
             await ProcessSignals.SendAsync(instance.Process, "KILL", cancellationToken);
             instance.Child?.Kill(entireProcessTree: true);
-            await instance.Exited.Task.WaitAsync(cancellationToken);
+            try
+            {
+                await instance.Exited.Task.WaitAsync(_options.StopTimeout, _time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // SIGKILL cannot be refused; only an unwatched (detached) process is never reported as exited.
+                CodeServerLog.ExitNotSeen(_logger, instance.Process.Pid);
+            }
         }
 
         lock (_gate)

@@ -41,6 +41,12 @@ internal sealed class SafeTarExtractor(IOptions<RuntimeInstallOptions> options)
                     throw Unsafe($"the archive has more than {settings.MaxArchiveEntries} entries");
                 }
 
+                if (entry.EntryType == TarEntryType.GlobalExtendedAttributes)
+                {
+                    // Archive-wide metadata (git archive writes one); nothing is written for it.
+                    continue;
+                }
+
                 var relative = RelativePath.Normalize(entry.Name, out var reason) ?? throw Unsafe($"entry refused: {reason}");
                 if (relative.Length == 0)
                 {

@@ -48,6 +48,7 @@ public sealed class HostileArchiveTests
         var archive = root.Combine("ok.tar.gz");
         await File.WriteAllBytesAsync(archive, TestArchives.Build(tar =>
         {
+            tar.WriteEntry(new PaxGlobalExtendedAttributesTarEntry(new Dictionary<string, string> { ["comment"] = "made by git archive" }));
             TestArchives.Directory(tar, "lib/deep/");
             TestArchives.File(tar, "lib/deep/real.txt", "real", TestArchives.Readable);
             TestArchives.Link(tar, "bin/npm", "../lib/deep/real.txt");
