@@ -3,76 +3,71 @@ using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Grains.Registry;
 
-/// <summary>The stored index of containers.</summary>
+/// <summary>The registry's own stored state: the id allocator and which buckets hold containers.</summary>
 [GenerateSerializer]
 internal sealed class RegistryRecord
 {
-    [Id(0)]
-    public Dictionary<long, ContainerSummary> Containers { get; set; } = [];
-
     /// <summary>The lowest id <see cref="IContainerRegistryGrain.AllocateIdAsync"/> may hand out next.</summary>
+    [Id(0)]
+    public long NextId { get; set; } = ContainerId.Min;
+
     [Id(1)]
-    public long NextId { get; set; } = ZlhGrind.Grains.Containers.ContainerId.Min;
+    public SortedSet<long> Buckets { get; set; } = [];
 }
 
-/// <summary>The index of containers by owner and kind, and the id allocator.</summary>
+/// <summary>
+/// The front of the container index. Entries live in buckets of <see cref="ContainerBuckets.Size"/> ids
+/// and owners know their buckets, so provisioning writes a bounded amount whatever the fleet size.
+/// </summary>
 internal sealed class ContainerRegistryGrain(
     [PersistentState("registry", StorageNames.Containers)] IPersistentState<RegistryRecord> record)
     : Grain, IContainerRegistryGrain
 {
-    private readonly HashSet<long> _reserved = [];
-
     private RegistryRecord Record => record.State;
 
     public async Task<long> AllocateIdAsync()
     {
-        var id = Math.Max(Record.NextId, ContainerId.Min);
-        while (Record.Containers.ContainsKey(id) || _reserved.Contains(id))
+        while (true)
         {
-            id++;
-        }
+            var id = Math.Max(Record.NextId, ContainerId.Min);
+            if (!ContainerId.IsValid(id))
+            {
+                throw new ContainerConflictException("No container ids are left.");
+            }
 
-        if (!ContainerId.IsValid(id))
-        {
-            throw new ContainerConflictException("No container ids are left.");
+            // Moved past for good, even if the id turns out to be taken by an explicitly provisioned container.
+            Record.NextId = id + 1;
+            if (await Bucket(id).GetKindAsync(id) is null)
+            {
+                await record.WriteStateAsync();
+                return id;
+            }
         }
-
-        // Reserved in memory until claimed, and the allocator moves past it for good.
-        _reserved.Add(id);
-        Record.NextId = id + 1;
-        await record.WriteStateAsync();
-        return id;
     }
 
     public ValueTask<ContainerKind?> GetKindAsync(long containerId) =>
-        ValueTask.FromResult(Record.Containers.TryGetValue(containerId, out var found) ? found.Kind : (ContainerKind?)null);
+        ContainerId.IsValid(containerId) ? Bucket(containerId).GetKindAsync(containerId) : ValueTask.FromResult<ContainerKind?>(null);
 
     public async Task ClaimAsync(ContainerSummary container)
     {
-        if (Record.Containers.TryGetValue(container.ContainerId, out var existing))
+        var bucket = ContainerBuckets.Of(container.ContainerId);
+        await Bucket(container.ContainerId).ClaimAsync(container);
+        await GrainFactory.GetGrain<IOwnerIndexGrain>(container.OwnerId).AddBucketAsync(bucket);
+        if (Record.Buckets.Add(bucket))
         {
-            throw new ContainerConflictException(existing.Kind == container.Kind && existing.OwnerId == container.OwnerId
-                ? $"Container {container.ContainerId} is already provisioned."
-                : $"Container id {container.ContainerId} is taken.");
+            await record.WriteStateAsync();
         }
-
-        Record.Containers[container.ContainerId] = container;
-        _reserved.Remove(container.ContainerId);
-        await record.WriteStateAsync();
     }
 
-    public Task<IReadOnlyList<ContainerSummary>> ListAsync(Actor actor, ContainerKind? kind)
+    public async Task<IReadOnlyList<ContainerSummary>> ListAsync(Actor actor, ContainerKind? kind)
     {
-        var list = new List<ContainerSummary>();
-        foreach (var container in Record.Containers.Values)
-        {
-            if ((kind is null || container.Kind == kind) && actor.MayAccess(container.OwnerId))
-            {
-                list.Add(container);
-            }
-        }
-
+        var owner = actor.IsOperator ? null : actor.UserId;
+        var buckets = owner is null ? Record.Buckets.ToArray() : await GrainFactory.GetGrain<IOwnerIndexGrain>(owner).GetBucketsAsync();
+        var parts = await Task.WhenAll(buckets.Select(b => GrainFactory.GetGrain<IContainerBucketGrain>(b).ListAsync(owner, kind).AsTask()));
+        var list = parts.SelectMany(p => p).ToList();
         list.Sort(static (a, b) => a.ContainerId.CompareTo(b.ContainerId));
-        return Task.FromResult<IReadOnlyList<ContainerSummary>>(list);
+        return list;
     }
+
+    private IContainerBucketGrain Bucket(long containerId) => GrainFactory.GetGrain<IContainerBucketGrain>(ContainerBuckets.Of(containerId));
 }
