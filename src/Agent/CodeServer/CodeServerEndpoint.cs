@@ -9,16 +9,21 @@ namespace ZlhGrind.Agent.CodeServer;
 internal static class CodeServerEndpoint
 {
     /// <summary>The advertised address, else the bind address, else (binding all) the first non-loopback IPv4 of the container.</summary>
-    public static string Advertised(CodeServerOptions options, int port)
+    public static string AdvertisedHost(CodeServerOptions options)
     {
-        var address = options.AdvertiseAddress;
-        if (address is null)
+        if (options.AdvertiseAddress is { } advertised)
         {
-            var bind = IPAddress.Parse(options.BindAddress);
-            address = bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any) ? FirstExternalIPv4() ?? "127.0.0.1" : options.BindAddress;
+            return advertised;
         }
 
-        var ip = IPAddress.Parse(address);
+        var bind = IPAddress.Parse(options.BindAddress);
+        return bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any) ? FirstExternalIPv4() ?? "127.0.0.1" : options.BindAddress;
+    }
+
+    /// <summary>ip:port, with an IPv6 address in brackets.</summary>
+    public static string Format(string host, int port)
+    {
+        var ip = IPAddress.Parse(host);
         return ip.AddressFamily == AddressFamily.InterNetworkV6
             ? string.Create(CultureInfo.InvariantCulture, $"[{ip}]:{port}")
             : string.Create(CultureInfo.InvariantCulture, $"{ip}:{port}");

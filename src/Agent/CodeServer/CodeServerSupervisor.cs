@@ -37,6 +37,9 @@ internal sealed class CodeServerSupervisor : IDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private readonly string? _setsid = SetsidCandidates.FirstOrDefault(File.Exists);
 
+    // Looked up once: listing the network interfaces on every heartbeat would be wasteful, and a container keeps its address.
+    private readonly Lazy<string> _advertisedHost;
+
     private Instance? _current;
     private CancellationTokenSource? _pendingRestart;
     private bool _wanted;
@@ -56,6 +59,7 @@ internal sealed class CodeServerSupervisor : IDisposable
         ILogger<CodeServerSupervisor> logger)
     {
         _options = options.Value;
+        _advertisedHost = new Lazy<string>(() => CodeServerEndpoint.AdvertisedHost(_options));
         _policy = new CodeServerRestartPolicy(restartOptions.Value, timeProvider);
         _installer = installer;
         _scanner = scanner;
@@ -129,7 +133,7 @@ internal sealed class CodeServerSupervisor : IDisposable
         {
             lock (_gate)
             {
-                return CodeServerEndpoint.Advertised(_options, _current?.Process.Port ?? _options.Port);
+                return CodeServerEndpoint.Format(_advertisedHost.Value, _current?.Process.Port ?? _options.Port);
             }
         }
     }
@@ -589,7 +593,7 @@ internal sealed class CodeServerSupervisor : IDisposable
             _state = state;
             _reason = reason;
             pid = _current?.Process.Pid;
-            endpoint = CodeServerEndpoint.Advertised(_options, _current?.Process.Port ?? _options.Port);
+            endpoint = CodeServerEndpoint.Format(_advertisedHost.Value, _current?.Process.Port ?? _options.Port);
         }
 
         CodeServerLog.StateChanged(_logger, state, pid, reason);
