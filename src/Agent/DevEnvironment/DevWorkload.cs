@@ -84,39 +84,18 @@ internal sealed class DevWorkload(
             }
 
             await ConvergeAsync(dev, cancellationToken);
+            MarkObserved(spec.Generation);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException)
         {
             // The machine refused (disk, permissions, useradd): reported as the container's error, not thrown at the link.
             DevLog.ApplyFailed(logger, ex, spec.Generation);
             SetState(DevContainerState.Error, $"the dev environment could not be prepared: {ex.Message}");
+            MarkObserved(spec.Generation);
         }
         finally
         {
-            lock (_gate)
-            {
-                _observedGeneration = Math.Max(_observedGeneration, spec.Generation);
-            }
-
             _apply.Release();
-        }
-    }
-
-    private async Task ConvergeAsync(DevDesired dev, CancellationToken cancellationToken)
-    {
-        await environment.EnsureAsync(cancellationToken);
-        if (await ConvergeRuntimeAsync(dev.Runtime, cancellationToken) is { } installError)
-        {
-            SetState(DevContainerState.Error, installError);
-        }
-        else if (await ConvergeCodeServerAsync(dev, cancellationToken) is { } codeServerError)
-        {
-            SetState(DevContainerState.Error, codeServerError);
-        }
-        else
-        {
-            var withIde = dev.Spec.EnableCodeServer && dev.CodeServerRunning ? $"; code-server answering on {codeServer.Endpoint}" : string.Empty;
-            SetState(DevContainerState.Ready, $"{dev.Runtime.Name} {dev.Runtime.Version} installed and verified{withIde}");
         }
     }
 
@@ -150,6 +129,33 @@ internal sealed class DevWorkload(
     }
 
     public void Dispose() => _apply.Dispose();
+
+    private async Task ConvergeAsync(DevDesired dev, CancellationToken cancellationToken)
+    {
+        await environment.EnsureAsync(cancellationToken);
+        if (await ConvergeRuntimeAsync(dev.Runtime, cancellationToken) is { } installError)
+        {
+            SetState(DevContainerState.Error, installError);
+        }
+        else if (await ConvergeCodeServerAsync(dev, cancellationToken) is { } codeServerError)
+        {
+            SetState(DevContainerState.Error, codeServerError);
+        }
+        else
+        {
+            var withIde = dev.Spec.EnableCodeServer && dev.CodeServerRunning ? $"; code-server answering on {codeServer.Endpoint}" : string.Empty;
+            SetState(DevContainerState.Ready, $"{dev.Runtime.Name} {dev.Runtime.Version} installed and verified{withIde}");
+        }
+    }
+
+    // A cancelled apply is not observed: the link hands the same generation over again.
+    private void MarkObserved(long generation)
+    {
+        lock (_gate)
+        {
+            _observedGeneration = Math.Max(_observedGeneration, generation);
+        }
+    }
 
     /// <summary>Returns null when the runtime is installed and active, else the reason it is not.</summary>
     private async Task<string?> ConvergeRuntimeAsync(Grains.Runtimes.RuntimeEntry entry, CancellationToken cancellationToken)
