@@ -23,6 +23,9 @@ internal sealed class DevUserEnvironment(
 
     public DevUser User => _user ?? throw new InvalidOperationException("the dev environment is not prepared yet");
 
+    /// <summary>The dev user once prepared, else null.</summary>
+    public DevUser? PreparedUser => _user;
+
     /// <summary>The PATH every dev process gets (system directories only until runtimes are installed).</summary>
     public string CurrentPath => _path ?? PathNormalizer.Normalize([], options.Value.SystemPath);
 

@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
+using ZlhGrind.Agent.DevEnvironment;
 
 namespace ZlhGrind.Agent.Runtimes;
 
-/// <summary>Runs an installed runtime's verify command (e.g. <c>bin/node --version</c>): a runtime that does not run is not installed.</summary>
-internal sealed class RuntimeVerifier(IOptions<RuntimeInstallOptions> options, TimeProvider timeProvider)
+/// <summary>
+/// Runs an installed runtime's verify command (e.g. <c>bin/node --version</c>): a runtime that does not run is not
+/// installed. It runs as the dev user when there is one: the user who will run the runtime, not root.
+/// </summary>
+internal sealed class RuntimeVerifier(IOptions<RuntimeInstallOptions> options, TimeProvider timeProvider, DevUserEnvironment? environment = null)
 {
     private const int MaxOutputChars = 4096;
     private const string SystemPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -31,6 +35,10 @@ internal sealed class RuntimeVerifier(IOptions<RuntimeInstallOptions> options, T
         start.Environment["PATH"] = Path.Combine(installDirectory, binPath) + ":" + SystemPath;
         start.Environment["HOME"] = installDirectory;
         start.Environment["LANG"] = "C.UTF-8";
+        if (environment?.PreparedUser is { IsAgentUser: false } user)
+        {
+            start.UserName = user.Name;
+        }
 
         using var process = new Process { StartInfo = start };
         try

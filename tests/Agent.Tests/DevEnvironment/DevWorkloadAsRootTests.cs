@@ -20,7 +20,8 @@ public sealed class DevWorkloadAsRootTests
                 ["Agent:Dev:UserName"] = userName,
             });
             var home = harness.Root.Combine("home");
-            var entry = harness.Server.PublishRuntime("tool", "1.0.0", TestArchives.Runtime("1.0.0"));
+            var entry = harness.Server.PublishRuntime("tool", "1.0.0", TestArchives.Build(tar =>
+                TestArchives.File(tar, "bin/tool", "#!/bin/sh\necho \"tool as $(id -un)\"\n", TestArchives.Executable)));
 
             await harness.Workload.StartAsync(CancellationToken.None);
             await harness.Workload.ApplyAsync(
@@ -39,6 +40,7 @@ public sealed class DevWorkloadAsRootTests
             Assert.Contains($"HOME={account.Home}\0", environment, StringComparison.Ordinal);
             Assert.Equal(Path.Combine(home, userName), account.Home);
             Assert.True(Directory.Exists(Path.Combine(account.Home, "workspace")));
+            Assert.Equal($"installed and verified: tool as {userName}", Assert.Single(harness.Events.OfType<RuntimeInstallFinished>()).Reason);
         }
         finally
         {
