@@ -21,6 +21,7 @@ internal sealed class DevUserProvisioner(DevPaths paths, IOptions<DevEnvironment
             var home = paths.DefaultHome;
             var workspace = Path.Combine(home, paths.WorkspaceName);
             Directory.CreateDirectory(workspace);
+            await ShellProfile.EnsureSourcedAsync(Path.Combine(home, ".profile"), paths.ProfilePath, cancellationToken);
             return new DevUser(Environment.UserName, uid, gid, home, settings.Shell, workspace, IsAgentUser: true);
         }
 
@@ -47,8 +48,11 @@ internal sealed class DevUserProvisioner(DevPaths paths, IOptions<DevEnvironment
         var workspacePath = Path.Combine(user.Home, paths.WorkspaceName);
         Directory.CreateDirectory(user.Home);
         Directory.CreateDirectory(workspacePath);
+        var userProfile = Path.Combine(user.Home, ".profile");
+        await ShellProfile.EnsureSourcedAsync(userProfile, paths.ProfilePath, cancellationToken);
         await ChownAsync(user, user.Home, cancellationToken);
         await ChownAsync(user, workspacePath, cancellationToken);
+        await ChownAsync(user, userProfile, cancellationToken);
         return user with { Workspace = workspacePath };
     }
 

@@ -26,6 +26,7 @@ public sealed class DevUserEnvironmentTests
             var user = await environment.EnsureAsync(CancellationToken.None);
             var path = await environment.UpdatePathAsync(["/opt/zlh-test/bin"], CancellationToken.None);
             var seen = await RunAsync(environment, "id -un; echo \"$HOME|$USER|$LOGNAME|$TERM|$PATH\"; pwd");
+            var console = await RunLoginShellAsync(environment, "id -un; echo \"$PATH\"");
 
             var account = await DevUserProvisioner.LookupAsync(userName, CancellationToken.None);
             Assert.NotNull(account);
@@ -36,6 +37,7 @@ public sealed class DevUserEnvironmentTests
             Assert.Equal(
                 [userName, $"{user.Home}|{userName}|{userName}|xterm-256color|{path}", user.Workspace],
                 seen.Split('\n'));
+            Assert.Equal([userName, path], console.Split('\n'));
         }
         finally
         {
@@ -72,11 +74,13 @@ public sealed class DevUserEnvironmentTests
 
         var path = await environment.UpdatePathAsync([root.Combine("data", "runtimes", "node", "20", "bin"), "/usr/bin"], CancellationToken.None);
         var processPath = await RunAsync(environment, "echo \"$PATH\"");
+        var loginShellPath = await RunLoginShellAsync(environment, "echo \"$PATH\"");
         var profilePath = await ProcessRunner.RunAsync("/bin/sh", ["-c", $". '{environment.Paths.ProfilePath}'; echo \"$PATH\""], new Dictionary<string, string> { ["PATH"] = "/somewhere/else" });
 
         Assert.Equal($"{root.Combine("data", "runtimes", "node", "20", "bin")}:/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin:/bin", path);
         Assert.Equal(path, processPath);
         Assert.Equal(path, profilePath);
+        Assert.Equal(path, loginShellPath);
     }
 
     [Fact]
@@ -126,9 +130,12 @@ public sealed class DevUserEnvironmentTests
             NullLogger<DevUserEnvironment>.Instance);
     }
 
-    private static async Task<string> RunAsync(DevUserEnvironment environment, string script)
+    private static Task<string> RunAsync(DevUserEnvironment environment, string script) =>
+        RunAsync(environment, "/bin/sh", ["-c", script]);
+
+    private static async Task<string> RunAsync(DevUserEnvironment environment, string fileName, IEnumerable<string> arguments)
     {
-        var start = environment.CreateStartInfo("/bin/sh", ["-c", script]);
+        var start = environment.CreateStartInfo(fileName, arguments);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         using var process = System.Diagnostics.Process.Start(start)!;
@@ -137,6 +144,13 @@ public sealed class DevUserEnvironmentTests
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, error);
         return output.Trim();
+    }
+
+    /// <summary>Runs <paramref name="command"/> in the console's shell as a login shell, as the console does.</summary>
+    private static async Task<string> RunLoginShellAsync(DevUserEnvironment environment, string command)
+    {
+        var console = environment.CreateConsoleStartInfo();
+        return await RunAsync(environment, console.FileName, [.. console.ArgumentList, "-c", command]);
     }
 
     private static int OwnerOf(string path) =>
