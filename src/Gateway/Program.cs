@@ -2,7 +2,9 @@ namespace ZlhGrind.Gateway;
 
 internal static class Program
 {
-    public static void Main()
+    public static async Task Main(string[] args)
     {
+        var app = GatewayApp.Build(args);
+        await app.RunAsync();
     }
 }

@@ -1,0 +1,22 @@
+namespace ZlhGrind.Gateway.Api;
+
+// Request bodies use optional nullable members so a missing field is reported by name (by RequestValidation)
+// instead of as a generic JSON error.
+
+/// <summary>Body of <c>POST /api/servers</c>.</summary>
+public sealed record ProvisionGameRequest(long? Id = null, string? Template = null, string? StartCommand = null, string? StopCommand = null, int? MemoryMb = null);
+
+/// <summary>Body of <c>POST /api/dev</c>.</summary>
+public sealed record ProvisionDevRequest(long? Id = null, string? Runtime = null, string? Version = null, bool? EnableCodeServer = null);
+
+/// <summary>Body of <c>POST /api/servers/{id}/power</c>.</summary>
+public sealed record PowerRequest(string? Action = null);
+
+/// <summary>Body of <c>POST /api/dev/runtimes/{name}/promote</c>.</summary>
+public sealed record PromoteRequest(string? Version = null);
+
+/// <summary>Answer of <c>POST /api/dev/{id}/ide-token</c>.</summary>
+public sealed record IdeTokenResponse(string Url, DateTimeOffset ExpiresAt);
+
+/// <summary>Answer of <c>DELETE /api/dev/{id}/ide-sessions</c>.</summary>
+public sealed record RevokedSessionsResponse(int Revoked);

@@ -1,0 +1,48 @@
+using ZlhGrind.Gateway.Auth;
+using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.DevContainers;
+
+namespace ZlhGrind.Gateway.Api;
+
+/// <summary>Routes under <c>/api/dev</c>: dev provisioning, code-server actions and IDE session revocation.</summary>
+internal static class DevEndpoints
+{
+    public static RouteGroupBuilder MapDevEndpoints(this RouteGroupBuilder api)
+    {
+        var dev = api.MapGroup("/dev");
+        dev.MapPost("/", ProvisionAsync);
+        dev.MapPost("/{id:vmid}/codeserver/{action}", CodeServerAsync);
+        dev.MapDelete("/{id:vmid}/ide-sessions", RevokeSessionsAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ProvisionAsync(HttpContext http, ContainerGrains containers, ProvisionDevRequest request)
+    {
+        var spec = RequestValidation.ToSpec(request);
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var id = request.Id ?? await containers.Factory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).AllocateIdAsync();
+        var result = await containers.Factory.GetGrain<IDevContainerGrain>(id).ProvisionAsync(actor, spec);
+        containers.Kinds.Remember(result.ContainerId, ContainerKind.Dev);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Created($"/api/servers/{result.ContainerId}/status", result);
+    }
+
+    private static async Task<IResult> CodeServerAsync(HttpContext http, ContainerGrains containers, long id, string action)
+    {
+        var parsed = RequestValidation.ToCodeServerAction(action);
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.DevAsync(id);
+        return TypedResults.Accepted($"/api/servers/{id}/status", await grain.CodeServerAsync(actor, parsed));
+    }
+
+    private static async Task<IResult> RevokeSessionsAsync(HttpContext http, ContainerGrains containers, long id)
+    {
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.DevAsync(id);
+        return TypedResults.Ok(new RevokedSessionsResponse(await grain.RevokeIdeSessionsAsync(actor)));
+    }
+}

@@ -1,0 +1,90 @@
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.DevContainers;
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Gateway.Api;
+
+/// <summary>Turns request bodies into contracts, or an <see cref="InvalidRequestException"/> that names what is wrong.</summary>
+internal static class RequestValidation
+{
+    private const int MaxNameLength = 64;
+    private const int MaxCommandLength = 4096;
+
+    public static GameServerSpec ToSpec(ProvisionGameRequest request)
+    {
+        var template = Required(request.Template, "template", MaxNameLength);
+        var start = Required(request.StartCommand, "startCommand", MaxCommandLength);
+        if (request.StopCommand is { Length: > MaxCommandLength })
+        {
+            throw new InvalidRequestException($"stopCommand must be at most {MaxCommandLength} characters.");
+        }
+
+        if (request.MemoryMb is not { } memory)
+        {
+            throw new InvalidRequestException("memoryMb is required.");
+        }
+
+        if (memory <= 0)
+        {
+            throw new InvalidRequestException("memoryMb must be positive.");
+        }
+
+        CheckId(request.Id);
+        return new GameServerSpec(template, start, string.IsNullOrWhiteSpace(request.StopCommand) ? null : request.StopCommand, memory);
+    }
+
+    public static DevContainerSpec ToSpec(ProvisionDevRequest request)
+    {
+        var runtime = Required(request.Runtime, "runtime", MaxNameLength);
+        if (request.Version is { Length: > MaxNameLength })
+        {
+            throw new InvalidRequestException($"version must be at most {MaxNameLength} characters.");
+        }
+
+        CheckId(request.Id);
+        return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true);
+    }
+
+    public static PowerAction ToPowerAction(string? action) => action?.ToUpperInvariant() switch
+    {
+        "START" => PowerAction.Start,
+        "STOP" => PowerAction.Stop,
+        "RESTART" => PowerAction.Restart,
+        "KILL" => PowerAction.Kill,
+        null => throw new InvalidRequestException("action is required: start, stop, restart or kill."),
+        _ => throw new InvalidRequestException("Unknown action: use start, stop, restart or kill."),
+    };
+
+    public static CodeServerAction ToCodeServerAction(string? action) => action?.ToUpperInvariant() switch
+    {
+        "START" => CodeServerAction.Start,
+        "STOP" => CodeServerAction.Stop,
+        "RESTART" => CodeServerAction.Restart,
+        _ => throw new InvalidRequestException("Unknown code-server action: use start, stop or restart."),
+    };
+
+    public static string RuntimeName(string? name) => Required(name, "runtime name", MaxNameLength);
+
+    private static void CheckId(long? id)
+    {
+        if (id is { } value && !ContainerId.IsValid(value))
+        {
+            throw new InvalidRequestException($"id must be between {ContainerId.Min} and {ContainerId.Max}.");
+        }
+    }
+
+    private static string Required(string? value, string field, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new InvalidRequestException($"{field} is required.");
+        }
+
+        if (value.Length > maxLength)
+        {
+            throw new InvalidRequestException($"{field} must be at most {maxLength} characters.");
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,73 @@
+using ZlhGrind.Gateway.Auth;
+using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Gateway.Api;
+
+/// <summary>Routes under <c>/api/servers</c>: game provisioning and what both kinds share (status, listing).</summary>
+internal static class ServerEndpoints
+{
+    public static RouteGroupBuilder MapServerEndpoints(this RouteGroupBuilder api)
+    {
+        var servers = api.MapGroup("/servers");
+        servers.MapGet("/", ListAsync);
+        servers.MapPost("/", ProvisionAsync);
+        servers.MapGet("/{id:vmid}/status", StatusAsync);
+        servers.MapPost("/{id:vmid}/power", PowerAsync);
+        servers.MapGet("/{id:vmid}/crashes", CrashesAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, ContainerGrains containers, string? kind)
+    {
+        ContainerKind? filter = kind?.ToUpperInvariant() switch
+        {
+            null or "" => null,
+            "GAME" => ContainerKind.Game,
+            "DEV" => ContainerKind.Dev,
+            _ => throw new InvalidRequestException("kind must be game or dev."),
+        };
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var list = await containers.Factory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).ListAsync(actor, filter);
+        return TypedResults.Ok(list);
+    }
+
+    private static async Task<IResult> ProvisionAsync(HttpContext http, ContainerGrains containers, ProvisionGameRequest request)
+    {
+        var spec = RequestValidation.ToSpec(request);
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var id = request.Id ?? await containers.Factory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).AllocateIdAsync();
+        var result = await containers.Factory.GetGrain<IGameServerGrain>(id).ProvisionAsync(actor, spec);
+        containers.Kinds.Remember(result.ContainerId, ContainerKind.Game);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Created($"/api/servers/{result.ContainerId}/status", result);
+    }
+
+    private static async Task<IResult> StatusAsync(HttpContext http, ContainerGrains containers, long id)
+    {
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.AnyAsync(id);
+        return TypedResults.Ok(await grain.GetStatusAsync(actor));
+    }
+
+    private static async Task<IResult> PowerAsync(HttpContext http, ContainerGrains containers, long id, PowerRequest request)
+    {
+        var action = RequestValidation.ToPowerAction(request.Action);
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.GameAsync(id);
+        return TypedResults.Accepted($"/api/servers/{id}/status", await grain.PowerAsync(actor, action));
+    }
+
+    private static async Task<IResult> CrashesAsync(HttpContext http, ContainerGrains containers, long id)
+    {
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.GameAsync(id);
+        return TypedResults.Ok(await grain.GetCrashesAsync(actor));
+    }
+}

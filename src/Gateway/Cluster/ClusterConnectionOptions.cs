@@ -1,0 +1,28 @@
+namespace ZlhGrind.Gateway.Cluster;
+
+/// <summary>The <c>Cluster</c> configuration section: how to reach the silos and the key that proves we are a gateway.</summary>
+public sealed class ClusterConnectionOptions
+{
+    public const string Section = "Cluster";
+
+    public ClusterMode Mode { get; set; } = ClusterMode.Localhost;
+
+    public string ClusterId { get; set; } = "zlhgrind";
+
+    public string ServiceId { get; set; } = "zlhgrind";
+
+    /// <summary>The silo client-gateway port in <see cref="ClusterMode.Localhost"/> mode.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Silo gateway endpoints ("host:port") in <see cref="ClusterMode.Static"/> mode.</summary>
+    public List<string> Gateways { get; set; } = [];
+
+    /// <summary>The ADO.NET connection string in <see cref="ClusterMode.Postgres"/> mode.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The shared secret of silos and gateways (DESIGN §4).</summary>
+    public string ServiceKey { get; set; } = "";
+
+    /// <summary>Pause between attempts while the cluster cannot be reached at start.</summary>
+    public TimeSpan ConnectRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using ZlhGrind.Grains.Containers;
+
+namespace ZlhGrind.Gateway.Cluster;
+
+/// <summary>
+/// Which kind each container is. A kind is fixed for the life of an id (DESIGN §2), so a known kind is cached
+/// forever and costs no grain call afterwards; unknown ids are not cached, so random ids cannot fill the cache.
+/// </summary>
+internal sealed class ContainerKinds(IGrainFactory grains)
+{
+    private readonly ConcurrentDictionary<long, ContainerKind> _known = new();
+
+    public ValueTask<ContainerKind?> GetAsync(long containerId)
+    {
+        if (_known.TryGetValue(containerId, out var kind))
+        {
+            return new ValueTask<ContainerKind?>(kind);
+        }
+
+        return FetchAsync(containerId);
+    }
+
+    /// <summary>Records a kind learnt from a successful provision.</summary>
+    public void Remember(long containerId, ContainerKind kind) => _known.TryAdd(containerId, kind);
+
+    private async ValueTask<ContainerKind?> FetchAsync(long containerId)
+    {
+        var kind = await grains.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).GetKindAsync(containerId);
+        if (kind is { } known)
+        {
+            _known.TryAdd(containerId, known);
+        }
+
+        return kind;
+    }
+}

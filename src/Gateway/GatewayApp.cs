@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using ZlhGrind.Gateway.Api;
+using ZlhGrind.Gateway.Auth;
+using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.Errors;
+using ZlhGrind.Gateway.Events;
+using ZlhGrind.Gateway.Hosting;
+using ZlhGrind.Gateway.IdeBootstrap;
+using ZlhGrind.Gateway.IdeTunnel;
+
+namespace ZlhGrind.Gateway;
+
+/// <summary>Builds the gateway: the portal API, the IDE bootstrap and the <c>/__ide</c> tunnel over one Orleans client.</summary>
+public static class GatewayApp
+{
+    private const string IdeTunnelPrefix = "/__ide";
+
+    /// <summary>
+    /// Builds the app from <paramref name="args"/> and the usual configuration sources; <paramref name="configure"/>
+    /// runs before any registration (tests add configuration, a time provider or their own cluster client there).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+
+            // Configuration files and the portal page ship next to the binary; the working directory does not matter.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.AddGatewayLogging();
+        builder.AddTrustedProxies();
+        builder.AddGatewayCluster();
+        builder.AddGatewayAuth();
+        builder.AddGatewayApi();
+        builder.AddIdeBootstrap();
+        builder.AddIdeTunnel();
+
+        var app = builder.Build();
+        app.UseTrustedProxies();
+        app.UseGatewayRequestLogging();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        // The portal page. Kept off the tunnel and API paths so no IDE keystroke pays for a file-system lookup.
+        app.UseWhen(
+            static http => !http.Request.Path.StartsWithSegments(IdeTunnelPrefix) && !http.Request.Path.StartsWithSegments("/api"),
+            static branch => branch.UseDefaultFiles().UseStaticFiles());
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+
+        app.MapHealthEndpoints();
+        app.MapIdeTunnel();
+        app.MapIdeBootstrapEndpoint();
+        app.MapDevTokenEndpoint();
+
+        var maxBody = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
+        var api = app.MapGroup("/api")
+            .RequireAuthorization()
+            .WithMetadata(new RequestSizeLimitAttribute(maxBody));
+        api.MapServerEndpoints()
+            .MapDevEndpoints()
+            .MapRuntimeCatalogEndpoints()
+            .MapAdminEndpoints()
+            .MapIdeTokenEndpoint()
+            .MapContainerEvents();
+        return app;
+    }
+
+    private static WebApplicationBuilder AddGatewayApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiOptions>()
+            .BindConfiguration(ApiOptions.Section)
+            .Validate(o => o.MaxRequestBodyBytes > 0, "Api:MaxRequestBodyBytes must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<EventsOptions>()
+            .BindConfiguration(EventsOptions.Section)
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.BufferSize > 0, "Events:HeartbeatInterval and Events:BufferSize must be positive.")
+            .ValidateOnStart();
+        builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<VmidRouteConstraint>(VmidRouteConstraint.Name));
+
+        // Bad input surfaces as BadHttpRequestException so the exception handler can say what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+            o.SerializerOptions.RespectRequiredConstructorParameters = true;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
+        builder.Services.AddSingleton<ContainerGrains>();
+        return builder;
+    }
+}

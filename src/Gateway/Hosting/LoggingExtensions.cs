@@ -1,0 +1,67 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ZlhGrind.Gateway.Hosting;
+
+/// <summary>Serilog for the gateway: compact JSON in production, readable text in development.</summary>
+internal static class LoggingExtensions
+{
+    public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
+    {
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger
+                .MinimumLevel.Information()
+
+                // These log full request URLs at Information, and an IDE bootstrap URL carries its token in the
+                // query string: keep them at Warning. Request lines come from UseSerilogRequestLogging (path only).
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+                .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext();
+            if (development)
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+            }
+            else
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+        },
+        preserveStaticLogger: true);
+        return builder;
+    }
+
+    public static WebApplication UseGatewayRequestLogging(this WebApplication app)
+    {
+        // This host's own logger, not the static Log.Logger, so several hosts in one process (tests) keep their sinks apart.
+        var logger = app.Services.GetRequiredService<Serilog.ILogger>();
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = logger;
+            // RequestPath is the path without the query string, so bootstrap tokens never reach the log.
+            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+            options.GetLevel = static (http, _, exception) => LevelFor(http, exception);
+        });
+        return app;
+    }
+
+    private static LogEventLevel LevelFor(HttpContext http, Exception? exception)
+    {
+        // Every keystroke of an open IDE is a tunnel request: log those only when they go wrong.
+        var tunnel = http.Request.Path.StartsWithSegments("/__ide");
+        if (exception is not null || http.Response.StatusCode >= StatusCodes.Status500InternalServerError)
+        {
+            return tunnel ? LogEventLevel.Warning : LogEventLevel.Error;
+        }
+
+        return tunnel || http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
+            ? LogEventLevel.Debug
+            : LogEventLevel.Information;
+    }
+}

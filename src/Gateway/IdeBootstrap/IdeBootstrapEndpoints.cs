@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using ZlhGrind.Gateway.Api;
+using ZlhGrind.Gateway.Auth;
+using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.DevContainers;
+
+namespace ZlhGrind.Gateway.IdeBootstrap;
+
+/// <summary>
+/// The IDE bootstrap (DESIGN §6): a bearer-authenticated user mints a one-time token; the new browser tab redeems
+/// it (the token is the authority, no bearer needed) for the <c>zlh_ide</c> session cookie of that container only.
+/// </summary>
+internal static class IdeBootstrapEndpoints
+{
+    public const string RateLimitPolicy = "ide-token";
+
+    public static WebApplicationBuilder AddIdeBootstrap(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IdeTokenRateLimitOptions>()
+            .BindConfiguration(IdeTokenRateLimitOptions.Section)
+            .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero, "IdeTokens:PermitLimit and IdeTokens:Window must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests", Detail = "Too many IDE tokens requested; wait a moment." },
+                });
+            };
+            limiter.AddPolicy(RateLimitPolicy, http =>
+            {
+                var settings = http.RequestServices.GetRequiredService<IOptions<IdeTokenRateLimitOptions>>().Value;
+                var user = http.User.FindFirst(Roles.SubjectClaim)?.Value ?? "";
+                return RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = settings.PermitLimit,
+                    Window = settings.Window,
+                    QueueLimit = 0,
+                });
+            });
+        });
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapIdeTokenEndpoint(this RouteGroupBuilder api)
+    {
+        api.MapPost("/dev/{id:vmid}/ide-token", IssueAsync).RequireRateLimiting(RateLimitPolicy);
+        return api;
+    }
+
+    public static IEndpointRouteBuilder MapIdeBootstrapEndpoint(this IEndpointRouteBuilder app)
+    {
+        // Outside the bearer-protected group on purpose: a new browser tab has no bearer, the token is the proof.
+        app.MapGet("/api/dev/{id:vmid}/ide", RedeemAsync).AllowAnonymous();
+        return app;
+    }
+
+    private static async Task<IResult> IssueAsync(HttpContext http, ContainerGrains containers, long id)
+    {
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.DevAsync(id);
+        var grant = await grain.IssueIdeTokenAsync(actor);
+        http.Response.Headers.CacheControl = "no-store";
+        var url = "/api/dev/" + id.ToString(CultureInfo.InvariantCulture) + "/ide?token=" + Uri.EscapeDataString(grant.Token);
+        return TypedResults.Ok(new IdeTokenResponse(url, grant.ExpiresAt));
+    }
+
+    private static async Task RedeemAsync(HttpContext http, ContainerGrains containers, TimeProvider timeProvider, long id, string? token)
+    {
+        // The token sits in this URL: keep it out of any Referer the next page might send.
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
+        if (token is null || !IdeCookie.IsPlausible(token))
+        {
+            await HtmlPages.IdeLinkRefusedAsync(http, "The link has no valid token.");
+            return;
+        }
+
+        if (await containers.Kinds.GetAsync(id) != ContainerKind.Dev)
+        {
+            await HtmlPages.IdeLinkRefusedAsync(http, "The link is not valid.");
+            return;
+        }
+
+        var result = await containers.Factory.GetGrain<IDevContainerGrain>(id).RedeemIdeTokenAsync(token);
+        if (result.Status != IdeAccessStatus.Accepted || result.SessionId is null || result.ExpiresAt is not { } expiresAt)
+        {
+            await HtmlPages.IdeLinkRefusedAsync(http, Describe(result.Status));
+            return;
+        }
+
+        var lifetime = expiresAt - timeProvider.GetUtcNow();
+        if (lifetime <= TimeSpan.Zero)
+        {
+            await HtmlPages.IdeLinkRefusedAsync(http, Describe(IdeAccessStatus.Expired));
+            return;
+        }
+
+        IdeCookie.Append(http, id, result.SessionId, lifetime);
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Redirect(IdeCookie.PathFor(id));
+    }
+
+    private static string Describe(IdeAccessStatus status) => status switch
+    {
+        IdeAccessStatus.Expired => "The link has expired.",
+        IdeAccessStatus.AlreadyUsed => "The link was already used.",
+        IdeAccessStatus.Revoked => "The IDE access was revoked.",
+        _ => "The link is not valid.",
+    };
+}

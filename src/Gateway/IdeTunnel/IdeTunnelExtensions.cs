@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using ZlhGrind.Gateway.Api;
+
+namespace ZlhGrind.Gateway.IdeTunnel;
+
+/// <summary>Registers and maps the <c>/__ide/{id}</c> tunnel.</summary>
+internal static class IdeTunnelExtensions
+{
+    public static WebApplicationBuilder AddIdeTunnel(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IdeTunnelOptions>()
+            .BindConfiguration(IdeTunnelOptions.Section)
+            .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs.")
+            .ValidateOnStart();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<UpstreamPolicy>();
+        builder.Services.AddSingleton<IdeSessionCache>();
+        builder.Services.AddSingleton<IdeUpstreamClient>();
+        builder.Services.AddSingleton<IdeTunnelHandler>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapIdeTunnel(this IEndpointRouteBuilder app)
+    {
+        var handler = app.ServiceProvider.GetRequiredService<IdeTunnelHandler>();
+        var maxBody = app.ServiceProvider.GetRequiredService<IOptions<IdeTunnelOptions>>().Value.MaxRequestBodyBytes;
+        app.Map(IdeTunnelHandler.Prefix + "{id:vmid}/{**rest}", handler.ProxyAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(maxBody))
+            .AllowAnonymous();
+        return app;
+    }
+}

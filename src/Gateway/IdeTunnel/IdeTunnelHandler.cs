@@ -1,0 +1,107 @@
+using Yarp.ReverseProxy.Forwarder;
+using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.Hosting;
+using ZlhGrind.Gateway.IdeBootstrap;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.DevContainers;
+
+namespace ZlhGrind.Gateway.IdeTunnel;
+
+/// <summary>
+/// <c>/__ide/{id}/{**rest}</c>: checks the session cookie (cached), then forwards HTTP and WebSocket traffic to the
+/// container's IDE with the prefix stripped. This runs for every keystroke of every open IDE, so a fresh cached
+/// session costs no grain call and the path allocates little beyond what the forwarder needs.
+/// </summary>
+internal sealed partial class IdeTunnelHandler(
+    ContainerKinds kinds,
+    IdeSessionCache sessions,
+    IHttpForwarder forwarder,
+    IdeUpstreamClient upstream,
+    TimeProvider timeProvider,
+    GatewayMetrics metrics,
+    ILogger<IdeTunnelHandler> logger)
+{
+    public const string Prefix = "/__ide/";
+
+    public async Task ProxyAsync(HttpContext http)
+    {
+        var idText = http.Request.RouteValues["id"] as string;
+        if (idText is null || !ContainerId.TryParse(idText, out var id))
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        // "/__ide/{id}" without the slash: the cookie's path would not match, so send the browser to the slash form.
+        var path = http.Request.Path.Value!;
+        var prefixLength = Prefix.Length + idText.Length;
+        if (path.Length == prefixLength)
+        {
+            http.Response.Redirect(IdeCookie.PathFor(id));
+            return;
+        }
+
+        var sessionId = http.Request.Cookies[IdeCookie.Name];
+        if (sessionId is null || !IdeCookie.IsPlausible(sessionId))
+        {
+            await RefuseAsync(http);
+            return;
+        }
+
+        IdeSessionView? session = null;
+        try
+        {
+            // Both lookups are cached: the kind for good, the session for at most the TTL.
+            if (await kinds.GetAsync(id) == ContainerKind.Dev)
+            {
+                session = await sessions.GetAsync(id, sessionId);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogLookupFailed(logger, id, exception.GetType().Name);
+            await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The control plane could not be reached; try again shortly.");
+            return;
+        }
+
+        if (session is null || session.Status != IdeAccessStatus.Accepted || session.ExpiresAt <= timeProvider.GetUtcNow())
+        {
+            await RefuseAsync(http);
+            return;
+        }
+
+        if (session.Destination is null)
+        {
+            await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", session.UnavailableReason ?? "The IDE is not available.");
+            return;
+        }
+
+        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path.
+        http.Request.Path = new PathString(path[prefixLength..]);
+
+        var error = await forwarder.SendAsync(http, session.Destination, upstream.Invoker, upstream.RequestConfig, IdeTunnelTransformer.Instance);
+        if (error == ForwarderError.None)
+        {
+            return;
+        }
+
+        LogForwardFailed(logger, id, error);
+        metrics.TunnelErrors.Add(1);
+        if (!http.Response.HasStarted)
+        {
+            await HtmlPages.WriteAsync(http, StatusCodes.Status502BadGateway, "The IDE is not running", "The container is up but its IDE did not answer. Start code-server from the portal and try again.");
+        }
+    }
+
+    private static Task RefuseAsync(HttpContext http) => HtmlPages.WriteAsync(
+        http,
+        StatusCodes.Status401Unauthorized,
+        "Not signed in to this IDE",
+        "Your IDE session is missing, expired or was revoked. Open the IDE again from the portal.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "IDE tunnel to container {ContainerId} failed: {ForwarderError}")]
+    private static partial void LogForwardFailed(ILogger logger, long containerId, ForwarderError forwarderError);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "IDE session lookup for container {ContainerId} failed: {ErrorType}")]
+    private static partial void LogLookupFailed(ILogger logger, long containerId, string errorType);
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ZlhGrind.Gateway.Tests.TestSupport;
+using ZlhGrind.Silo.Hosting;
+
+namespace ZlhGrind.Gateway.Tests.Cluster;
+
+/// <summary>A real silo listening on TCP, so the gateway's own Orleans client is built from configuration as in production.</summary>
+public sealed class TcpSiloFixture : IAsyncLifetime
+{
+    public int GatewayPort { get; } = FreePort();
+
+    private IHost _silo = null!;
+
+    public async Task InitializeAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
+            ["Storage:Provider"] = "Memory",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(FreePort(), GatewayPort, serviceId: "zlhgrind", clusterId: "zlhgrind")
+            .AddZlhGrind(configuration));
+        _silo = builder.Build();
+        await _silo.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _silo.StopAsync();
+        _silo.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed class ClusterConnectionTests(TcpSiloFixture silo) : IClassFixture<TcpSiloFixture>
+{
+    [Theory]
+    [InlineData("Localhost")]
+    [InlineData("Static")]
+    public async Task Gateway_ClusterModeFromConfiguration_ConnectsAndIsReady(string mode)
+    {
+        var logs = new CapturingSink();
+        await using var gateway = await StartAsync(mode, GatewayFixture.ServiceKey, logs);
+        using var http = new HttpClient { BaseAddress = new Uri(gateway.Urls.First()) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.For("tcp-user"));
+
+        var ready = await http.GetAsync("/readyz");
+        var list = await http.GetAsync("/api/servers");
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal("[]", await list.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Gateway_WrongServiceKey_NotReadyAndApiAnswers500WithLoggedError()
+    {
+        var logs = new CapturingSink();
+        await using var gateway = await StartAsync("Static", "a-wrong-service-key-0123456789", logs);
+        using var http = new HttpClient { BaseAddress = new Uri(gateway.Urls.First()) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.For("tcp-user"));
+
+        var ready = await http.GetAsync("/readyz");
+        var list = await http.GetAsync("/api/servers");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, list.StatusCode);
+        Assert.Equal("application/problem+json", list.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(logs.Lines, l => l.Contains("check Cluster:ServiceKey", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("a-wrong-service-key", StringComparison.Ordinal));
+    }
+
+    private Task<WebApplication> StartAsync(string mode, string serviceKey, CapturingSink logs)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Auth:Issuer"] = TestTokens.Issuer,
+            ["Auth:Audience"] = TestTokens.Audience,
+            ["Auth:SigningKey"] = TestTokens.SigningKey,
+            ["Cluster:Mode"] = mode,
+            ["Cluster:GatewayPort"] = silo.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster:Gateways:0"] = "127.0.0.1:" + silo.GatewayPort,
+            ["Cluster:ServiceKey"] = serviceKey,
+        };
+        return StartAsync(settings, logs);
+    }
+
+    private static async Task<WebApplication> StartAsync(Dictionary<string, string?> settings, CapturingSink logs)
+    {
+        var app = GatewayApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Services.AddSingleton<Serilog.Core.ILogEventSink>(logs);
+        });
+        await app.StartAsync();
+        return app;
+    }
+}

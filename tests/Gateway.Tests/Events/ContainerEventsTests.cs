@@ -1,0 +1,150 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Streams;
+using ZlhGrind.Grains.Events;
+using System.Text.Json;
+using ZlhGrind.Gateway.Tests.TestSupport;
+using ZlhGrind.Grains.DevContainers;
+
+namespace ZlhGrind.Gateway.Tests.Events;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ContainerEventsTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task Events_StateChange_ReachesOpenStreamWithinOneSecond()
+    {
+        var (id, agent) = await fixture.ProvisionDevAsync("events-owner");
+        using var portal = fixture.CreateClient(TestTokens.For("events-owner"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await portal.GetAsync($"/api/servers/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+
+        var first = await ReadEventAsync(reader, cancel.Token);
+        await agent.ReportStateAsync(DevContainerState.Installing);
+        var reported = DateTime.UtcNow;
+        var next = await ReadUntilAsync(reader, "stateChanged", cancel.Token).WaitAsync(TimeSpan.FromSeconds(1), cancel.Token);
+        var latency = DateTime.UtcNow - reported;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("status", first.Name);
+        Assert.Equal("Provisioning", first.Data.GetProperty("state").GetString());
+        Assert.Equal("stateChanged", next.Name);
+        Assert.Equal(id, next.Data.GetProperty("containerId").GetInt64());
+        Assert.Equal("Installing", next.Data.GetProperty("status").GetProperty("state").GetString());
+        Assert.True(latency < TimeSpan.FromSeconds(1), $"took {latency}");
+    }
+
+    [Fact]
+    public async Task Events_IdleStream_GetsHeartbeatComment()
+    {
+        var (id, _) = await fixture.ProvisionDevAsync("events-idle");
+        using var portal = fixture.CreateClient(TestTokens.For("events-idle"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await portal.GetAsync($"/api/servers/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        await ReadEventAsync(reader, cancel.Token);
+
+        fixture.Clock.Advance(TimeSpan.FromSeconds(10));
+        var line = await reader.ReadLineAsync(cancel.Token);
+
+        Assert.Equal(": keep-alive", line);
+    }
+
+    [Fact]
+    public async Task Events_NonOwner_404BeforeAnyStream()
+    {
+        var (id, _) = await fixture.ProvisionDevAsync("events-private");
+        using var stranger = fixture.CreateClient(TestTokens.For("events-stranger"));
+
+        var response = await stranger.GetAsync($"/api/servers/{id}/events");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Events_ClientDisconnects_GatewayUnsubscribes()
+    {
+        var (id, _) = await fixture.ProvisionDevAsync("events-bye");
+        var stream = fixture.Client.GetStreamProvider(ContainerEvents.StreamProvider)
+            .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, id));
+        var closed = new SemaphoreSlim(0);
+        var meters = fixture.Gateway.Services.GetRequiredService<IMeterFactory>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == "zlh.gateway.events.open_streams")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, change, _, _) =>
+        {
+            if (change < 0)
+            {
+                closed.Release();
+            }
+        });
+        listener.Start();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var portal = fixture.CreateClient(TestTokens.For("events-bye"));
+        var response = await portal.GetAsync($"/api/servers/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        await ReadEventAsync(reader, cancel.Token);
+        var whileOpen = (await stream.GetAllSubscriptionHandles()).Count;
+
+        reader.Dispose();
+        response.Dispose();
+        portal.Dispose();
+
+        // Every closed stream signals; wait until one of them was this container's.
+        while ((await stream.GetAllSubscriptionHandles()).Count > 0)
+        {
+            await closed.WaitAsync(cancel.Token);
+        }
+
+        Assert.Equal(1, whileOpen);
+    }
+
+    private static async Task<(string Name, JsonElement Data)> ReadUntilAsync(StreamReader reader, string name, CancellationToken cancellationToken)
+    {
+        // Events published just before the subscription (provisioned) may still arrive first.
+        while (true)
+        {
+            var item = await ReadEventAsync(reader, cancellationToken);
+            if (item.Name == name)
+            {
+                return item;
+            }
+        }
+    }
+
+    private static async Task<(string Name, JsonElement Data)> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
+    {
+        string? name = null;
+        string? data = null;
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0 && data is not null)
+            {
+                return (name ?? "message", JsonDocument.Parse(data).RootElement.Clone());
+            }
+
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = line["data: ".Length..];
+            }
+        }
+
+        throw new EndOfStreamException("The event stream ended.");
+    }
+}

@@ -1,0 +1,35 @@
+using System.Collections.Concurrent;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace ZlhGrind.Gateway.Tests.TestSupport;
+
+/// <summary>A Serilog sink the gateway picks up from DI, keeping every rendered event for inspection.</summary>
+public sealed class CapturingSink : ILogEventSink
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public void Emit(LogEvent logEvent)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        var writer = new StringWriter();
+        writer.Write(logEvent.RenderMessage());
+        foreach (var property in logEvent.Properties)
+        {
+            writer.Write(' ');
+            writer.Write(property.Key);
+            writer.Write('=');
+            property.Value.Render(writer);
+        }
+
+        if (logEvent.Exception is not null)
+        {
+            writer.Write(' ');
+            writer.Write(logEvent.Exception.ToString());
+        }
+
+        _lines.Enqueue(writer.ToString());
+    }
+
+    public IReadOnlyCollection<string> Lines => _lines.ToArray();
+}
