@@ -92,7 +92,7 @@ internal sealed class CodeServerInstaller(
                 $"code-server is enabled but no artifact is configured ({CodeServerOptions.SectionName}:ArtifactUrl, ArtifactSha256, ArtifactSizeBytes)");
         }
 
-        return new ArtifactSpec(new Uri(settings.ArtifactUrl), settings.ArtifactSha256.ToLowerInvariant(), settings.ArtifactSizeBytes);
+        return new ArtifactSpec(new Uri(settings.ArtifactUrl), settings.ArtifactSha256.ToLowerInvariant(), settings.ArtifactSizeBytes, "the agent configuration");
     }
 
     private string? InstalledSha256()

@@ -78,7 +78,7 @@ internal sealed class ArtifactDownloader(
             {
                 throw new RuntimeInstallException(
                     length > artifact.SizeBytes ? InstallFailure.TooLarge : InstallFailure.DownloadFailed,
-                    $"artifact {artifact.Url} is {length} bytes but the catalog says {artifact.SizeBytes}");
+                    $"artifact {artifact.Url} is {length} bytes but {artifact.DeclaredBy} says {artifact.SizeBytes}");
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(linked.Token);
@@ -95,7 +95,7 @@ internal sealed class ArtifactDownloader(
                     // Stop reading at once: a server sending more than declared could send without end.
                     throw new RuntimeInstallException(
                         InstallFailure.TooLarge,
-                        $"artifact {artifact.Url} is larger than the {artifact.SizeBytes} bytes the catalog declares; refused");
+                        $"artifact {artifact.Url} is larger than the {artifact.SizeBytes} bytes {artifact.DeclaredBy} declares; refused");
                 }
 
                 hash.AppendData(buffer, 0, read);
@@ -114,7 +114,7 @@ internal sealed class ArtifactDownloader(
             {
                 throw new RuntimeInstallException(
                     InstallFailure.HashMismatch,
-                    $"artifact {artifact.Url} has sha256 {actual} but the catalog says {artifact.Sha256}; refused");
+                    $"artifact {artifact.Url} has sha256 {actual} but {artifact.DeclaredBy} says {artifact.Sha256}; refused");
             }
         }
         catch (OperationCanceledException ex) when (attemptTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

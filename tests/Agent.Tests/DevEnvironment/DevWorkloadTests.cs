@@ -137,6 +137,24 @@ public sealed class DevWorkloadTests
     }
 
     [Fact]
+    public async Task ApplyAsync_CodeServerArtifactCorrupt_ErrorWithReasonRuntimeStillInstalled()
+    {
+        await using var harness = await DevHarness.StartAsync(settings: new() { ["Agent:CodeServer:ArtifactSha256"] = new string('c', 64) });
+        await harness.Workload.StartAsync(CancellationToken.None);
+        var entry = harness.Server.PublishRuntime("tool", "1.0.0", TestArchives.Runtime("1.0.0"));
+
+        await harness.Workload.ApplyAsync(Spec(1, entry, codeServer: true, running: true), CancellationToken.None);
+
+        var snapshot = harness.Workload.Snapshot().Dev!;
+        Assert.Equal((DevContainerState.Error, CodeServerState.Stopped), (snapshot.State, snapshot.CodeServer));
+        Assert.Equal([new InstalledRuntime("tool", "1.0.0", true)], snapshot.Runtimes);
+        var reason = harness.Events.OfType<DevStateChanged>()[^1].Reason;
+        Assert.StartsWith("code-server could not be installed: artifact ", reason, StringComparison.Ordinal);
+        Assert.Contains("but the agent configuration says " + new string('c', 64), reason, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(harness.CodeServerInstaller.InstallDirectory));
+    }
+
+    [Fact]
     public async Task ApplyAsync_MachineRefusesTheWorkspace_ReportsErrorInsteadOfThrowing()
     {
         await using var harness = await DevHarness.StartAsync(settings: new() { ["Agent:Dev:HomeRoot"] = "/dev/null/home" });
