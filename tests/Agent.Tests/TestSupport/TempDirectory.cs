@@ -1,11 +1,12 @@
 namespace ZlhGrind.Agent.Tests.TestSupport;
 
-/// <summary>A directory of its own for one test, removed afterwards.</summary>
+/// <summary>A throwaway directory under the system temp dir, traversable by other users (the dev user runs from it), deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
         Path = Directory.CreateTempSubdirectory("zlh-agent-test-").FullName;
+        ZlhGrind.Agent.DevEnvironment.UnixFile.SetMode(Path, (UnixFileMode)0b111_101_101);
     }
 
     public string Path { get; }
@@ -29,7 +30,7 @@ internal sealed class TempDirectory : IDisposable
         }
         catch (IOException)
         {
-            // A server a test left behind may still write here; the OS cleans /tmp.
+            // A process a failed test left behind may still hold a file (a server may still write); the temp dir is swept by the OS.
         }
     }
 }
