@@ -3,8 +3,8 @@ using ZlhGrind.Agent.Workloads;
 namespace ZlhGrind.Agent.Hosting;
 
 /// <summary>
-/// Stands in for a workload this build cannot run (an unknown kind, or dev before it is merged in) so
-/// the host can be built and options validation can report the problem in plain words.
+/// Stands in for the workload of an unknown kind so the host can be built and options validation
+/// can report the problem in plain words.
 /// </summary>
 internal sealed class UnavailableWorkload(string reason) : IWorkload
 {

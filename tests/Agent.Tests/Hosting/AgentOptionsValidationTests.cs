@@ -157,7 +157,7 @@ public sealed class AgentOptionsValidationTests : IDisposable
     }
 
     [Fact]
-    public async Task Agent_DevKind_IsAClearStartupError()
+    public async Task Agent_DevKindWithBadDevOption_ReportedWithTheOthers()
     {
         var credential = _dir.Combine("credential");
         File.WriteAllText(credential, "c2VjcmV0");
@@ -166,7 +166,8 @@ public sealed class AgentOptionsValidationTests : IDisposable
         foreach (var arg in new[]
         {
             RepoPaths.AgentDll, "--Agent:ContainerId=700", "--Agent:Kind=dev", "--Agent:DataRoot=" + _dir.Combine("data"),
-            "--Agent:CredentialFile=" + credential, "--Agent:Cluster:Gateways:0=127.0.0.1:1",
+            "--Agent:CredentialFile=" + credential, "--Agent:Cluster:Gateways:0=127.0.0.1:1", "--Agent:Cluster:CallTimeout=00:00:00",
+            "--Agent:Dev:Term=",
         })
         {
             start.ArgumentList.Add(arg);
@@ -178,8 +179,10 @@ public sealed class AgentOptionsValidationTests : IDisposable
         await stdout;
         await agent.WaitForExitAsync();
 
+        // The dev workload is wired in: its options are validated together with the agent's own.
         Assert.Equal(2, agent.ExitCode);
-        Assert.Contains("  - " + WorkloadRegistration.DevUnavailable, stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Agent:Cluster:CallTimeout must be positive (got 00:00:00).", stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Agent:Dev:Term must be a terminal name such as xterm-256color", stderr, StringComparison.Ordinal);
     }
 
     private AgentOptions Good()
