@@ -43,9 +43,10 @@ async function api(method, path, body) {
   return data;
 }
 
-const enumName = (value, names) => (typeof value === 'number' ? names[value] ?? String(value) : value);
-const kindName = (kind) => enumName(kind, { 1: 'Game', 2: 'Dev' });
-const connectivityName = (c) => enumName(c, { 0: 'Unknown', 1: 'Connected', 2: 'Unreachable' });
+// The API writes enums as camelCase names ("game", "connected", "modOrPluginError"); shown capitalised.
+const enumName = (value) => (value == null ? '—' : String(value).charAt(0).toUpperCase() + String(value).slice(1));
+const kindName = (kind) => enumName(kind);
+const connectivityName = (c) => enumName(c);
 const when = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
 
 // ---- sign-in ---------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ function render(status) {
     ['memory', status.process ? `${(status.process.rssBytes / 1048576).toFixed(0)} MiB` : '—'],
   ];
   if (status.game) {
-    facts.push(['desired power', status.game.desiredPower], ['crashes', status.crashes.total],
+    facts.push(['desired power', enumName(status.game.desiredPower)], ['crashes', status.crashes.total],
       ['consecutive crashes', status.game.consecutiveCrashes], ['next restart', when(status.game.nextRestartAt)]);
   }
   if (status.dev) {
@@ -187,7 +188,7 @@ async function showCrashes(id) {
     const li = document.createElement('li');
     const code = c.signal ? `signal ${c.signal}` : `exit ${c.exitCode}`;
     const next = c.gaveUp ? 'gave up' : c.restartDelay ? `restart in ${c.restartDelay}` : '';
-    li.textContent = `${new Date(c.at).toLocaleString()} — ${enumName(c.classification, {})} — ${code} after ${c.uptime} ${next}`;
+    li.textContent = `${new Date(c.at).toLocaleString()} — ${enumName(c.classification)} — ${code} after ${c.uptime} ${next}`;
     const tail = document.createElement('pre');
     tail.textContent = c.logTail || '(no output)';
     li.append(tail);
