@@ -260,13 +260,17 @@ async function act(path, body, done) {
 
 async function openIde() {
   clearMessage();
-  // Open the tab first, inside the click, so pop-up blockers allow it; point it at the IDE once the token exists.
-  const tab = window.open('about:blank', '_blank');
   try {
     const grant = await api('POST', `/api/dev/${state.selected}/ide-token`);
-    if (tab) tab.location = grant.url; else window.location = grant.url;
+    // The IDE is served from this origin by a container that may be hostile: the new tab gets no
+    // opener (no handle on this page) and, being opened with noopener, no copy of this tab's
+    // sessionStorage, where the bearer token lives. The bootstrap URL's token is single use.
+    const link = document.createElement('a');
+    link.href = grant.url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    link.click();
   } catch (e) {
-    if (tab) tab.close();
     show(e.message);
   }
 }
