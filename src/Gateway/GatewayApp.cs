@@ -93,7 +93,8 @@ public static class GatewayApp
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+            // Enums travel by name as declared ("Game", "Connected"): the portal page compares against those names.
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
         builder.Services.AddProblemDetails();
