@@ -50,6 +50,7 @@ public static class GatewayApp
         app.UseGatewayRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        ClusterReadiness.UseClusterReadinessGate(app);
 
         // The portal page. Kept off the tunnel and API paths so no IDE keystroke pays for a file-system lookup.
         app.UseWhen(
