@@ -5,7 +5,7 @@ namespace ZlhGrind.Gateway.Cluster;
 /// during a cluster outage at start), and until the client is connected it does not even know the grain types, so
 /// API and tunnel requests are answered 503 instead of failing inside Orleans.
 /// </summary>
-internal sealed class ClusterReadiness
+internal sealed partial class ClusterReadiness
 {
     private volatile bool _connected;
 
@@ -18,7 +18,13 @@ internal sealed class ClusterReadiness
         var readiness = app.Services.GetRequiredService<ClusterReadiness>();
 
         // Every hosted service has started once this fires, the Orleans client's connect included.
-        app.Lifetime.ApplicationStarted.Register(readiness.MarkConnected);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterReadiness>();
+        var mode = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterConnectionOptions>>().Value.Mode.ToString();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            readiness.MarkConnected();
+            LogReady(logger, mode);
+        });
         app.Use((http, next) =>
         {
             if (readiness.IsConnected || !NeedsCluster(http.Request.Path))
@@ -36,6 +42,9 @@ internal sealed class ClusterReadiness
         });
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gateway ready: connected to the cluster ({ClusterMode} mode)")]
+    private static partial void LogReady(ILogger logger, string clusterMode);
 
     // Minting a development token needs only the signing key.
     private static bool NeedsCluster(PathString path) =>
