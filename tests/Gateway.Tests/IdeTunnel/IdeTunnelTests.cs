@@ -50,6 +50,20 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Proxy_UploadLargerThanApiLimit_ForwardedWhole()
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-upload");
+        using var browser = fixture.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/__ide/{id}/upload") { Content = new ByteArrayContent(new byte[3 * 1024 * 1024]) };
+        request.Headers.Add("Cookie", $"zlh_ide={session}");
+
+        var response = await browser.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("received " + (3 * 1024 * 1024), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Proxy_RootPath_ReachesUpstreamRoot()
     {
         var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-root");
