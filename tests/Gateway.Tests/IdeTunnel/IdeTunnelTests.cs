@@ -86,6 +86,17 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Proxy_UpstreamRootRelativeRedirect_StaysInsideTunnel()
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-redirect");
+
+        var response = await SendAsync(id, session, "/redirect");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal($"/__ide/{id}/login?next=%2Fx", response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
     public async Task Proxy_FreshCachedSession_MakesNoGrainCall()
     {
         var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-cache");

@@ -73,6 +73,12 @@ public sealed class UpstreamServer : IAsyncDisposable
             return;
         }
 
+        if (http.Request.Path == "/redirect")
+        {
+            http.Response.Redirect("/login?next=%2Fx");
+            return;
+        }
+
         if (http.Request.Path == "/set-cookie")
         {
             http.Response.Headers.Append("Set-Cookie", "zlh_ide=planted; Path=/");
