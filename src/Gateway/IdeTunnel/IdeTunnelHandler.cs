@@ -24,9 +24,9 @@ internal sealed partial class IdeTunnelHandler(
     IOptions<IdeTunnelOptions> options,
     ILogger<IdeTunnelHandler> logger)
 {
-    private readonly TimeSpan _sessionCheckInterval = options.Value.SessionCacheTtl;
-
     public const string Prefix = "/__ide/";
+
+    private readonly TimeSpan _sessionCheckInterval = options.Value.SessionCacheTtl;
 
     public async Task ProxyAsync(HttpContext http)
     {
