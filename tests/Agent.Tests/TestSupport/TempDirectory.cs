@@ -13,6 +13,15 @@ internal sealed class TempDirectory : IDisposable
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>Writes an executable shell script and returns its path.</summary>
+    public string Script(string name, string body)
+    {
+        var path = Combine(name);
+        File.WriteAllText(path, "#!/bin/sh\n" + body.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
     public void Dispose()
     {
         try
@@ -21,7 +30,7 @@ internal sealed class TempDirectory : IDisposable
         }
         catch (IOException)
         {
-            // A process a failed test left behind may still hold a file; the temp dir is swept by the OS.
+            // A process a failed test left behind may still hold a file (a server may still write); the temp dir is swept by the OS.
         }
     }
 }
