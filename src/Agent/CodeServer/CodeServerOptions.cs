@@ -39,6 +39,12 @@ internal sealed class CodeServerOptions
     /// <summary>How often the port is tried while starting.</summary>
     public TimeSpan ReadyProbeInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Stop code-server when the agent stops (a local stack whose Ctrl-C should stop everything); by default it
+    /// keeps serving the open IDE and the next agent adopts it.
+    /// </summary>
+    public bool StopOnAgentStop { get; set; }
+
     /// <summary>How long a stop waits after SIGTERM before SIGKILL.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -224,6 +224,17 @@ internal sealed class CodeServerSupervisor : IDisposable
     /// <summary>Stops watching (agent shutdown); code-server keeps running and is adopted by the next agent.</summary>
     public void Detach() => _lifetime.Cancel();
 
+    /// <summary>What an agent stop means for code-server: stopped if so configured, otherwise left serving.</summary>
+    public async Task ReleaseAsync(CancellationToken cancellationToken)
+    {
+        if (_options.StopOnAgentStop)
+        {
+            await StopAsync(cancellationToken);
+        }
+
+        Detach();
+    }
+
     public void Dispose()
     {
         _lifetime.Cancel();

@@ -121,12 +121,8 @@ internal sealed class DevWorkload(
             new DevObserved(state, codeServerState, endpoint, installer.Installed(), installer.Progress()));
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        // code-server keeps serving the open IDE; the next agent adopts it.
-        codeServer.Detach();
-        return Task.CompletedTask;
-    }
+    // Unless configured to stop, code-server keeps serving the open IDE and the next agent adopts it.
+    public Task StopAsync(CancellationToken cancellationToken) => codeServer.ReleaseAsync(cancellationToken);
 
     public void Dispose() => _apply.Dispose();
 

@@ -73,6 +73,19 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
         }
         catch
         {
+            // A shim that never reported a server is of no use and must not linger (it is this agent's own child).
+            try
+            {
+                if (!shim.HasExited)
+                {
+                    shim.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
             shim.Dispose();
             throw;
         }

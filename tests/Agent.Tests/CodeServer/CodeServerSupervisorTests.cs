@@ -47,6 +47,27 @@ public sealed class CodeServerSupervisorTests
             harness.Events.OfType<CodeServerChanged>().Select(change => change.State));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ReleaseAsync_AgentStops_StopsCodeServerOnlyWhenConfigured(bool stopOnAgentStop)
+    {
+        await using var harness = await DevHarness.StartAsync(settings: new() { ["Agent:CodeServer:StopOnAgentStop"] = stopOnAgentStop ? "true" : "false" });
+        await harness.Environment.EnsureAsync(CancellationToken.None);
+        await harness.CodeServerInstaller.EnsureInstalledAsync(CancellationToken.None);
+        await harness.CodeServer.StartAsync(CancellationToken.None);
+        var pid = harness.CodeServer.Pid!.Value;
+
+        await harness.CodeServer.ReleaseAsync(CancellationToken.None);
+
+        Assert.Equal(stopOnAgentStop, new ProcFs().Read(pid) is null);
+        if (!stopOnAgentStop)
+        {
+            // Left serving for the next agent; this test ends it, as it started it.
+            Process.GetProcessById(pid).Kill(entireProcessTree: true);
+        }
+    }
+
     [Fact]
     public async Task Crash_KilledProcess_RestartedWithBackoff()
     {
