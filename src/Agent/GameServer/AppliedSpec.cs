@@ -11,29 +11,7 @@ internal sealed record AppliedSpec(long Generation, long PowerRequest)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static AppliedSpec? TryLoad(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<AppliedSpec>(File.ReadAllText(path), Json);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static AppliedSpec? TryLoad(string path) => AtomicFile.TryReadJson<AppliedSpec>(path, Json);
 
-    public void Save(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
-    }
+    public void Save(string path) => AtomicFile.WriteJson(path, this, Json);
 }

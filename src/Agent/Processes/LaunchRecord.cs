@@ -15,26 +15,7 @@ internal sealed record LaunchRecord(
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, IncludeFields = true };
 
-    public static LaunchRecord? TryLoad(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<LaunchRecord>(File.ReadAllText(path), Json);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException)
-        {
-            // A torn or foreign file is not a launch the agent can trust; the caller treats it as none.
-            return null;
-        }
-    }
+    public static LaunchRecord? TryLoad(string path) => AtomicFile.TryReadJson<LaunchRecord>(path, Json);
 
-    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void Save(string path) => AtomicFile.WriteJson(path, this, Json);
 }

@@ -19,29 +19,7 @@ internal sealed record SupervisionState(
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static SupervisionState? TryLoad(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<SupervisionState>(File.ReadAllText(path), Json);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static SupervisionState? TryLoad(string path) => AtomicFile.TryReadJson<SupervisionState>(path, Json);
 
-    public void Save(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
-    }
+    public void Save(string path) => AtomicFile.WriteJson(path, this, Json);
 }
