@@ -1,8 +1,6 @@
-namespace ZlhGrind.Agent;
+using Microsoft.Extensions.Hosting;
+using ZlhGrind.Agent.Hosting;
 
-internal static class Program
-{
-    public static void Main()
-    {
-    }
-}
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddZlhAgent();
+return await builder.Build().RunAgentAsync();

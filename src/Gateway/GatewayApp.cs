@@ -50,6 +50,7 @@ public static class GatewayApp
         app.UseGatewayRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        ClusterReadiness.UseClusterReadinessGate(app);
 
         // The portal page. Kept off the tunnel and API paths so no IDE keystroke pays for a file-system lookup.
         app.UseWhen(
@@ -93,7 +94,8 @@ public static class GatewayApp
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+            // Enums travel by name as declared ("Game", "Connected"): the portal page compares against those names.
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
         builder.Services.AddProblemDetails();

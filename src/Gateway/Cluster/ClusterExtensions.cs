@@ -25,6 +25,7 @@ public static class ClusterExtensions
             .Validate(o => o.Mode != ClusterMode.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString), "Cluster:ConnectionString is required in Postgres mode.")
             .ValidateOnStart();
         builder.Services.AddSingleton<ContainerKinds>();
+        builder.Services.AddSingleton<ClusterReadiness>();
 
         foreach (var service in builder.Services)
         {

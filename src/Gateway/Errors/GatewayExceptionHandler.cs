@@ -51,7 +51,8 @@ internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, I
         InvalidTransitionException e => (StatusCodes.Status409Conflict, "Conflict", e.Message),
         BadHttpRequestException e => (e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request", DescribeBadRequest(e)),
         CallerRejectedException => (StatusCodes.Status500InternalServerError, "Gateway misconfigured", "The cluster refused this gateway."),
-        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+        // Orleans' own failures (no gateway, rejected or timed-out messages) mean the cluster is out of reach, not a bad request.
+        OrleansException or TimeoutException
             => (StatusCodes.Status503ServiceUnavailable, "Cluster unavailable", "The control plane is not reachable; try again shortly."),
         _ => (StatusCodes.Status500InternalServerError, "Internal error", null),
     };

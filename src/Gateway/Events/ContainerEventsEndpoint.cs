@@ -36,10 +36,11 @@ internal static class ContainerEventsEndpoint
         long id)
     {
         var actor = http.User.ToActor();
-        Grains.Containers.ContainerStatus status;
+        var grain = await containers.AnyAsync(id);
         using (ContainerGrains.ScopeFor(actor))
         {
-            status = await (await containers.AnyAsync(id)).GetStatusAsync(actor);
+            // Ownership first: a stranger gets the 404 before anything is subscribed.
+            await grain.GetStatusAsync(actor);
         }
 
         var settings = options.Value;
@@ -69,6 +70,13 @@ internal static class ContainerEventsEndpoint
             http.Response.Headers.CacheControl = "no-cache";
             http.Response.Headers["X-Accel-Buffering"] = "no";
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+            // The baseline is read after subscribing, so no change can fall between it and the first event.
+            Grains.Containers.ContainerStatus status;
+            using (ContainerGrains.ScopeFor(actor))
+            {
+                status = await grain.GetStatusAsync(actor);
+            }
 
             var cancel = http.RequestAborted;
             await WriteEventAsync(http.Response, "status", JsonSerializer.Serialize(status, serializer), cancel);

@@ -1,3 +1,4 @@
+using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Grains.Containers;
 
 namespace ZlhGrind.Gateway.Hosting;
@@ -14,8 +15,13 @@ internal static class HealthEndpoints
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(IGrainFactory grains, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(IGrainFactory grains, ClusterReadiness readiness, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        if (!readiness.IsConnected)
+        {
+            return TypedResults.Text("not ready: connecting to the cluster", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         try
         {
             // Any answer proves the client is connected and the silos accept our service key.

@@ -55,9 +55,15 @@ internal static class LoggingExtensions
     {
         // Every keystroke of an open IDE is a tunnel request: log those only when they go wrong.
         var tunnel = http.Request.Path.StartsWithSegments("/__ide");
-        if (exception is not null || http.Response.StatusCode >= StatusCodes.Status500InternalServerError)
+        if (exception is not null || (http.Response.StatusCode >= StatusCodes.Status500InternalServerError && http.Response.StatusCode != StatusCodes.Status503ServiceUnavailable))
         {
             return tunnel ? LogEventLevel.Warning : LogEventLevel.Error;
+        }
+
+        // 503 is an outage being reported (cluster or IDE down), already logged once where it was found.
+        if (http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            return LogEventLevel.Warning;
         }
 
         return tunnel || http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")

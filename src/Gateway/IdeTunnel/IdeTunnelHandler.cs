@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Gateway.Hosting;
@@ -19,9 +21,12 @@ internal sealed partial class IdeTunnelHandler(
     IdeUpstreamClient upstream,
     TimeProvider timeProvider,
     GatewayMetrics metrics,
+    IOptions<IdeTunnelOptions> options,
     ILogger<IdeTunnelHandler> logger)
 {
     public const string Prefix = "/__ide/";
+
+    private readonly TimeSpan _sessionCheckInterval = options.Value.SessionCacheTtl;
 
     public async Task ProxyAsync(HttpContext http)
     {
@@ -79,6 +84,9 @@ internal sealed partial class IdeTunnelHandler(
         // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path.
         http.Request.Path = new PathString(path[prefixLength..]);
 
+        using var watch = IsUpgrade(http)
+            ? new SessionWatch(http, sessions, timeProvider, _sessionCheckInterval, logger, id, sessionId)
+            : null;
         var error = await forwarder.SendAsync(http, session.Destination, upstream.Invoker, upstream.RequestConfig, IdeTunnelTransformer.Instance);
         if (error == ForwarderError.None)
         {
@@ -92,6 +100,12 @@ internal sealed partial class IdeTunnelHandler(
             await HtmlPages.WriteAsync(http, StatusCodes.Status502BadGateway, "The IDE is not running", "The container is up but its IDE did not answer. Start code-server from the portal and try again.");
         }
     }
+
+    // WebSocket over HTTP/1.1 (Upgrade) or HTTP/2 (extended CONNECT); HttpContext.WebSockets only knows these when
+    // UseWebSockets runs, which a proxy does not need.
+    private static bool IsUpgrade(HttpContext http) =>
+        http.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true
+        || http.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true;
 
     private static Task RefuseAsync(HttpContext http) => HtmlPages.WriteAsync(
         http,

@@ -45,6 +45,14 @@ internal sealed class IdeTunnelTransformer : HttpTransformer
             httpContext.Response.Headers.SetCookie = WithoutIdeCookie(setCookie);
         }
 
+        // The IDE thinks it is served at "/": a root-relative redirect must stay inside this container's tunnel.
+        var location = httpContext.Response.Headers.Location;
+        if (location.Count == 1 && location[0] is { Length: > 0 } target && target[0] == '/' && !target.StartsWith("//", StringComparison.Ordinal)
+            && httpContext.Request.RouteValues["id"] is string id)
+        {
+            httpContext.Response.Headers.Location = IdeTunnelHandler.Prefix + id + target;
+        }
+
         return copied;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -24,7 +23,9 @@ internal sealed class IdeUpstreamClient : IDisposable
                 EnableMultipleHttp2Connections = true,
                 ConnectTimeout = settings.ConnectTimeout,
                 PooledConnectionIdleTimeout = settings.PooledConnectionIdleTimeout,
-                ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+
+                // No trace headers of our own: the IDE sees what the browser sent, minus the gateway's credentials.
+                ActivityHeadersPropagator = null,
             },
             disposeHandler: true);
         RequestConfig = new ForwarderRequestConfig

@@ -43,9 +43,10 @@ async function api(method, path, body) {
   return data;
 }
 
-const enumName = (value, names) => (typeof value === 'number' ? names[value] ?? String(value) : value);
-const kindName = (kind) => enumName(kind, { 1: 'Game', 2: 'Dev' });
-const connectivityName = (c) => enumName(c, { 0: 'Unknown', 1: 'Connected', 2: 'Unreachable' });
+// The API writes enums as camelCase names ("game", "connected", "modOrPluginError"); shown capitalised.
+const enumName = (value) => (value == null ? '—' : String(value).charAt(0).toUpperCase() + String(value).slice(1));
+const kindName = (kind) => enumName(kind);
+const connectivityName = (c) => enumName(c);
 const when = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
 
 // ---- sign-in ---------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ function render(status) {
     ['memory', status.process ? `${(status.process.rssBytes / 1048576).toFixed(0)} MiB` : '—'],
   ];
   if (status.game) {
-    facts.push(['desired power', status.game.desiredPower], ['crashes', status.crashes.total],
+    facts.push(['desired power', enumName(status.game.desiredPower)], ['crashes', status.crashes.total],
       ['consecutive crashes', status.game.consecutiveCrashes], ['next restart', when(status.game.nextRestartAt)]);
   }
   if (status.dev) {
@@ -187,7 +188,7 @@ async function showCrashes(id) {
     const li = document.createElement('li');
     const code = c.signal ? `signal ${c.signal}` : `exit ${c.exitCode}`;
     const next = c.gaveUp ? 'gave up' : c.restartDelay ? `restart in ${c.restartDelay}` : '';
-    li.textContent = `${new Date(c.at).toLocaleString()} — ${enumName(c.classification, {})} — ${code} after ${c.uptime} ${next}`;
+    li.textContent = `${new Date(c.at).toLocaleString()} — ${enumName(c.classification)} — ${code} after ${c.uptime} ${next}`;
     const tail = document.createElement('pre');
     tail.textContent = c.logTail || '(no output)';
     li.append(tail);
@@ -259,13 +260,17 @@ async function act(path, body, done) {
 
 async function openIde() {
   clearMessage();
-  // Open the tab first, inside the click, so pop-up blockers allow it; point it at the IDE once the token exists.
-  const tab = window.open('about:blank', '_blank');
   try {
     const grant = await api('POST', `/api/dev/${state.selected}/ide-token`);
-    if (tab) tab.location = grant.url; else window.location = grant.url;
+    // The IDE is served from this origin by a container that may be hostile: the new tab gets no
+    // opener (no handle on this page) and, being opened with noopener, no copy of this tab's
+    // sessionStorage, where the bearer token lives. The bootstrap URL's token is single use.
+    const link = document.createElement('a');
+    link.href = grant.url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    link.click();
   } catch (e) {
-    if (tab) tab.close();
     show(e.message);
   }
 }

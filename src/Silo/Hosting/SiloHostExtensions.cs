@@ -66,6 +66,8 @@ internal static class SiloHostExtensions
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: ClusterId);
             }
 
+            // Failure detection is the operator's trade-off (speed of failover against false suspicions).
+            silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Cluster:Membership"));
             silo.AddZlhGrind(configuration);
             silo.AddDashboard();
         });

@@ -6,7 +6,7 @@ internal static class Repo
     public static string Root { get; } = FindRoot();
 
     /// <summary>Debug or Release: whatever this test assembly was built as, so the binaries match.</summary>
-    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+    public static string Configuration { get; } = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
 
     /// <summary>The built entry assembly of a project, e.g. <c>Binary("src/Silo", "ZlhGrind.Silo")</c>.</summary>
     public static string Binary(string projectDir, string assembly)

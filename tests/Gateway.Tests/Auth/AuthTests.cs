@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Tests.TestSupport;
 
@@ -65,6 +66,36 @@ public sealed class AuthTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, minted.StatusCode);
         Assert.Equal(HttpStatusCode.OK, adminList.StatusCode);
+    }
+
+    [Fact]
+    public async Task MintTokenCommand_ConfiguredKey_PrintsTokenTheGatewayAccepts()
+    {
+        var overrides = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:Issuer"] = TestTokens.Issuer,
+            ["Auth:Audience"] = TestTokens.Audience,
+            ["Auth:SigningKey"] = TestTokens.SigningKey,
+        }).Build();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = MintTokenCommand.Run(["mint-token", "cli-ops", "--operator", "--lifetime", "00:10:00"], output, error, overrides);
+        using var ops = fixture.CreateClient(output.ToString().Trim());
+
+        Assert.Equal(0, exit);
+        Assert.Equal(HttpStatusCode.OK, (await ops.GetAsync("/api/admin/containers")).StatusCode);
+    }
+
+    [Fact]
+    public void MintTokenCommand_BadArguments_UsageAndNonZeroExit()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        Assert.Equal(2, MintTokenCommand.Run(["mint-token"], output, error));
+        Assert.Equal(2, MintTokenCommand.Run(["mint-token", "bob", "--lifetime", "soon"], output, error));
+        Assert.Equal("", output.ToString());
     }
 
     [Fact]

@@ -139,9 +139,11 @@ public sealed class IdeBootstrapTests(GatewayFixture fixture)
         var (id, _) = await fixture.ProvisionDevAsync("boot-rate");
         using var portal = fixture.CreateClient(TestTokens.For("boot-rate"));
         var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? last = null;
         for (var i = 0; i < GatewayFixture.TokenRateLimit + 1; i++)
         {
-            statuses.Add((await portal.PostAsync($"/api/dev/{id}/ide-token", null)).StatusCode);
+            last = await portal.PostAsync($"/api/dev/{id}/ide-token", null);
+            statuses.Add(last.StatusCode);
         }
 
         var (other, _) = await fixture.ProvisionDevAsync("boot-rate-other");
@@ -150,6 +152,21 @@ public sealed class IdeBootstrapTests(GatewayFixture fixture)
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, GatewayFixture.TokenRateLimit).Append(HttpStatusCode.TooManyRequests), statuses);
         Assert.Equal(HttpStatusCode.OK, otherUser.StatusCode);
+        Assert.Equal("application/problem+json", last!.Content.Headers.ContentType?.MediaType);
+        Assert.True(last.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task IdeToken_CodeServerDisabled_409Problem()
+    {
+        using var portal = fixture.CreateClient(TestTokens.For("boot-no-ide"));
+        var created = await portal.PostAsJsonAsync("/api/dev", new { runtime = "node", enableCodeServer = false });
+        var id = (await created.Content.ReadFromJsonAsync<Grains.Containers.ProvisionResult>(Json.Options))!.ContainerId;
+
+        var response = await portal.PostAsync($"/api/dev/{id}/ide-token", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     private async Task<string> IssueAsync(string userId, long id)

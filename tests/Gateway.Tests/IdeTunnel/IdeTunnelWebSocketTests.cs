@@ -118,6 +118,43 @@ public sealed class IdeTunnelWebSocketTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task WebSocket_SessionRevokedWhileOpen_ConnectionCut()
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("ws-revoked");
+        using var cancel = new CancellationTokenSource(Bound);
+        using var socket = await ConnectAsync(id, session, "/ws", cancel.Token);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("before"), WebSocketMessageType.Text, true, cancel.Token);
+        Assert.Equal("before", Encoding.UTF8.GetString((await ReceiveAsync(socket, cancel.Token)).Payload));
+        using var portal = fixture.CreateClient(TestTokens.For("ws-revoked"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await portal.DeleteAsync($"/api/dev/{id}/ide-sessions", cancel.Token)).StatusCode);
+
+        // One TTL: the cached answer expires and the watch asks the grain again.
+        var receive = ReceiveAsync(socket, cancel.Token);
+        fixture.Clock.Advance(TimeSpan.FromSeconds(5));
+
+        await Assert.ThrowsAsync<WebSocketException>(() => receive);
+        Assert.NotEqual(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task WebSocket_SessionStillValid_SurvivesWatchTicks()
+    {
+        var (id, agent, session) = await fixture.ReadyIdeAsync("ws-valid");
+        using var cancel = new CancellationTokenSource(Bound);
+        using var socket = await ConnectAsync(id, session, "/ws", cancel.Token);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await agent.BeatAsync(Grains.DevContainers.CodeServerState.Running, fixture.Upstream.Endpoint);
+            fixture.Clock.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        await socket.SendAsync(Encoding.UTF8.GetBytes("still here"), WebSocketMessageType.Text, true, cancel.Token);
+        Assert.Equal("still here", Encoding.UTF8.GetString((await ReceiveAsync(socket, cancel.Token)).Payload));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cancel.Token);
+    }
+
+    [Fact]
     public async Task WebSocket_WithoutSession_RefusedBeforeUpgrade()
     {
         var (id, _, _) = await fixture.ReadyIdeAsync("ws-refused");

@@ -8,6 +8,15 @@ namespace ZlhGrind.Gateway.Tests.TestSupport;
 public sealed class CapturingSink : ILogEventSink
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(string Template, TaskCompletionSource<LogEvent> Seen)> _waiters = new();
+
+    /// <summary>Completes when an event with this message template is emitted (a barrier on a real log line, not a sleep).</summary>
+    public Task<LogEvent> WhenLogged(string messageTemplate)
+    {
+        var seen = new TaskCompletionSource<LogEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiters.Enqueue((messageTemplate, seen));
+        return seen.Task;
+    }
 
     public void Emit(LogEvent logEvent)
     {
@@ -29,6 +38,13 @@ public sealed class CapturingSink : ILogEventSink
         }
 
         _lines.Enqueue(writer.ToString());
+        foreach (var (template, seen) in _waiters)
+        {
+            if (logEvent.MessageTemplate.Text == template)
+            {
+                seen.TrySetResult(logEvent);
+            }
+        }
     }
 
     public IReadOnlyCollection<string> Lines => _lines.ToArray();

@@ -14,7 +14,7 @@ using ZlhGrind.Silo.Hosting;
 namespace ZlhGrind.Gateway.Tests.TestSupport;
 
 /// <summary>
-/// The whole stack on loopback: a real single-silo cluster hosting the real grains (memory storage), the gateway on
+/// The whole stack on loopback: a real two-silo cluster hosting the real grains (memory storage), the gateway on
 /// real Kestrel using that cluster's client, and a real upstream standing in for code-server. Grains and gateway
 /// share one fake clock so token expiry, session caching and agent connectivity move together.
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Containers:HeartbeatInterval"] = "00:00:05",
         }).Build();
 
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UseGrainClock(Clock);

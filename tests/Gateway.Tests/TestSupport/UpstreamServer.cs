@@ -73,6 +73,12 @@ public sealed class UpstreamServer : IAsyncDisposable
             return;
         }
 
+        if (http.Request.Path == "/redirect")
+        {
+            http.Response.Redirect("/login?next=%2Fx");
+            return;
+        }
+
         if (http.Request.Path == "/set-cookie")
         {
             http.Response.Headers.Append("Set-Cookie", "zlh_ide=planted; Path=/");
@@ -80,6 +86,21 @@ public sealed class UpstreamServer : IAsyncDisposable
         }
 
         http.Response.ContentType = "text/plain";
+        if (http.Request.Path == "/upload")
+        {
+            // Reports how many bytes of the body arrived.
+            var received = 0L;
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                received += read;
+            }
+
+            await http.Response.WriteAsync("received " + received);
+            return;
+        }
+
         await http.Response.WriteAsync("upstream " + http.Request.Method + " " + http.Request.Path + http.Request.QueryString);
     }
 

@@ -192,6 +192,24 @@ public sealed class DevContainerGrainTests(FakeClockClusterFixture fixture) : IC
     }
 
     [Fact]
+    public async Task IdeSession_HeartbeatOlderThanTheLatestEvent_TheEventWins()
+    {
+        var (grain, credential) = await DevAsync(Client);
+        var instance = Guid.NewGuid();
+        CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
+        var starting = new DevObserved(DevContainerState.Installing, CodeServerState.Starting, "127.0.0.1:8080", [], null);
+        await grain.HeartbeatAsync(Heartbeat(instance) with { Dev = starting });
+        await grain.ReportAsync(new AgentReport(instance, [new CodeServerChanged(1, DateTimeOffset.UnixEpoch, CodeServerState.Running, "127.0.0.1:8080", null)], 0));
+        CallAs.Gateway();
+        var session = (await grain.RedeemIdeTokenAsync((await grain.IssueIdeTokenAsync(Alice)).Token)).SessionId!;
+
+        var lookup = await grain.ResolveIdeSessionAsync(session);
+
+        Assert.Equal(CodeServerState.Running, lookup.CodeServer);
+        Assert.Equal("Running", (await grain.GetStatusAsync(Alice)).Dev!.CodeServer);
+    }
+
+    [Fact]
     public async Task IdeSession_AfterItsLifetime_IsExpired()
     {
         var (grain, _) = await DevAsync(Client);

@@ -100,14 +100,15 @@ internal sealed class DevContainerGrain(
             ? Record.Ide.Check(sessionId, Time.GetUtcNow())
             : (IdeAccessStatus.Unknown, null);
         var (connectivity, _) = Presence.Evaluate(Core.AgentEverConnected);
-        var observed = Presence.LastHeartbeat?.Dev;
+
+        // The reported events are ordered with the lifecycle; a heartbeat may predate the latest of them.
         return ValueTask.FromResult(new IdeSessionLookup(
             status,
             expiresAt,
             StateName,
             connectivity,
-            observed?.CodeServer ?? Record.CodeServer,
-            observed?.IdeEndpoint ?? Record.IdeEndpoint));
+            Record.CodeServer,
+            Record.IdeEndpoint ?? Presence.LastHeartbeat?.Dev?.IdeEndpoint));
     }
 
     public async Task<int> RevokeIdeSessionsAsync(Actor actor)
@@ -133,8 +134,8 @@ internal sealed class DevContainerGrain(
                 Record.Spec?.Runtime ?? "",
                 Record.Spec?.Version ?? "",
                 Record.Spec?.EnableCodeServer ?? false,
-                (observed?.CodeServer ?? Record.CodeServer).ToString(),
-                observed?.IdeEndpoint ?? Record.IdeEndpoint,
+                Record.CodeServer.ToString(),
+                Record.IdeEndpoint ?? observed?.IdeEndpoint,
                 observed?.Runtimes ?? Record.InstalledRuntimes,
                 observed?.Install),
         };

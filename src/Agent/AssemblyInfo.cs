@@ -1,0 +1,4 @@
+using System.Runtime.Versioning;
+
+// The agent runs inside Linux containers: /proc, FIFOs, signals and setsid are part of its job.
+[assembly: SupportedOSPlatform("linux")]

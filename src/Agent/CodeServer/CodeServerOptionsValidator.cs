@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace ZlhGrind.Agent.CodeServer;
+
+/// <summary>Refuses code-server settings that could never work, with the key and the bad value in the message.</summary>
+internal sealed partial class CodeServerOptionsValidator : IValidateOptions<CodeServerOptions>, IValidateOptions<CodeServerRestartOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CodeServerOptions options)
+    {
+        const string Section = CodeServerOptions.SectionName;
+        var errors = new List<string>();
+        if (!IPAddress.TryParse(options.BindAddress, out _))
+        {
+            errors.Add($"{Section}:BindAddress must be an IP address, not '{options.BindAddress}'");
+        }
+
+        if (options.AdvertiseAddress is not null && !IPAddress.TryParse(options.AdvertiseAddress, out _))
+        {
+            errors.Add($"{Section}:AdvertiseAddress must be an IP address, not '{options.AdvertiseAddress}'");
+        }
+
+        if (options.Port is < 1 or > 65535)
+        {
+            errors.Add($"{Section}:Port must be between 1 and 65535, not {options.Port}");
+        }
+
+        if (options.ArtifactUrl is not null)
+        {
+            if (!Uri.TryCreate(options.ArtifactUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add($"{Section}:ArtifactUrl must be an absolute http or https URL");
+            }
+
+            if (options.ArtifactSha256 is null || !Sha256Pattern().IsMatch(options.ArtifactSha256))
+            {
+                errors.Add($"{Section}:ArtifactSha256 must be 64 hexadecimal characters when ArtifactUrl is set");
+            }
+
+            if (options.ArtifactSizeBytes <= 0)
+            {
+                errors.Add($"{Section}:ArtifactSizeBytes must be positive when ArtifactUrl is set, not {options.ArtifactSizeBytes}");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Auth))
+        {
+            errors.Add($"{Section}:Auth must be set (usually 'none')");
+        }
+
+        if (options.StartTimeout <= TimeSpan.Zero || options.ReadyProbeInterval <= TimeSpan.Zero || options.StopTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{Section}:StartTimeout, ReadyProbeInterval and StopTimeout must be positive");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, CodeServerRestartOptions options)
+    {
+        const string Section = CodeServerRestartOptions.SectionName;
+        var errors = new List<string>();
+        if (options.InitialDelay < TimeSpan.Zero)
+        {
+            errors.Add($"{Section}:InitialDelay must not be negative, not {options.InitialDelay}");
+        }
+
+        if (options.MaxDelay < options.InitialDelay)
+        {
+            errors.Add($"{Section}:MaxDelay must be at least InitialDelay, not {options.MaxDelay}");
+        }
+
+        if (options.ResetAfterUptime <= TimeSpan.Zero)
+        {
+            errors.Add($"{Section}:ResetAfterUptime must be positive, not {options.ResetAfterUptime}");
+        }
+
+        if (options.MaxConsecutiveCrashes < 1)
+        {
+            errors.Add($"{Section}:MaxConsecutiveCrashes must be at least 1, not {options.MaxConsecutiveCrashes}");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    private static partial Regex Sha256Pattern();
+}

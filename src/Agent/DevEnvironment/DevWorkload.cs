@@ -1,0 +1,289 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ZlhGrind.Agent.CodeServer;
+using ZlhGrind.Agent.Runtimes;
+using ZlhGrind.Agent.Workloads;
+using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.DevContainers;
+
+namespace ZlhGrind.Agent.DevEnvironment;
+
+/// <summary>
+/// The dev container's workload: converges to the desired runtime (install, upgrade or switch back), keeps the one
+/// PATH in the profile, and runs code-server when enabled. <c>Ready</c> (provisioningComplete) means the runtime is
+/// installed and verified and, when code-server should run, it answers on its port. Applies are serialized; an
+/// install can take minutes, so the cluster link should not hold its heartbeat on <see cref="ApplyAsync"/>.
+/// </summary>
+internal sealed class DevWorkload(
+    RuntimeInstaller installer,
+    DevUserEnvironment environment,
+    CodeServerInstaller codeServerInstaller,
+    CodeServerSupervisor codeServer,
+    IAgentEvents events,
+    DevPaths paths,
+    ILogger<DevWorkload> logger) : IWorkload, IDisposable
+{
+    private readonly SemaphoreSlim _apply = new(1, 1);
+    private readonly Lock _gate = new();
+    private DevContainerState _state = DevContainerState.Provisioning;
+    private string? _reason;
+    private long _observedGeneration;
+    private bool _codeServerEnabled;
+    private long _handledCodeServerRequest;
+
+    private string StateFile => Path.Combine(paths.StateRoot, "dev-workload.json");
+
+    public DevContainerState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    public string? Reason
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _reason;
+            }
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        installer.Load();
+        _handledCodeServerRequest = LoadState().HandledCodeServerRequest;
+        await environment.EnsureAsync(cancellationToken);
+        await environment.UpdatePathAsync(installer.ActiveBinDirectories(), cancellationToken);
+
+        // One left running by an earlier agent, or started by hand, is taken over rather than started twice.
+        await codeServer.AdoptAsync(cancellationToken);
+    }
+
+    public async Task ApplyAsync(DesiredSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Dev is not { } dev)
+        {
+            DevLog.NoDevSpec(logger, spec.Generation);
+            return;
+        }
+
+        await _apply.WaitAsync(cancellationToken);
+        try
+        {
+            lock (_gate)
+            {
+                _codeServerEnabled = dev.Spec.EnableCodeServer;
+            }
+
+            await ConvergeAsync(dev, cancellationToken);
+            MarkObserved(spec.Generation);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException)
+        {
+            // The machine refused (disk, permissions, useradd): reported as the container's error, not thrown at the link.
+            DevLog.ApplyFailed(logger, ex, spec.Generation);
+            SetState(DevContainerState.Error, $"the dev environment could not be prepared: {ex.Message}");
+            MarkObserved(spec.Generation);
+        }
+        finally
+        {
+            _apply.Release();
+        }
+    }
+
+    public WorkloadSnapshot Snapshot()
+    {
+        DevContainerState state;
+        long generation;
+        bool enabled;
+        lock (_gate)
+        {
+            state = _state;
+            generation = _observedGeneration;
+            enabled = _codeServerEnabled;
+        }
+
+        var codeServerState = codeServer.State;
+        var endpoint = enabled || codeServerState != CodeServerState.Stopped ? codeServer.Endpoint : null;
+        return new WorkloadSnapshot(
+            codeServer.Pid,
+            codeServer.Uptime,
+            generation,
+            Game: null,
+            new DevObserved(state, codeServerState, endpoint, installer.Installed(), installer.Progress()));
+    }
+
+    // Unless configured to stop, code-server keeps serving the open IDE and the next agent adopts it.
+    public Task StopAsync(CancellationToken cancellationToken) => codeServer.ReleaseAsync(cancellationToken);
+
+    public void Dispose() => _apply.Dispose();
+
+    private async Task ConvergeAsync(DevDesired dev, CancellationToken cancellationToken)
+    {
+        await environment.EnsureAsync(cancellationToken);
+        if (await ConvergeRuntimeAsync(dev.Runtime, cancellationToken) is { } installError)
+        {
+            SetState(DevContainerState.Error, installError);
+        }
+        else if (await ConvergeCodeServerAsync(dev, cancellationToken) is { } codeServerError)
+        {
+            SetState(DevContainerState.Error, codeServerError);
+        }
+        else
+        {
+            var withIde = dev.Spec.EnableCodeServer && dev.CodeServerRunning ? $"; code-server answering on {codeServer.Endpoint}" : string.Empty;
+            SetState(DevContainerState.Ready, $"{dev.Runtime.Name} {dev.Runtime.Version} installed and verified{withIde}");
+        }
+    }
+
+    // A cancelled apply is not observed: the link hands the same generation over again.
+    private void MarkObserved(long generation)
+    {
+        lock (_gate)
+        {
+            _observedGeneration = Math.Max(_observedGeneration, generation);
+        }
+    }
+
+    /// <summary>Returns null when the runtime is installed and active, else the reason it is not.</summary>
+    private async Task<string?> ConvergeRuntimeAsync(Grains.Runtimes.RuntimeEntry entry, CancellationToken cancellationToken)
+    {
+        // The lifecycle only reaches Ready through Installing (the grain refuses Provisioning or Error straight to
+        // Ready), so a fresh agent or one recovering from an error passes through it even when nothing is fetched.
+        if (State != DevContainerState.Ready || !installer.IsActive(entry.Name, entry.Version))
+        {
+            SetState(DevContainerState.Installing, $"installing {entry.Name} {entry.Version}");
+        }
+
+        RuntimeInstallResult result;
+        try
+        {
+            result = await installer.InstallAsync(entry, cancellationToken);
+        }
+        catch (RuntimeInstallException ex)
+        {
+            events.Publish((sequence, at) => new RuntimeInstallFinished(sequence, at, entry.Name, entry.Version, false, ex.Message));
+            return ex.Message;
+        }
+
+        await environment.UpdatePathAsync(installer.ActiveBinDirectories(), cancellationToken);
+        if (result.Outcome != InstallOutcome.AlreadyActive)
+        {
+            var how = result.Outcome == InstallOutcome.Installed ? $"installed and verified: {result.VerifyOutput}" : "switched to the installed version";
+            events.Publish((sequence, at) => new RuntimeInstallFinished(sequence, at, entry.Name, entry.Version, true, how));
+        }
+
+        return null;
+    }
+
+    /// <summary>Returns null when code-server is as desired, else the reason it is not.</summary>
+    private async Task<string?> ConvergeCodeServerAsync(DevDesired dev, CancellationToken cancellationToken)
+    {
+        if (!dev.Spec.EnableCodeServer)
+        {
+            if (codeServer.State is not CodeServerState.Stopped)
+            {
+                await codeServer.StopAsync(cancellationToken);
+            }
+
+            return null;
+        }
+
+        try
+        {
+            await codeServerInstaller.EnsureInstalledAsync(cancellationToken);
+        }
+        catch (RuntimeInstallException ex)
+        {
+            return $"code-server could not be installed: {ex.Message}";
+        }
+
+        if (dev.CodeServerRequest > _handledCodeServerRequest && dev.LastCodeServerAction is { } action)
+        {
+            // A numbered request is carried out once, even when the desired on/off did not change (restart).
+            switch (action)
+            {
+                case CodeServerAction.Start:
+                    await codeServer.StartAsync(cancellationToken);
+                    break;
+                case CodeServerAction.Stop:
+                    await codeServer.StopAsync(cancellationToken);
+                    break;
+                case CodeServerAction.Restart:
+                    await codeServer.RestartAsync(cancellationToken);
+                    break;
+            }
+
+            _handledCodeServerRequest = dev.CodeServerRequest;
+            await SaveStateAsync(cancellationToken);
+        }
+        else if (dev.CodeServerRunning && codeServer.State == CodeServerState.Stopped)
+        {
+            // Failed is left alone: it either restarts on its own backoff or waits for a user start.
+            await codeServer.StartAsync(cancellationToken);
+        }
+        else if (!dev.CodeServerRunning && codeServer.State is CodeServerState.Running or CodeServerState.Starting)
+        {
+            await codeServer.StopAsync(cancellationToken);
+        }
+
+        if (dev.CodeServerRunning && codeServer.State != CodeServerState.Running)
+        {
+            return $"code-server is {codeServer.State}: {codeServer.Reason}";
+        }
+
+        return null;
+    }
+
+    private void SetState(DevContainerState state, string? reason)
+    {
+        lock (_gate)
+        {
+            if (_state == state && _reason == reason)
+            {
+                return;
+            }
+
+            var changed = _state != state;
+            _state = state;
+            _reason = reason;
+            if (!changed)
+            {
+                return;
+            }
+        }
+
+        DevLog.StateChanged(logger, state, reason);
+        events.Publish((sequence, at) => new DevStateChanged(sequence, at, state, reason));
+    }
+
+    private DevWorkloadState LoadState()
+    {
+        try
+        {
+            return File.Exists(StateFile)
+                ? JsonSerializer.Deserialize<DevWorkloadState>(File.ReadAllText(StateFile)) ?? new DevWorkloadState(0)
+                : new DevWorkloadState(0);
+        }
+        catch (JsonException)
+        {
+            return new DevWorkloadState(0);
+        }
+    }
+
+    private async Task SaveStateAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(paths.StateRoot);
+        var partial = StateFile + ".partial";
+        await File.WriteAllTextAsync(partial, JsonSerializer.Serialize(new DevWorkloadState(_handledCodeServerRequest)), cancellationToken);
+        File.Move(partial, StateFile, overwrite: true);
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using ZlhGrind.Agent.CodeServer;
+using ZlhGrind.Agent.Runtimes;
+using ZlhGrind.Agent.Workloads;
+
+namespace ZlhGrind.Agent.DevEnvironment;
+
+/// <summary>Registers the dev workload: runtime installs, the dev environment and the code-server addon.</summary>
+public static class DevWorkloadServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the dev workload as <c>IWorkload</c> (call it for dev containers only) with its options bound from
+    /// <c>Agent:Dev</c>, <c>Agent:Runtimes</c>, <c>Agent:CodeServer</c> and <c>Agent:CodeServer:Restart</c>, validated at start.
+    /// The host must register <c>IAgentEvents</c>.
+    /// </summary>
+    public static IServiceCollection AddDevWorkload(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        AddValidated<DevEnvironmentOptions, DevEnvironmentOptionsValidator>(services, configuration, DevEnvironmentOptions.SectionName);
+        AddValidated<RuntimeInstallOptions, RuntimeInstallOptionsValidator>(services, configuration, RuntimeInstallOptions.SectionName);
+        AddValidated<CodeServerOptions, CodeServerOptionsValidator>(services, configuration, CodeServerOptions.SectionName);
+        AddValidated<CodeServerRestartOptions, CodeServerOptionsValidator>(services, configuration, CodeServerRestartOptions.SectionName);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(ArtifactDownloader.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(CodeServerSupervisor.ProbeClientName, client => client.Timeout = TimeSpan.FromSeconds(2));
+
+        services.AddSingleton(provider => new DevPaths(provider.GetRequiredService<IOptions<DevEnvironmentOptions>>().Value, CurrentUser.IsRoot));
+        services.AddSingleton(provider => new RuntimeLayout(provider.GetRequiredService<DevPaths>().DataRoot));
+        services.AddSingleton(new ProcFs());
+
+        services.AddSingleton<RuntimeEntryValidator>();
+        services.AddSingleton<ArtifactDownloader>();
+        services.AddSingleton<SafeTarExtractor>();
+        services.AddSingleton<RuntimeVerifier>();
+        services.AddSingleton<RuntimeStore>();
+        services.AddSingleton<RuntimeInstaller>();
+
+        services.AddSingleton<DevUserProvisioner>();
+        services.AddSingleton<DevUserEnvironment>();
+
+        services.AddSingleton<CodeServerInstaller>();
+        services.AddSingleton<CodeServerProcessScanner>();
+        services.AddSingleton<CodeServerSupervisor>();
+
+        services.AddSingleton<DevWorkload>();
+        services.AddSingleton<IWorkload>(provider => provider.GetRequiredService<DevWorkload>());
+        return services;
+    }
+
+    private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

@@ -1,0 +1,25 @@
+using System.Runtime.InteropServices;
+
+namespace ZlhGrind.Agent.Processes;
+
+/// <summary>POSIX signals sent to processes the agent does not own as <see cref="System.Diagnostics.Process"/> objects (a reattached server).</summary>
+internal static partial class Signals
+{
+    public const int Term = 15;
+    public const int Kill = 9;
+
+    /// <summary>Sends <paramref name="signal"/> to <paramref name="process"/> if it is still that very process; false when it is gone.</summary>
+    public static bool Send(ProcessIdentity process, int signal)
+    {
+        // The identity check narrows (cannot close) the window in which a recycled pid is hit.
+        if (!process.IsAlive())
+        {
+            return false;
+        }
+
+        return NativeKill(process.Pid, signal) == 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int NativeKill(int pid, int signal);
+}

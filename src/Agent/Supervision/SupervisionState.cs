@@ -1,0 +1,25 @@
+using System.Text.Json;
+using ZlhGrind.Agent.Processes;
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Agent.Supervision;
+
+/// <summary>
+/// What supervision must remember across agent restarts (written on every transition): the state,
+/// the crash counter, a pending restart and the spec to start with — so a crash loop is not reset,
+/// and a server can be restarted while the cluster is unreachable, by an agent that just started.
+/// </summary>
+internal sealed record SupervisionState(
+    GameServerState State,
+    string? Reason,
+    int ConsecutiveCrashes,
+    DateTimeOffset? RestartAt,
+    GameServerSpec? Spec,
+    bool ResumeOnStart = false)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static SupervisionState? TryLoad(string path) => AtomicFile.TryReadJson<SupervisionState>(path, Json);
+
+    public void Save(string path) => AtomicFile.WriteJson(path, this, Json);
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ZlhGrind.EndToEnd.Tests.Platform;
+
+namespace ZlhGrind.EndToEnd.Tests;
+
+/// <summary><c>./zlh up</c> exactly as the README tells a new user, twice, on ports and a state folder of its own.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class ZlhUpTests : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("zlh-up-").FullName;
+    private readonly Dictionary<string, string> _environment;
+
+    public ZlhUpTests()
+    {
+        _environment = new Dictionary<string, string>
+        {
+            ["ZLH_STATE_DIR"] = _state,
+            ["ZLH_NO_BUILD"] = "1",
+            ["ZLH_CONFIGURATION"] = Repo.Configuration,
+        };
+        foreach (var port in new[] { "ZLH_GATEWAY_PORT", "ZLH_DASHBOARD_PORT", "ZLH_SILO_PORT", "ZLH_SILO_GATEWAY_PORT", "ZLH_ARTIFACT_PORT", "ZLH_IDE_PORT" })
+        {
+            _environment[port] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+
+    [Fact]
+    public async Task Up_TwiceWithCtrlCBetween_WritesEnvStopsEverythingAndKeepsState()
+    {
+        long gameId;
+        await using (var first = await UpAsync())
+        {
+            var env = first.Env;
+            gameId = long.Parse(env["ZLH_GAME_ID"], CultureInfo.InvariantCulture);
+            var dev = await GetAsync(env, $"/api/servers/{env["ZLH_DEV_ID"]}/status");
+            Assert.True(dev.GetProperty("dev").GetProperty("provisioningComplete").GetBoolean());
+            await Wait.UntilAsync<object>(async () => (await GetAsync(env, $"/api/servers/{gameId}/status")).GetProperty("state").GetString() == "Running" ? true : null, TimeSpan.FromSeconds(60), "the demo game server running");
+            await File.AppendAllTextAsync(Path.Combine(_state, "agents", env["ZLH_GAME_ID"], "game", "run", "console.in"), "crash exit 5\n");
+            await Wait.UntilAsync<object>(async () => (await GetAsync(env, $"/api/servers/{gameId}/crashes")).GetArrayLength() == 1 ? true : null, TimeSpan.FromSeconds(60), "the crash recorded");
+
+            var started = first.StartedPids();
+            await first.CtrlCAsync();
+
+            Assert.False(File.Exists(Path.Combine(_state, "run", "env")));
+            Assert.All(started, pid => Assert.False(IsAlive(pid), $"pid {pid} survived Ctrl-C"));
+            Assert.Empty(ProcessesUnder(_state));
+        }
+
+        await using var second = await UpAsync();
+        var crashes = await GetAsync(second.Env, $"/api/servers/{gameId}/crashes");
+        Assert.Equal(5, crashes[0].GetProperty("exitCode").GetInt32());
+        await second.CtrlCAsync();
+        Assert.Empty(ProcessesUnder(_state));
+    }
+
+    private async Task<Stack> UpAsync()
+    {
+        var info = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = Repo.Root };
+        info.ArgumentList.Add(Path.Combine(Repo.Root, "zlh"));
+        info.ArgumentList.Add("up");
+        foreach (var (key, value) in _environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var envFile = Path.Combine(_state, "run", "env");
+        try
+        {
+            await Wait.UntilAsync<object>(
+                () => process.HasExited ? throw new InvalidOperationException("./zlh up exited:\n" + output) : Task.FromResult<object?>(File.Exists(envFile) ? true : null),
+                TimeSpan.FromMinutes(4),
+                ".zlh/run/env");
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        var env = File.ReadAllLines(envFile).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        return new Stack(process, env, _state);
+    }
+
+    private static async Task<JsonElement> GetAsync(Dictionary<string, string> env, string path)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, env["ZLH_GATEWAY_URL"] + path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", env["ZLH_TOKEN"]);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
+
+    /// <summary>Processes whose command line mentions the state folder: the shim, the game server, code-server.</summary>
+    private static List<string> ProcessesUnder(string state)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(state, StringComparison.Ordinal))
+                {
+                    found.Add($"{Path.GetFileName(dir)}: {cmdline}");
+                }
+            }
+            catch (IOException)
+            {
+                // Gone while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours to read.
+            }
+        }
+
+        return found;
+    }
+
+    private sealed class Stack(Process process, Dictionary<string, string> env, string state) : IAsyncDisposable
+    {
+        public Dictionary<string, string> Env { get; } = env;
+
+        public int[] StartedPids() => Directory.GetFiles(Path.Combine(state, "run"), "*.pid")
+            .Select(f => int.Parse(File.ReadAllText(f).Trim(), CultureInfo.InvariantCulture)).ToArray();
+
+        /// <summary>What Ctrl-C in the terminal sends to ./zlh up.</summary>
+        public async Task CtrlCAsync()
+        {
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await process.WaitForExitAsync(timeout.Token);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited)
+            {
+                await CtrlCAsync();
+            }
+
+            process.Dispose();
+        }
+    }
+}
