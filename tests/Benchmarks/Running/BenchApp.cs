@@ -18,7 +18,7 @@ internal static class BenchApp
         new HeartbeatScale(),
         new AgentConnections(),
         new Failover(),
-        new NotYetMeasured("crash-reaction", "7 Crash reaction", "needs the agent's supervisor and the gateway's crash API, which are not on main yet"),
+        new CrashReaction(),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)

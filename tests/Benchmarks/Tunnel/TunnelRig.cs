@@ -53,8 +53,14 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
 
     public ProcessSampler UpstreamSampler { get; private init; } = null!;
 
+    public IClusterClient Client => _client.Client;
+
+    public string ServiceKey => _serviceKey;
+
+    public int SiloGatewayPort { get; private init; }
+
     /// <summary>Starts the upstream, a silo and the gateway; agents keep a container "connected" for 30 minutes after one heartbeat.</summary>
-    public static async Task<TunnelRig> StartAsync(BenchContext context, string scenario, CancellationToken cancellationToken)
+    public static async Task<TunnelRig> StartAsync(BenchContext context, string scenario, CancellationToken cancellationToken, bool allowDevTokens = false)
     {
         var serviceKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         var upstreamPort = FreePorts.Next();
@@ -78,12 +84,13 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         gateway.Environment["Cluster__ServiceKey"] = serviceKey;
         gateway.Environment["Auth__SigningKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         gateway.Environment["IdeTunnel__AllowedUpstreamNetworks__0"] = "127.0.0.1/32";
+        gateway.Environment["Auth__AllowDevTokens"] = allowDevTokens ? "true" : "false";
         var gatewayProcess = context.Children.Start(gateway, Path.Combine(context.LogDirectory, scenario + "-gateway.log"));
 
         await upstreamProcess.WaitForLineAsync(UpstreamServer.ReadyLine, TimeSpan.FromSeconds(60), cancellationToken);
         await SiloProcess.WaitForHttpAsync(gatewayProcess, new Uri($"http://127.0.0.1:{gatewayPort}/readyz"), cancellationToken);
         var client = await OrleansClient.ConnectAsync([silo.Endpoint.GatewayPort], "zlhgrind", TimeSpan.FromSeconds(30), cancellationToken);
-        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort) { UpstreamSampler = new ProcessSampler(upstreamProcess.Pid) };
+        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort) { UpstreamSampler = new ProcessSampler(upstreamProcess.Pid), SiloGatewayPort = silo.Endpoint.GatewayPort };
         rig._observer = client.Client.CreateObjectReference<IAgentObserver>(rig);
 
         CallAs.Gateway(serviceKey);
