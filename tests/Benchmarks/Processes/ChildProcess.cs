@@ -1,0 +1,88 @@
+using System.Diagnostics;
+
+namespace ZlhGrind.Benchmarks.Processes;
+
+/// <summary>A started child whose stdout and stderr go to a log file; lines can be awaited (readiness).</summary>
+internal sealed class ChildProcess
+{
+    private readonly ChildProcesses _owner;
+    private readonly Process _process;
+    private readonly string _logPath;
+    private readonly Lock _gate = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _awaited = [];
+
+    // The first lines, kept so a readiness line printed before anyone waits for it is not missed.
+    private readonly List<string> _firstLines = [];
+
+    public ChildProcess(ChildProcesses owner, Process process, string logPath)
+    {
+        _owner = owner;
+        _process = process;
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        _logPath = logPath;
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Completes when a line containing <paramref name="text"/> is printed; fails if the process exits first.</summary>
+    public async Task WaitForLineAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_firstLines.Exists(line => line.Contains(text, StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            _awaited.Add((text, seen));
+        }
+
+        var exited = _process.WaitForExitAsync(cancellationToken);
+        var finished = await Task.WhenAny(seen.Task, exited, Task.Delay(timeout, cancellationToken));
+        if (finished == seen.Task)
+        {
+            return;
+        }
+
+        throw new InvalidOperationException(finished == exited
+            ? $"process {Pid} exited before printing '{text}' (see its log)"
+            : $"process {Pid} did not print '{text}' within {timeout.TotalSeconds:0} s (see its log)");
+    }
+
+    /// <summary>SIGKILL, as a crash would.</summary>
+    public void Kill() => _owner.Kill(this);
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            // Silos log warnings only, so opening the file per line costs nothing that matters.
+            File.AppendAllText(_logPath, line + Environment.NewLine);
+            if (_firstLines.Count < 200)
+            {
+                _firstLines.Add(line);
+            }
+
+            for (var i = _awaited.Count - 1; i >= 0; i--)
+            {
+                if (line.Contains(_awaited[i].Text, StringComparison.Ordinal))
+                {
+                    _awaited[i].Seen.TrySetResult();
+                    _awaited.RemoveAt(i);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using ZlhGrind.Benchmarks.Agents;
+using ZlhGrind.Benchmarks.Cluster;
+using ZlhGrind.Benchmarks.Measuring;
+using ZlhGrind.Benchmarks.Processes;
+using ZlhGrind.Benchmarks.Running;
+using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.Authorization;
+using ZlhGrind.Grains.DevContainers;
+using ZlhGrind.Grains.Runtimes;
+
+namespace ZlhGrind.Benchmarks.Tunnel;
+
+/// <summary>
+/// Everything the tunnel scenarios reach, each a process of its own on loopback: the upstream (the IDE stand-in),
+/// a silo, the real gateway, and optionally the bare YARP forwarder and configurable-http-proxy. Dev containers are
+/// set up through the real grain API the way the portal and the agent would: provision, the agent reports
+/// Ready with code-server running at the upstream, a bootstrap token is issued and redeemed for a session.
+/// </summary>
+internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
+{
+    private readonly OrleansClient _client;
+    private readonly string _serviceKey;
+    private IAgentObserver? _observer;
+
+    private TunnelRig(OrleansClient client, string serviceKey, int upstreamPort, ChildProcess gateway, int gatewayPort)
+    {
+        _client = client;
+        _serviceKey = serviceKey;
+        UpstreamPort = upstreamPort;
+        Gateway = gateway;
+        GatewayPort = gatewayPort;
+        GatewaySampler = new ProcessSampler(gateway.Pid);
+    }
+
+    public int UpstreamPort { get; }
+
+    public ChildProcess Gateway { get; }
+
+    public int GatewayPort { get; }
+
+    public ProcessSampler GatewaySampler { get; }
+
+    public int? ForwarderPort { get; private set; }
+
+    public ProcessSampler? ForwarderSampler { get; private set; }
+
+    public int? ProxyPort { get; private set; }
+
+    public ProcessSampler? ProxySampler { get; private set; }
+
+    public ProcessSampler UpstreamSampler { get; private init; } = null!;
+
+    public IClusterClient Client => _client.Client;
+
+    public string ServiceKey => _serviceKey;
+
+    public int SiloGatewayPort { get; private init; }
+
+    /// <summary>Starts the upstream, a silo and the gateway; agents keep a container "connected" for 30 minutes after one heartbeat.</summary>
+    public static async Task<TunnelRig> StartAsync(BenchContext context, string scenario, CancellationToken cancellationToken, bool allowDevTokens = false)
+    {
+        var serviceKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        var upstreamPort = FreePorts.Next();
+        var upstream = Dotnet.Mode(context, "upstream");
+        upstream.Environment["Bench__Port"] = upstreamPort.ToString(CultureInfo.InvariantCulture);
+        var upstreamProcess = context.Children.Start(upstream, Path.Combine(context.LogDirectory, scenario + "-upstream.log"));
+
+        // The tunnel is measured, not heartbeats: a long interval keeps many containers connected without a
+        // heartbeat load competing for the two cores.
+        var silo = await SiloProcess.StartProgramAsync(context, scenario + "-silo", serviceKey, cancellationToken, new Dictionary<string, string>
+        {
+            ["Containers__HeartbeatInterval"] = "00:10:00",
+        });
+
+        var gatewayPort = FreePorts.Next();
+        var gateway = Dotnet.Start(Dotnet.Program(context, Path.Combine("src", "Gateway"), "ZlhGrind.Gateway"));
+        gateway.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        gateway.Environment["urls"] = $"http://127.0.0.1:{gatewayPort}";
+        gateway.Environment["Cluster__Mode"] = "Localhost";
+        gateway.Environment["Cluster__GatewayPort"] = silo.Endpoint.GatewayPort.ToString(CultureInfo.InvariantCulture);
+        gateway.Environment["Cluster__ServiceKey"] = serviceKey;
+        gateway.Environment["Auth__SigningKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        gateway.Environment["IdeTunnel__AllowedUpstreamNetworks__0"] = "127.0.0.1/32";
+        gateway.Environment["Auth__AllowDevTokens"] = allowDevTokens ? "true" : "false";
+        var gatewayProcess = context.Children.Start(gateway, Path.Combine(context.LogDirectory, scenario + "-gateway.log"));
+
+        await upstreamProcess.WaitForLineAsync(UpstreamServer.ReadyLine, TimeSpan.FromSeconds(60), cancellationToken);
+        await SiloProcess.WaitForHttpAsync(gatewayProcess, new Uri($"http://127.0.0.1:{gatewayPort}/readyz"), cancellationToken);
+        var client = await OrleansClient.ConnectAsync([silo.Endpoint.GatewayPort], "zlhgrind", TimeSpan.FromSeconds(30), cancellationToken);
+        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort) { UpstreamSampler = new ProcessSampler(upstreamProcess.Pid), SiloGatewayPort = silo.Endpoint.GatewayPort };
+        rig._observer = client.Client.CreateObjectReference<IAgentObserver>(rig);
+
+        CallAs.Gateway(serviceKey);
+        RequestContext.Set(CallContextKeys.Operator, true);
+        await client.Client.GetGrain<IRuntimeCatalogGrain>(IRuntimeCatalogGrain.Key).AddAsync(new RuntimeEntry(
+            "node", "22.1.0", "http://127.0.0.1:9/node-22.1.0.tar.gz", new string('a', 64), 1024, "bin", ["bin/node", "--version"]));
+        return rig;
+    }
+
+    /// <summary>Starts the bare YARP forwarder in front of the upstream.</summary>
+    public async Task StartForwarderAsync(BenchContext context, string scenario, CancellationToken cancellationToken)
+    {
+        var port = FreePorts.Next();
+        var forwarder = Dotnet.Mode(context, "forwarder");
+        forwarder.Environment["Bench__Port"] = port.ToString(CultureInfo.InvariantCulture);
+        forwarder.Environment["Bench__Upstream"] = $"http://127.0.0.1:{UpstreamPort}";
+        var process = context.Children.Start(forwarder, Path.Combine(context.LogDirectory, scenario + "-forwarder.log"));
+        await process.WaitForLineAsync(BareForwarder.ReadyLine, TimeSpan.FromSeconds(60), cancellationToken);
+        ForwarderPort = port;
+        ForwarderSampler = new ProcessSampler(process.Pid);
+    }
+
+    /// <summary>Starts configurable-http-proxy (installed by ./zlh bench into .zlh/bench); false when it is not installed.</summary>
+    public async Task<bool> TryStartProxyAsync(BenchContext context, string scenario, CancellationToken cancellationToken)
+    {
+        var script = Path.Combine(context.RepositoryRoot, ".zlh", "bench", "node_modules", "configurable-http-proxy", "bin", "configurable-http-proxy");
+        if (!File.Exists(script))
+        {
+            return false;
+        }
+
+        var port = FreePorts.Next();
+        var start = new System.Diagnostics.ProcessStartInfo("node");
+        foreach (var argument in new[]
+        {
+            script, "--ip", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture),
+            "--api-ip", "127.0.0.1", "--api-port", FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            "--default-target", $"http://127.0.0.1:{UpstreamPort}", "--log-level", "warn",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = context.Children.Start(start, Path.Combine(context.LogDirectory, scenario + "-configurable-http-proxy.log"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port, cancellationToken);
+                ProxyPort = port;
+                ProxySampler = new ProcessSampler(process.Pid);
+                return true;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Sets up <paramref name="count"/> dev containers with a live IDE session each, ids from <paramref name="firstId"/>.</summary>
+    public async Task<IReadOnlyList<IdeSession>> OpenSessionsAsync(long firstId, int count, CancellationToken cancellationToken)
+    {
+        var sessions = new IdeSession[count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, count),
+            new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
+            async (i, _) => sessions[i] = await OpenSessionAsync(firstId + i));
+        return sessions;
+    }
+
+    public Task DesiredSpecChanged(long generation) => Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_observer is not null)
+        {
+            _client.Client.DeleteObjectReference<IAgentObserver>(_observer);
+        }
+
+        await _client.DisposeAsync();
+    }
+
+    private async Task<IdeSession> OpenSessionAsync(long id)
+    {
+        var grain = _client.Client.GetGrain<IDevContainerGrain>(id);
+        CallAs.Gateway(_serviceKey);
+        var provisioned = await grain.ProvisionAsync(Provisioning.Owner, new DevContainerSpec("node", null, EnableCodeServer: true));
+
+        var endpoint = $"127.0.0.1:{UpstreamPort}";
+        var instance = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        CallAs.Agent(id, provisioned.AgentCredential);
+        await grain.ConnectAgentAsync(new AgentHello(instance, "bench", now), _observer!);
+        CallAs.Agent(id, provisioned.AgentCredential);
+        await grain.ReportAsync(new AgentReport(
+            instance,
+            [
+                new DevStateChanged(1, now, DevContainerState.Installing, null),
+                new DevStateChanged(2, now, DevContainerState.Ready, null),
+                new CodeServerChanged(3, now, CodeServerState.Running, endpoint, null),
+            ],
+            0));
+        CallAs.Agent(id, provisioned.AgentCredential);
+        await grain.HeartbeatAsync(new Heartbeat(
+            instance, 0, now, 4242, TimeSpan.FromMinutes(1), 1, 64L * 1024 * 1024, "bench", null,
+            new DevObserved(DevContainerState.Ready, CodeServerState.Running, endpoint, [new InstalledRuntime("node", "22.1.0", true)], null)));
+
+        CallAs.Gateway(_serviceKey);
+        var token = await grain.IssueIdeTokenAsync(Provisioning.Owner);
+        CallAs.Gateway(_serviceKey);
+        var redeemed = await grain.RedeemIdeTokenAsync(token.Token);
+        return redeemed is { Status: IdeAccessStatus.Accepted, SessionId: { } session }
+            ? new IdeSession(id, session)
+            : throw new InvalidOperationException($"container {id}: the IDE token was refused ({redeemed.Status})");
+    }
+}
