@@ -198,8 +198,8 @@ public sealed class DevContainerGrainTests(FakeClockClusterFixture fixture) : IC
         var instance = Guid.NewGuid();
         CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
         var starting = new DevObserved(DevContainerState.Installing, CodeServerState.Starting, "127.0.0.1:8080", [], null);
-        await grain.HeartbeatAsync(Heartbeat(instance) with { Dev = starting });
-        await grain.ReportAsync(new AgentReport(instance, [new CodeServerChanged(1, DateTimeOffset.UnixEpoch, CodeServerState.Running, "127.0.0.1:8080", null)], 0));
+        await grain.HeartbeatAsync(Heartbeat(instance) with { Dev = starting, SentAt = DateTimeOffset.UnixEpoch.AddSeconds(1) });
+        await grain.ReportAsync(new AgentReport(instance, [new CodeServerChanged(1, DateTimeOffset.UnixEpoch.AddSeconds(2), CodeServerState.Running, "127.0.0.1:8080", null)], 0));
         CallAs.Gateway();
         var session = (await grain.RedeemIdeTokenAsync((await grain.IssueIdeTokenAsync(Alice)).Token)).SessionId!;
 
@@ -207,6 +207,12 @@ public sealed class DevContainerGrainTests(FakeClockClusterFixture fixture) : IC
 
         Assert.Equal(CodeServerState.Running, lookup.CodeServer);
         Assert.Equal("Running", (await grain.GetStatusAsync(Alice)).Dev!.CodeServer);
+
+        // A heartbeat sent after the event is newer news: code-server stopped since.
+        CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
+        await grain.HeartbeatAsync(Heartbeat(instance) with { Dev = starting with { CodeServer = CodeServerState.Stopped }, SentAt = DateTimeOffset.UnixEpoch.AddSeconds(3) });
+        CallAs.Gateway();
+        Assert.Equal(CodeServerState.Stopped, (await grain.ResolveIdeSessionAsync(session)).CodeServer);
     }
 
     [Fact]

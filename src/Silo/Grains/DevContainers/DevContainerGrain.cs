@@ -100,15 +100,8 @@ internal sealed class DevContainerGrain(
             ? Record.Ide.Check(sessionId, Time.GetUtcNow())
             : (IdeAccessStatus.Unknown, null);
         var (connectivity, _) = Presence.Evaluate(Core.AgentEverConnected);
-
-        // The reported events are ordered with the lifecycle; a heartbeat may predate the latest of them.
-        return ValueTask.FromResult(new IdeSessionLookup(
-            status,
-            expiresAt,
-            StateName,
-            connectivity,
-            Record.CodeServer,
-            Record.IdeEndpoint ?? Presence.LastHeartbeat?.Dev?.IdeEndpoint));
+        var (codeServer, endpoint) = CodeServerNow();
+        return ValueTask.FromResult(new IdeSessionLookup(status, expiresAt, StateName, connectivity, codeServer, endpoint));
     }
 
     public async Task<int> RevokeIdeSessionsAsync(Actor actor)
@@ -120,6 +113,18 @@ internal sealed class DevContainerGrain(
     }
 
     protected override Task WriteAsync() => record.WriteStateAsync();
+
+    /// <summary>
+    /// code-server as the agent saw it last: from the latest change event, unless a heartbeat sent after it
+    /// says otherwise. A heartbeat built before an event arrives later than it sometimes, and must not win.
+    /// </summary>
+    private (CodeServerState State, string? Endpoint) CodeServerNow()
+    {
+        var heartbeat = Presence.LastHeartbeat;
+        return heartbeat?.Dev is { } observed && heartbeat.SentAt >= Record.CodeServerAt
+            ? (observed.CodeServer, observed.IdeEndpoint ?? Record.IdeEndpoint)
+            : (Record.CodeServer, Record.IdeEndpoint ?? heartbeat?.Dev?.IdeEndpoint);
+    }
 
     protected override DesiredSpec BuildDesiredSpec() =>
         new(Core.Generation, Game: null, new DevDesired(Record.Spec!, Record.Runtime!, Record.CodeServerRunning, Record.CodeServerRequest, Record.LastCodeServerAction));
@@ -134,8 +139,8 @@ internal sealed class DevContainerGrain(
                 Record.Spec?.Runtime ?? "",
                 Record.Spec?.Version ?? "",
                 Record.Spec?.EnableCodeServer ?? false,
-                Record.CodeServer.ToString(),
-                Record.IdeEndpoint ?? observed?.IdeEndpoint,
+                CodeServerNow().State.ToString(),
+                CodeServerNow().Endpoint,
                 observed?.Runtimes ?? Record.InstalledRuntimes,
                 observed?.Install),
         };
@@ -176,6 +181,7 @@ internal sealed class DevContainerGrain(
 
             case CodeServerChanged codeServer:
                 Record.CodeServer = codeServer.State;
+                Record.CodeServerAt = codeServer.At;
                 Record.IdeEndpoint = codeServer.Endpoint ?? Record.IdeEndpoint;
                 return (ContainerEventKind.CodeServerChanged, $"code-server {codeServer.State}", null);
 

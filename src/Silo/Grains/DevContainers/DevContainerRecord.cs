@@ -42,4 +42,8 @@ internal sealed class DevContainerRecord
 
     [Id(10)]
     public List<InstalledRuntime> InstalledRuntimes { get; set; } = [];
+
+    /// <summary>When the agent saw the code-server change in <see cref="CodeServer"/> (its clock).</summary>
+    [Id(11)]
+    public DateTimeOffset CodeServerAt { get; set; }
 }
