@@ -52,6 +52,19 @@ public sealed class GameServerGrainTests(FakeClockClusterFixture fixture) : ICla
         await Assert.ThrowsAsync<ContainerNotFoundException>(() => grain.GetStatusAsync(Alice));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(99)]
+    [InlineData(1_000_000_000)]
+    public async Task Provision_IdOutsideTheVmidRange_IsRefused(long id)
+    {
+        CallAs.Gateway();
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => Client.GetGrain<IGameServerGrain>(id).ProvisionAsync(Alice, Minecraft));
+
+        Assert.Contains("Container ids run from 100 to 999999999", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GetStatus_NonOwner_IsNotFoundButOperatorSeesIt()
     {

@@ -202,6 +202,11 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
             throw new InvalidRequestException("A container needs an owner.");
         }
 
+        if (!ZlhGrind.Grains.Containers.ContainerId.IsValid(ContainerId))
+        {
+            throw new InvalidRequestException($"Container ids run from {ZlhGrind.Grains.Containers.ContainerId.Min} to {ZlhGrind.Grains.Containers.ContainerId.Max}; {ContainerId} is not one.");
+        }
+
         var now = Time.GetUtcNow();
         await GrainFactory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key)
             .ClaimAsync(new ContainerSummary(ContainerId, _kind, actor.UserId, now));
