@@ -199,14 +199,22 @@ public sealed class DevContainerGrainTests(FakeClockClusterFixture fixture) : IC
         CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
         var starting = new DevObserved(DevContainerState.Installing, CodeServerState.Starting, "127.0.0.1:8080", [], null);
         await grain.HeartbeatAsync(Heartbeat(instance) with { Dev = starting, SentAt = DateTimeOffset.UnixEpoch.AddSeconds(1) });
-        await grain.ReportAsync(new AgentReport(instance, [new CodeServerChanged(1, DateTimeOffset.UnixEpoch.AddSeconds(2), CodeServerState.Running, "127.0.0.1:8080", null)], 0));
+        await grain.ReportAsync(new AgentReport(
+            instance,
+            [
+                new RuntimeInstallFinished(1, DateTimeOffset.UnixEpoch.AddSeconds(2), "node", "22.1.0", true, null),
+                new CodeServerChanged(2, DateTimeOffset.UnixEpoch.AddSeconds(2), CodeServerState.Running, "127.0.0.1:8080", null),
+            ],
+            0));
         CallAs.Gateway();
         var session = (await grain.RedeemIdeTokenAsync((await grain.IssueIdeTokenAsync(Alice)).Token)).SessionId!;
 
         var lookup = await grain.ResolveIdeSessionAsync(session);
 
         Assert.Equal(CodeServerState.Running, lookup.CodeServer);
-        Assert.Equal("Running", (await grain.GetStatusAsync(Alice)).Dev!.CodeServer);
+        var dev = (await grain.GetStatusAsync(Alice)).Dev!;
+        Assert.Equal("Running", dev.CodeServer);
+        Assert.Equal([new InstalledRuntime("node", "22.1.0", true)], dev.InstalledRuntimes);
 
         // A heartbeat sent after the event is newer news: code-server stopped since.
         CallAs.Agent(grain.GetPrimaryKeyLong(), credential);

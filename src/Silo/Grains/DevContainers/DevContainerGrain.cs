@@ -116,15 +116,19 @@ internal sealed class DevContainerGrain(
 
     /// <summary>
     /// code-server as the agent saw it last: from the latest change event, unless a heartbeat sent after it
-    /// says otherwise. A heartbeat built before an event arrives later than it sometimes, and must not win.
+    /// says otherwise. A heartbeat built before an event sometimes arrives after it, and must not win.
     /// </summary>
     private (CodeServerState State, string? Endpoint) CodeServerNow()
     {
         var heartbeat = Presence.LastHeartbeat;
-        return heartbeat?.Dev is { } observed && heartbeat.SentAt >= Record.CodeServerAt
-            ? (observed.CodeServer, observed.IdeEndpoint ?? Record.IdeEndpoint)
+        return IsNewer(heartbeat, Record.CodeServerAt)
+            ? (heartbeat!.Dev!.CodeServer, heartbeat.Dev.IdeEndpoint ?? Record.IdeEndpoint)
             : (Record.CodeServer, Record.IdeEndpoint ?? heartbeat?.Dev?.IdeEndpoint);
     }
+
+    /// <summary>True when the heartbeat carries dev facts sent no earlier than an event of the agent's at <paramref name="eventAt"/>.</summary>
+    private static bool IsNewer(ZlhGrind.Grains.Agents.Heartbeat? heartbeat, DateTimeOffset eventAt) =>
+        heartbeat?.Dev is not null && heartbeat.SentAt >= eventAt;
 
     protected override DesiredSpec BuildDesiredSpec() =>
         new(Core.Generation, Game: null, new DevDesired(Record.Spec!, Record.Runtime!, Record.CodeServerRunning, Record.CodeServerRequest, Record.LastCodeServerAction));
@@ -141,7 +145,7 @@ internal sealed class DevContainerGrain(
                 Record.Spec?.EnableCodeServer ?? false,
                 CodeServerNow().State.ToString(),
                 CodeServerNow().Endpoint,
-                observed?.Runtimes ?? Record.InstalledRuntimes,
+                IsNewer(Presence.LastHeartbeat, Record.InstalledRuntimesAt) ? observed!.Runtimes : Record.InstalledRuntimes,
                 observed?.Install),
         };
     }
@@ -170,6 +174,7 @@ internal sealed class DevContainerGrain(
                 {
                     Record.InstalledRuntimes.RemoveAll(r => r.Name == installed.Runtime);
                     Record.InstalledRuntimes.Add(new InstalledRuntime(installed.Runtime, installed.Version, Active: true));
+                    Record.InstalledRuntimesAt = installed.At;
                 }
                 else
                 {

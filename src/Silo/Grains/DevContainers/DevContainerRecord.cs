@@ -46,4 +46,8 @@ internal sealed class DevContainerRecord
     /// <summary>When the agent saw the code-server change in <see cref="CodeServer"/> (its clock).</summary>
     [Id(11)]
     public DateTimeOffset CodeServerAt { get; set; }
+
+    /// <summary>When the agent finished the install recorded in <see cref="InstalledRuntimes"/> (its clock).</summary>
+    [Id(12)]
+    public DateTimeOffset InstalledRuntimesAt { get; set; }
 }
