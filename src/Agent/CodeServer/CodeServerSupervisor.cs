@@ -8,6 +8,8 @@ using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.DevContainers;
 
+using ZlhGrind.Agent.Processes;
+
 namespace ZlhGrind.Agent.CodeServer;
 
 /// <summary>
@@ -337,7 +339,7 @@ internal sealed class CodeServerSupervisor : IDisposable
             case ReadyOutcome.TimedOut:
                 // Treated as a crash: the exit it causes goes through the backoff like any other.
                 instance.LastLine = $"did not answer on port {port} within {_options.StartTimeout}";
-                await ProcessSignals.SendAsync(instance.Process, "KILL", CancellationToken.None);
+                Signal(instance, Signals.Kill);
                 break;
             case ReadyOutcome.Exited:
                 // The exit handler reports it and schedules the restart.
@@ -561,14 +563,17 @@ internal sealed class CodeServerSupervisor : IDisposable
         }
     }
 
+    private static void Signal(Instance instance, int signal) =>
+        Signals.SendToGroup(instance.Process.Pid, instance.Process.ProcessGroup, signal);
+
     private async Task TerminateAsync(Instance instance, CancellationToken cancellationToken)
     {
         instance.Stopping = true;
-        await ProcessSignals.SendAsync(instance.Process, "TERM", cancellationToken);
+        Signal(instance, Signals.Term);
         var grace = Task.Delay(_options.StopTimeout, _time, cancellationToken);
         if (await Task.WhenAny(instance.Exited.Task, grace) != instance.Exited.Task)
         {
-            await ProcessSignals.SendAsync(instance.Process, "KILL", cancellationToken);
+            Signal(instance, Signals.Kill);
             instance.Child?.Kill(entireProcessTree: true);
             try
             {

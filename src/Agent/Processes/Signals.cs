@@ -20,6 +20,13 @@ internal static partial class Signals
         return NativeKill(process.Pid, signal) == 0;
     }
 
+    /// <summary>
+    /// Signals the process group when <paramref name="pid"/> leads one (its helpers then go too), else the
+    /// process alone; false when it is gone.
+    /// </summary>
+    public static bool SendToGroup(int pid, int processGroup, int signal) =>
+        NativeKill(processGroup == pid ? -pid : pid, signal) == 0;
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int NativeKill(int pid, int signal);
 }
