@@ -1,6 +1,7 @@
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using ZlhGrind.Gateway.IdeTunnel;
 
 namespace ZlhGrind.Gateway.Hosting;
 
@@ -47,14 +48,24 @@ internal static class LoggingExtensions
             // RequestPath is the path without the query string, so bootstrap tokens never reach the log.
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             options.GetLevel = static (http, _, exception) => LevelFor(http, exception);
+
+            // Runs only for requests that are logged. A tunnel request's Path is the IDE's own path by then.
+            options.EnrichDiagnosticContext = static (diagnostics, http) =>
+            {
+                if (http.Request.PathBase.HasValue)
+                {
+                    diagnostics.Set("RequestPathBase", http.Request.PathBase.Value);
+                }
+            };
         });
         return app;
     }
 
     private static LogEventLevel LevelFor(HttpContext http, Exception? exception)
     {
-        // Every keystroke of an open IDE is a tunnel request: log those only when they go wrong.
-        var tunnel = http.Request.Path.StartsWithSegments("/__ide");
+        // Every keystroke of an open IDE is a tunnel request: log those only when they go wrong. The endpoint tells,
+        // not the path: the tunnel has rewritten that to the IDE's own path before this runs.
+        var tunnel = IdeTunnelEndpoint.Is(http);
         if (exception is not null || (http.Response.StatusCode >= StatusCodes.Status500InternalServerError && http.Response.StatusCode != StatusCodes.Status503ServiceUnavailable))
         {
             return tunnel ? LogEventLevel.Warning : LogEventLevel.Error;

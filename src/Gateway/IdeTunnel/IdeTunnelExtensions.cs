@@ -26,8 +26,20 @@ internal static class IdeTunnelExtensions
         var handler = app.ServiceProvider.GetRequiredService<IdeTunnelHandler>();
         var maxBody = app.ServiceProvider.GetRequiredService<IOptions<IdeTunnelOptions>>().Value.MaxRequestBodyBytes;
         app.Map(IdeTunnelHandler.Prefix + "{id:vmid}/{**rest}", handler.ProxyAsync)
-            .WithMetadata(new RequestSizeLimitAttribute(maxBody))
+            .WithMetadata(new RequestSizeLimitAttribute(maxBody), IdeTunnelEndpoint.Marker)
             .AllowAnonymous();
         return app;
     }
+}
+
+/// <summary>Endpoint metadata naming the tunnel, for middleware that runs after the handler rewrote the path.</summary>
+internal sealed class IdeTunnelEndpoint
+{
+    public static readonly IdeTunnelEndpoint Marker = new();
+
+    private IdeTunnelEndpoint()
+    {
+    }
+
+    public static bool Is(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<IdeTunnelEndpoint>() is not null;
 }

@@ -81,7 +81,9 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
-        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path.
+        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path, and the prefix moves
+        // to PathBase, where the forwarder ignores it and request logging still finds it.
+        http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..prefixLength]));
         http.Request.Path = new PathString(path[prefixLength..]);
 
         using var watch = IsUpgrade(http)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +12,7 @@ namespace ZlhGrind.Gateway.Tests.Cluster;
 /// <summary>A real silo listening on TCP, so the gateway's own Orleans client is built from configuration as in production.</summary>
 public sealed class TcpSiloFixture : IAsyncLifetime
 {
-    public int GatewayPort { get; } = FreePort();
+    public int GatewayPort { get; } = LoopbackPorts.Free();
 
     private IHost _silo = null!;
 
@@ -27,7 +26,7 @@ public sealed class TcpSiloFixture : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(FreePort(), GatewayPort, serviceId: "zlhgrind", clusterId: "zlhgrind")
+            .UseLocalhostClustering(LoopbackPorts.Free(), GatewayPort, serviceId: "zlhgrind", clusterId: "zlhgrind")
             .AddZlhGrind(configuration));
         _silo = builder.Build();
         await _silo.StartAsync();
@@ -37,13 +36,6 @@ public sealed class TcpSiloFixture : IAsyncLifetime
     {
         await _silo.StopAsync();
         _silo.Dispose();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 
@@ -100,7 +92,7 @@ public sealed class ClusterConnectionTests(TcpSiloFixture silo) : IClassFixture<
                 ["Auth:Audience"] = TestTokens.Audience,
                 ["Auth:SigningKey"] = TestTokens.SigningKey,
                 ["Cluster:Mode"] = "Static",
-                ["Cluster:Gateways:0"] = "127.0.0.1:" + TcpSiloFixture.FreePort(),
+                ["Cluster:Gateways:0"] = "127.0.0.1:" + LoopbackPorts.Free(),
                 ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
                 ["Cluster:ConnectRetryDelay"] = "00:00:00.200",
             });

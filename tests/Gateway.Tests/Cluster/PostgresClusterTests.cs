@@ -54,7 +54,7 @@ public sealed class PostgresSiloFixture : IAsyncLifetime
                 o.Invariant = "Npgsql";
                 o.ConnectionString = ConnectionString;
             });
-            silo.ConfigureEndpoints(IPAddress.Loopback, TcpSiloFixture.FreePort(), TcpSiloFixture.FreePort(), listenOnAnyHostAddress: false);
+            silo.ConfigureEndpoints(IPAddress.Loopback, LoopbackPorts.Free(), LoopbackPorts.Free(), listenOnAnyHostAddress: false);
             silo.AddZlhGrind(configuration);
         });
         _silo = builder.Build();

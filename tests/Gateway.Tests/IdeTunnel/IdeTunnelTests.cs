@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using ZlhGrind.Gateway.Tests.TestSupport;
 using ZlhGrind.Grains.DevContainers;
 
@@ -171,7 +170,7 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
     public async Task Proxy_UpstreamDown_502PageSaysIdeNotRunning()
     {
         var (id, agent) = await fixture.ProvisionDevAsync("tunnel-502");
-        await agent.BecomeReadyAsync(ClosedEndpoint());
+        await agent.BecomeReadyAsync(LoopbackPorts.ClosedEndpoint());
         var session = await fixture.OpenIdeSessionAsync("tunnel-502", id);
 
         var response = await SendAsync(id, session, "/");
@@ -256,15 +255,5 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
         var response = await browser.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;
-    }
-
-    private static string ClosedEndpoint()
-    {
-        // A port that was just free: nothing listens there once the listener is gone.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return "127.0.0.1:" + port;
     }
 }

@@ -8,13 +8,16 @@ namespace ZlhGrind.Gateway.Tests.TestSupport;
 public sealed class CapturingSink : ILogEventSink
 {
     private readonly ConcurrentQueue<string> _lines = new();
-    private readonly ConcurrentQueue<(string Template, TaskCompletionSource<LogEvent> Seen)> _waiters = new();
+    private readonly ConcurrentQueue<(string Template, Func<LogEvent, bool>? Matches, TaskCompletionSource<LogEvent> Seen)> _waiters = new();
 
-    /// <summary>Completes when an event with this message template is emitted (a barrier on a real log line, not a sleep).</summary>
-    public Task<LogEvent> WhenLogged(string messageTemplate)
+    /// <summary>
+    /// Completes when an event with this message template (and, when given, matching <paramref name="matches"/>) is
+    /// emitted: a barrier on a real log line, not a sleep.
+    /// </summary>
+    public Task<LogEvent> WhenLogged(string messageTemplate, Func<LogEvent, bool>? matches = null)
     {
         var seen = new TaskCompletionSource<LogEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _waiters.Enqueue((messageTemplate, seen));
+        _waiters.Enqueue((messageTemplate, matches, seen));
         return seen.Task;
     }
 
@@ -38,9 +41,9 @@ public sealed class CapturingSink : ILogEventSink
         }
 
         _lines.Enqueue(writer.ToString());
-        foreach (var (template, seen) in _waiters)
+        foreach (var (template, matches, seen) in _waiters)
         {
-            if (logEvent.MessageTemplate.Text == template)
+            if (logEvent.MessageTemplate.Text == template && (matches is null || matches(logEvent)))
             {
                 seen.TrySetResult(logEvent);
             }
