@@ -11,11 +11,13 @@ internal static class IdeTunnelExtensions
     {
         builder.Services.AddOptions<IdeTunnelOptions>()
             .BindConfiguration(IdeTunnelOptions.Section)
-            .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs.")
+            .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], SessionFeedPollInterval in [0, SessionCacheTtl), FeedTrustedSessionMaxAge at least the TTL, timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs.")
             .ValidateOnStart();
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<UpstreamPolicy>();
         builder.Services.AddSingleton<IdeSessionCache>();
+        builder.Services.AddSingleton<IdeSessionFeed>();
+        builder.Services.AddHostedService(static services => services.GetRequiredService<IdeSessionFeed>());
         builder.Services.AddSingleton<IdeUpstreamClient>();
         builder.Services.AddSingleton<IdeTunnelHandler>();
         return builder;

@@ -8,8 +8,21 @@ public sealed class IdeTunnelOptions
     /// <summary>How long a session lookup is trusted; also the longest a revocation takes to bite (DESIGN §6: at most 5 s).</summary>
     public TimeSpan SessionCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often the gateway asks the cluster's session feed which containers changed. While the feed answers, a
+    /// cached lookup is kept past <see cref="SessionCacheTtl"/> (a revocation then bites within one poll); when it
+    /// stops answering for a TTL, lookups fall back to the TTL. Zero turns the feed off: the TTL alone rules.
+    /// </summary>
+    public TimeSpan SessionFeedPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest a lookup is kept on the feed's word. Revocations always reach the feed; other changes (state,
+    /// code-server) reach it on a best-effort basis, so this bounds how long a missed one can show.
+    /// </summary>
+    public TimeSpan FeedTrustedSessionMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Upper bound on cached session lookups, so random cookies cannot grow memory without limit.</summary>
-    public int MaxCachedSessions { get; set; } = 100_000;
+    public int MaxCachedSessions { get; set; } = 250_000;
 
     /// <summary>How long to wait for the IDE's TCP connect before answering 502.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -32,6 +45,11 @@ public sealed class IdeTunnelOptions
     internal bool IsValid()
     {
         if (SessionCacheTtl <= TimeSpan.Zero || SessionCacheTtl > TimeSpan.FromSeconds(5))
+        {
+            return false;
+        }
+
+        if (SessionFeedPollInterval < TimeSpan.Zero || SessionFeedPollInterval >= SessionCacheTtl || FeedTrustedSessionMaxAge < SessionCacheTtl)
         {
             return false;
         }

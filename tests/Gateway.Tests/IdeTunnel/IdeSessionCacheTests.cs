@@ -45,4 +45,61 @@ public sealed class IdeSessionCacheTests(GatewayFixture fixture)
         Assert.All(views, v => Assert.Equal(IdeAccessStatus.Accepted, v.Status));
         Assert.Equal(before + 1, fixture.Calls.Count(grain, nameof(IDevContainerGrain.ResolveIdeSessionAsync)));
     }
+
+    [Fact]
+    public async Task Cache_FeedGoesQuiet_LookupsFallBackToTheTtl()
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("feed-quiet");
+        var clock = new FakeTimeProvider(fixture.Clock.GetUtcNow());
+        using var cache = NewCache(clock);
+        var before = Lookups(id);
+
+        cache.FeedAnswered(clock.GetTimestamp());
+        await cache.GetAsync(id, session);
+        clock.Advance(TimeSpan.FromSeconds(4));
+        cache.FeedAnswered(clock.GetTimestamp());
+        clock.Advance(TimeSpan.FromSeconds(4));
+        await cache.GetAsync(id, session);
+        var whileAnswering = Lookups(id);
+
+        // The last answered poll began 5 s ago: one TTL without news, so the lookup is not trusted any longer.
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await cache.GetAsync(id, session);
+
+        Assert.Equal(before + 1, whileAnswering);
+        Assert.Equal(before + 2, Lookups(id));
+    }
+
+    [Fact]
+    public async Task Cache_ForgetOneContainer_OnlyItsSessionsAreLookedUpAgain()
+    {
+        var (a, _, sessionA) = await fixture.ReadyIdeAsync("feed-forget-a");
+        var (b, _, sessionB) = await fixture.ReadyIdeAsync("feed-forget-b");
+        var clock = new FakeTimeProvider(fixture.Clock.GetUtcNow());
+        using var cache = NewCache(clock);
+        cache.FeedAnswered(clock.GetTimestamp());
+        await cache.GetAsync(a, sessionA);
+        await cache.GetAsync(b, sessionB);
+        var (beforeA, beforeB) = (Lookups(a), Lookups(b));
+
+        cache.Forget([a]);
+        await cache.GetAsync(a, sessionA);
+        await cache.GetAsync(b, sessionB);
+        var (afterA, afterB) = (Lookups(a), Lookups(b));
+        cache.ForgetAll();
+
+        Assert.Equal(beforeA + 1, afterA);
+        Assert.Equal(beforeB, afterB);
+        Assert.Equal(0, cache.Count);
+    }
+
+    private IdeSessionCache NewCache(TimeProvider clock)
+    {
+        var options = Options.Create(new IdeTunnelOptions());
+        return new IdeSessionCache(fixture.Client, new UpstreamPolicy(options), clock, options);
+    }
+
+
+    private int Lookups(long id) =>
+        fixture.Calls.Count(fixture.Client.GetGrain<IDevContainerGrain>(id).GetGrainId(), nameof(IDevContainerGrain.ResolveIdeSessionAsync));
 }

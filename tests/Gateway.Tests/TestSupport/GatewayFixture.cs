@@ -88,6 +88,10 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["IdeTokens:Window"] = "01:00:00",
             ["Events:HeartbeatInterval"] = "00:00:10",
             ["Api:MaxRequestBodyBytes"] = "8192",
+
+            // The shared gateway pins the TTL-only mode (what a gateway falls back to when the session feed is
+            // silent), so advancing the shared clock never races a feed poll; IdeSessionFeedTests turn the feed on.
+            ["IdeTunnel:SessionFeedPollInterval"] = "00:00:00",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {

@@ -289,6 +289,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     protected async Task PublishAsync(ContainerEventKind kind, string summary, CrashRecord? crash = null)
     {
+        await OnPublishingAsync(kind);
         try
         {
             await _events!.OnNextAsync(new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, BuildStatus(), crash));
@@ -299,6 +300,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
             LogPublishFailed(Logger, ContainerId, kind, ex.Message);
         }
     }
+
+    /// <summary>Runs before each live event is published, for what else must hear of the change; must not throw.</summary>
+    protected virtual Task OnPublishingAsync(ContainerEventKind kind) => Task.CompletedTask;
 
     private async Task CheckConnectivityAsync(CancellationToken cancellationToken)
     {

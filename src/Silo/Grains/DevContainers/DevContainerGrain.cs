@@ -12,7 +12,7 @@ using ZlhGrind.Silo.Storage;
 namespace ZlhGrind.Silo.Grains.DevContainers;
 
 /// <summary>A dev container: its runtime, code-server, and the IDE tokens and sessions that open the browser IDE.</summary>
-internal sealed class DevContainerGrain(
+internal sealed partial class DevContainerGrain(
     [PersistentState("dev", StorageNames.Containers)] IPersistentState<DevContainerRecord> record,
     [FromKeyedServices(GrainClock.Key)] TimeProvider time,
     IOptions<ContainerOptions> options,
@@ -107,12 +107,34 @@ internal sealed class DevContainerGrain(
     public async Task<int> RevokeIdeSessionsAsync(Actor actor)
     {
         RequireAccess(actor);
+
+        // The feed hears of it first: a gateway that polls it drops its cached lookups, and the lookup it sends next
+        // waits behind this call. If the feed cannot be told, nothing is revoked and the caller sees the failure.
+        await SessionFeed.ChangedAsync(ContainerId);
         var revoked = Record.Ide.RevokeAll(Time.GetUtcNow());
         await WriteAsync();
         return revoked;
     }
 
     protected override Task WriteAsync() => record.WriteStateAsync();
+
+    /// <summary>
+    /// State, connectivity and code-server changes alter what a session lookup answers. Best effort: when the feed
+    /// cannot be told, gateways still look again after <c>IdeTunnel:FeedTrustedSessionMaxAge</c>.
+    /// </summary>
+    protected override async Task OnPublishingAsync(ContainerEventKind kind)
+    {
+        try
+        {
+            await SessionFeed.ChangedAsync(ContainerId);
+        }
+        catch (Exception ex)
+        {
+            LogFeedFailed(Logger, ContainerId, kind, ex.Message);
+        }
+    }
+
+    private IIdeSessionFeedGrain SessionFeed => GrainFactory.GetGrain<IIdeSessionFeedGrain>(IIdeSessionFeedGrain.Key);
 
     /// <summary>
     /// code-server as the agent saw it last: from the latest change event, unless a heartbeat sent after it
@@ -194,4 +216,7 @@ internal sealed class DevContainerGrain(
                 throw new InvalidRequestException($"A dev container does not take {agentEvent.GetType().Name} events.");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId}: the IDE session feed did not take a {EventKind} change: {Reason}")]
+    private static partial void LogFeedFailed(ILogger logger, long containerId, ContainerEventKind eventKind, string reason);
 }
