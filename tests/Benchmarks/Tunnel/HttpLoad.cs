@@ -49,6 +49,21 @@ internal sealed class HttpLoad : IDisposable
         return Interlocked.Read(ref completed) / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
+    /// <summary>Sends one request to every target, <paramref name="concurrency"/> at a time (a warm-up pass over a large fleet).</summary>
+    public async Task VisitEachAsync(IReadOnlyList<HttpTarget> targets, int concurrency, CancellationToken cancellationToken)
+    {
+        var next = -1;
+        var callers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            var buffer = new byte[16 * 1024];
+            for (var i = Interlocked.Increment(ref next); i < targets.Count; i = Interlocked.Increment(ref next))
+            {
+                await GetAsync(targets[i], buffer, cancellationToken);
+            }
+        });
+        await Task.WhenAll(callers);
+    }
+
     /// <summary>Open loop at a fixed rate (requests spread evenly, none waiting for another); latency from the send.</summary>
     public async Task<LatencyRecorder> LatencyAsync(IReadOnlyList<HttpTarget> targets, double perSecond, TimeSpan duration, CancellationToken cancellationToken)
     {

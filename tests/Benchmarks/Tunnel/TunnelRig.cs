@@ -153,14 +153,25 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         }
     }
 
-    /// <summary>Sets up <paramref name="count"/> dev containers with a live IDE session each, ids from <paramref name="firstId"/>.</summary>
-    public async Task<IReadOnlyList<IdeSession>> OpenSessionsAsync(long firstId, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets up <paramref name="count"/> dev containers with a live IDE session each, ids from <paramref name="firstId"/>;
+    /// <paramref name="progress"/> hears the number done every 10,000.
+    /// </summary>
+    public async Task<IReadOnlyList<IdeSession>> OpenSessionsAsync(long firstId, int count, CancellationToken cancellationToken, Action<int>? progress = null)
     {
         var sessions = new IdeSession[count];
+        var done = 0;
         await Parallel.ForEachAsync(
             Enumerable.Range(0, count),
-            new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-            async (i, _) => sessions[i] = await OpenSessionAsync(firstId + i));
+            new ParallelOptions { MaxDegreeOfParallelism = 128, CancellationToken = cancellationToken },
+            async (i, _) =>
+            {
+                sessions[i] = await OpenSessionAsync(firstId + i);
+                if (Interlocked.Increment(ref done) % 10_000 == 0)
+                {
+                    progress?.Invoke(done);
+                }
+            });
         return sessions;
     }
 
