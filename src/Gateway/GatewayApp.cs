@@ -17,8 +17,6 @@ namespace ZlhGrind.Gateway;
 /// <summary>Builds the gateway: the portal API, the IDE bootstrap and the <c>/__ide</c> tunnel over one Orleans client.</summary>
 public static class GatewayApp
 {
-    private const string IdeTunnelPrefix = "/__ide";
-
     /// <summary>
     /// Builds the app from <paramref name="args"/> and the usual configuration sources; <paramref name="configure"/>
     /// runs before any registration (tests add configuration, a time provider or their own cluster client there).
@@ -47,21 +45,21 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.UseTrustedProxies();
+        app.UseIdeTunnel();
         app.UseGatewayRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         ClusterReadiness.UseClusterReadinessGate(app);
 
-        // The portal page. Kept off the tunnel and API paths so no IDE keystroke pays for a file-system lookup.
+        // The portal page, kept off the API paths.
         app.UseWhen(
-            static http => !http.Request.Path.StartsWithSegments(IdeTunnelPrefix) && !http.Request.Path.StartsWithSegments("/api"),
+            static http => !http.Request.Path.StartsWithSegments("/api"),
             static branch => branch.UseDefaultFiles().UseStaticFiles());
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
 
         app.MapHealthEndpoints();
-        app.MapIdeTunnel();
         app.MapIdeBootstrapEndpoint();
         app.MapDevTokenEndpoint();
 

@@ -46,7 +46,8 @@ internal sealed partial class ClusterReadiness
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway ready: connected to the cluster ({ClusterMode} mode)")]
     private static partial void LogReady(ILogger logger, string clusterMode);
 
-    // Minting a development token needs only the signing key.
+    // Minting a development token needs only the signing key. The IDE tunnel, a branch ahead of this gate, checks
+    // readiness itself.
     private static bool NeedsCluster(PathString path) =>
-        (path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/dev-token")) || path.StartsWithSegments("/__ide");
+        path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/dev-token");
 }

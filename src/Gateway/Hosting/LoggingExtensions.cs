@@ -1,7 +1,6 @@
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
-using ZlhGrind.Gateway.IdeTunnel;
 
 namespace ZlhGrind.Gateway.Hosting;
 
@@ -48,36 +47,25 @@ internal static class LoggingExtensions
             // RequestPath is the path without the query string, so bootstrap tokens never reach the log.
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             options.GetLevel = static (http, _, exception) => LevelFor(http, exception);
-
-            // Runs only for requests that are logged. A tunnel request's Path is the IDE's own path by then.
-            options.EnrichDiagnosticContext = static (diagnostics, http) =>
-            {
-                if (http.Request.PathBase.HasValue)
-                {
-                    diagnostics.Set("RequestPathBase", http.Request.PathBase.Value);
-                }
-            };
         });
         return app;
     }
 
     private static LogEventLevel LevelFor(HttpContext http, Exception? exception)
     {
-        // Every keystroke of an open IDE is a tunnel request: log those only when they go wrong. The endpoint tells,
-        // not the path: the tunnel has rewritten that to the IDE's own path before this runs.
-        var tunnel = IdeTunnelEndpoint.Is(http);
+        // IDE tunnel requests never get here: the tunnel is a branch of its own that logs its own failures.
         if (exception is not null || (http.Response.StatusCode >= StatusCodes.Status500InternalServerError && http.Response.StatusCode != StatusCodes.Status503ServiceUnavailable))
         {
-            return tunnel ? LogEventLevel.Warning : LogEventLevel.Error;
+            return LogEventLevel.Error;
         }
 
-        // 503 is an outage being reported (cluster or IDE down), already logged once where it was found.
+        // 503 is an outage being reported (cluster down), already logged once where it was found.
         if (http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
         {
             return LogEventLevel.Warning;
         }
 
-        return tunnel || http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
+        return http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
             ? LogEventLevel.Debug
             : LogEventLevel.Information;
     }

@@ -11,10 +11,13 @@ namespace ZlhGrind.Gateway.IdeTunnel;
 
 /// <summary>
 /// <c>/__ide/{id}/{**rest}</c>: checks the session cookie (cached), then forwards HTTP and WebSocket traffic to the
-/// container's IDE with the prefix stripped. This runs for every keystroke of every open IDE, so a fresh cached
-/// session costs no grain call and the path allocates little beyond what the forwarder needs.
+/// container's IDE with the prefix stripped. This runs for every keystroke of every open IDE, so it is a branch of
+/// its own at the front of the pipeline (no routing, authentication, request log or error pages: it writes its own
+/// pages and logs its own failures), a cached session costs no grain call, and little is allocated beyond what the
+/// forwarder needs.
 /// </summary>
 internal sealed partial class IdeTunnelHandler(
+    ClusterReadiness readiness,
     ContainerKinds kinds,
     IdeSessionCache sessions,
     IHttpForwarder forwarder,
@@ -24,26 +27,42 @@ internal sealed partial class IdeTunnelHandler(
     IOptions<IdeTunnelOptions> options,
     ILogger<IdeTunnelHandler> logger)
 {
-    public const string Prefix = "/__ide/";
+    /// <summary>Where the tunnel is mounted; what follows is <c>/{id}/{**rest}</c>.</summary>
+    public const string Root = "/__ide";
 
     private readonly TimeSpan _sessionCheckInterval = options.Value.SessionCacheTtl;
+    private readonly long _maxRequestBodyBytes = options.Value.MaxRequestBodyBytes;
 
+    /// <summary>Serves one request of the branch mounted at <see cref="Root"/> (its Path is <c>/{id}/…</c>).</summary>
     public async Task ProxyAsync(HttpContext http)
     {
-        var idText = http.Request.RouteValues["id"] as string;
-        if (idText is null || !ContainerId.TryParse(idText, out var id))
+        var path = http.Request.Path.Value ?? "";
+        var slash = path.Length > 1 ? path.IndexOf('/', 1) : -1;
+        var idText = slash < 0 ? path.AsSpan(Math.Min(1, path.Length)) : path.AsSpan(1, slash - 1);
+        if (!ContainerId.TryParse(idText, out var id))
         {
             http.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
 
         // "/__ide/{id}" without the slash: the cookie's path would not match, so send the browser to the slash form.
-        var path = http.Request.Path.Value!;
-        var prefixLength = Prefix.Length + idText.Length;
-        if (path.Length == prefixLength)
+        if (slash < 0)
         {
             http.Response.Redirect(IdeCookie.PathFor(id));
             return;
+        }
+
+        // Until the Orleans client has connected it cannot even name a grain.
+        if (!readiness.IsConnected)
+        {
+            await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The gateway is still connecting to the control plane; try again shortly.");
+            return;
+        }
+
+        // Uploads into the IDE may be larger than the API allows.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = _maxRequestBodyBytes;
         }
 
         var sessionId = http.Request.Cookies[IdeCookie.Name];
@@ -81,10 +100,10 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
-        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path, and the prefix moves
-        // to PathBase, where the forwarder ignores it and request logging still finds it.
-        http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..prefixLength]));
-        http.Request.Path = new PathString(path[prefixLength..]);
+        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path, and "/{id}" joins
+        // "/__ide" in PathBase, which the forwarder leaves out.
+        http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..slash]));
+        http.Request.Path = new PathString(path[slash..]);
 
         using var watch = IsUpgrade(http)
             ? new SessionWatch(http, sessions, timeProvider, _sessionCheckInterval, logger, id, sessionId)

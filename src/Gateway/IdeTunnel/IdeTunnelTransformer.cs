@@ -45,12 +45,12 @@ internal sealed class IdeTunnelTransformer : HttpTransformer
             httpContext.Response.Headers.SetCookie = WithoutIdeCookie(setCookie);
         }
 
-        // The IDE thinks it is served at "/": a root-relative redirect must stay inside this container's tunnel.
+        // The IDE thinks it is served at "/": a root-relative redirect must stay inside this container's tunnel,
+        // which is the request's PathBase ("/__ide/{id}").
         var location = httpContext.Response.Headers.Location;
-        if (location.Count == 1 && location[0] is { Length: > 0 } target && target[0] == '/' && !target.StartsWith("//", StringComparison.Ordinal)
-            && httpContext.Request.RouteValues["id"] is string id)
+        if (location.Count == 1 && location[0] is { Length: > 0 } target && target[0] == '/' && !target.StartsWith("//", StringComparison.Ordinal))
         {
-            httpContext.Response.Headers.Location = IdeTunnelHandler.Prefix + id + target;
+            httpContext.Response.Headers.Location = httpContext.Request.PathBase.Value + target;
         }
 
         return copied;
