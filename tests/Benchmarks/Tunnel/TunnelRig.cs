@@ -108,10 +108,9 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         forwarder.Environment["Bench__Port"] = port.ToString(CultureInfo.InvariantCulture);
         forwarder.Environment["Bench__Upstream"] = $"http://127.0.0.1:{UpstreamPort}";
 
-        // The gateway's runtime settings (server GC, no thread-pool spinning, from its runtimeconfig), so the two
-        // differ only in what runs per request.
+        // The gateway's runtime settings (server GC, from its runtimeconfig), so the two differ only in what runs
+        // per request.
         forwarder.Environment["DOTNET_gcServer"] = "1";
-        forwarder.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         var process = context.Children.Start(forwarder, Path.Combine(context.LogDirectory, scenario + "-forwarder.log"));
         await process.WaitForLineAsync(BareForwarder.ReadyLine, TimeSpan.FromSeconds(60), cancellationToken);
         ForwarderPort = port;
