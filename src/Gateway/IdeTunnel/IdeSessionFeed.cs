@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Grains.DevContainers;
 
 namespace ZlhGrind.Gateway.IdeTunnel;
@@ -10,6 +11,7 @@ namespace ZlhGrind.Gateway.IdeTunnel;
 /// answered, the cache falls back to the TTL by itself. One small grain call per second, whatever the fleet size.
 /// </summary>
 internal sealed partial class IdeSessionFeed(
+    ClusterReadiness readiness,
     IGrainFactory grains,
     IdeSessionCache cache,
     TimeProvider timeProvider,
@@ -46,6 +48,12 @@ internal sealed partial class IdeSessionFeed(
         var failing = false;
         do
         {
+            // Before the Orleans client has connected it cannot name the grain; the cache keeps to its TTL meanwhile.
+            if (!readiness.IsConnected)
+            {
+                continue;
+            }
+
             long poll;
             lock (_gate)
             {
