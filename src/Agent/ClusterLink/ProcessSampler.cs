@@ -33,9 +33,10 @@ internal sealed class ProcessSampler(TimeProvider time)
             (_pid, _cpu, _at) = (id, cpu, now);
             return (Math.Max(0, percent), rss);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            // The process ended between the snapshot and the sample.
+            // The process ended between the snapshot and the sample, or between finding it and reading its /proc
+            // stat (Win32Exception): a heartbeat then reports nothing for it, and the agent carries on.
             _pid = null;
             return (0, 0);
         }
