@@ -59,7 +59,7 @@ internal sealed class IdeSessionCache : IDisposable
     /// <summary>Drops every lookup of these containers; the next request of each asks the grain.</summary>
     public void Forget(IReadOnlyCollection<long> containerIds)
     {
-        var changed = containerIds as ISet<long> ?? new HashSet<long>(containerIds);
+        var changed = new HashSet<long>(containerIds);
         foreach (var pair in _entries)
         {
             if (changed.Contains(pair.Key.ContainerId))

@@ -37,13 +37,12 @@ public sealed class IdeSessionCacheTests(GatewayFixture fixture)
         var clock = new FakeTimeProvider(fixture.Clock.GetUtcNow());
         var options = Options.Create(new IdeTunnelOptions());
         using var cache = new IdeSessionCache(fixture.Client, new UpstreamPolicy(options), clock, options);
-        var grain = fixture.Client.GetGrain<IDevContainerGrain>(id).GetGrainId();
-        var before = fixture.Calls.Count(grain, nameof(IDevContainerGrain.ResolveIdeSessionAsync));
+        var before = fixture.SessionLookups(id);
 
         var views = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cache.GetAsync(id, session).AsTask()));
 
         Assert.All(views, v => Assert.Equal(IdeAccessStatus.Accepted, v.Status));
-        Assert.Equal(before + 1, fixture.Calls.Count(grain, nameof(IDevContainerGrain.ResolveIdeSessionAsync)));
+        Assert.Equal(before + 1, fixture.SessionLookups(id));
     }
 
     [Fact]
@@ -52,7 +51,7 @@ public sealed class IdeSessionCacheTests(GatewayFixture fixture)
         var (id, _, session) = await fixture.ReadyIdeAsync("feed-quiet");
         var clock = new FakeTimeProvider(fixture.Clock.GetUtcNow());
         using var cache = NewCache(clock);
-        var before = Lookups(id);
+        var before = fixture.SessionLookups(id);
 
         cache.FeedAnswered(clock.GetTimestamp());
         await cache.GetAsync(id, session);
@@ -60,14 +59,14 @@ public sealed class IdeSessionCacheTests(GatewayFixture fixture)
         cache.FeedAnswered(clock.GetTimestamp());
         clock.Advance(TimeSpan.FromSeconds(4));
         await cache.GetAsync(id, session);
-        var whileAnswering = Lookups(id);
+        var whileAnswering = fixture.SessionLookups(id);
 
         // The last answered poll began 5 s ago: one TTL without news, so the lookup is not trusted any longer.
         clock.Advance(TimeSpan.FromSeconds(1));
         await cache.GetAsync(id, session);
 
         Assert.Equal(before + 1, whileAnswering);
-        Assert.Equal(before + 2, Lookups(id));
+        Assert.Equal(before + 2, fixture.SessionLookups(id));
     }
 
     [Fact]
@@ -80,12 +79,12 @@ public sealed class IdeSessionCacheTests(GatewayFixture fixture)
         cache.FeedAnswered(clock.GetTimestamp());
         await cache.GetAsync(a, sessionA);
         await cache.GetAsync(b, sessionB);
-        var (beforeA, beforeB) = (Lookups(a), Lookups(b));
+        var (beforeA, beforeB) = (fixture.SessionLookups(a), fixture.SessionLookups(b));
 
         cache.Forget([a]);
         await cache.GetAsync(a, sessionA);
         await cache.GetAsync(b, sessionB);
-        var (afterA, afterB) = (Lookups(a), Lookups(b));
+        var (afterA, afterB) = (fixture.SessionLookups(a), fixture.SessionLookups(b));
         cache.ForgetAll();
 
         Assert.Equal(beforeA + 1, afterA);
@@ -100,6 +99,4 @@ public sealed class IdeSessionCacheTests(GatewayFixture fixture)
     }
 
 
-    private int Lookups(long id) =>
-        fixture.Calls.Count(fixture.Client.GetGrain<IDevContainerGrain>(id).GetGrainId(), nameof(IDevContainerGrain.ResolveIdeSessionAsync));
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using ZlhGrind.Gateway.IdeTunnel;
 using ZlhGrind.Gateway.Tests.TestSupport;
-using ZlhGrind.Grains.DevContainers;
 
 namespace ZlhGrind.Gateway.Tests.IdeTunnel;
 
@@ -25,7 +24,7 @@ public sealed class IdeSessionFeedTests(GatewayFixture fixture)
         using var browser = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(gateway.Urls.First()) };
         await PollAsync(feed, clock);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(browser, id, session)).StatusCode);
-        var afterFirst = Lookups(id);
+        var afterFirst = fixture.SessionLookups(id);
 
         for (var second = 0; second < 8; second++)
         {
@@ -33,7 +32,7 @@ public sealed class IdeSessionFeedTests(GatewayFixture fixture)
         }
 
         var pastTtl = await SendAsync(browser, id, session);
-        var lookupsPastTtl = Lookups(id);
+        var lookupsPastTtl = fixture.SessionLookups(id);
         using var portal = fixture.CreateClient(TestTokens.For("feed-revoke"));
         Assert.Equal(HttpStatusCode.OK, (await portal.DeleteAsync($"/api/dev/{id}/ide-sessions")).StatusCode);
         await PollAsync(feed, clock);
@@ -44,8 +43,6 @@ public sealed class IdeSessionFeedTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, afterRevoke.StatusCode);
     }
 
-    private int Lookups(long id) =>
-        fixture.Calls.Count(fixture.Client.GetGrain<IDevContainerGrain>(id).GetGrainId(), nameof(IDevContainerGrain.ResolveIdeSessionAsync));
 
     /// <summary>One second on the gateway's clock, and the feed poll it starts answered and applied.</summary>
     private static async Task PollAsync(IdeSessionFeed feed, FakeTimeProvider clock)

@@ -99,9 +99,8 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
     public async Task Proxy_FreshCachedSession_MakesNoGrainCall()
     {
         var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-cache");
-        var grain = fixture.Client.GetGrain<IDevContainerGrain>(id).GetGrainId();
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(id, session, "/warm")).StatusCode);
-        var afterWarmUp = fixture.Calls.Count(grain, nameof(IDevContainerGrain.ResolveIdeSessionAsync));
+        var afterWarmUp = fixture.SessionLookups(id);
 
         for (var i = 0; i < 50; i++)
         {
@@ -109,13 +108,13 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
         }
 
         Assert.Equal(1, afterWarmUp);
-        Assert.Equal(afterWarmUp, fixture.Calls.Count(grain, nameof(IDevContainerGrain.ResolveIdeSessionAsync)));
+        Assert.Equal(afterWarmUp, fixture.SessionLookups(id));
 
         // Past the TTL the next request asks the grain again, exactly once.
         fixture.Clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(id, session, "/keystroke")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(id, session, "/keystroke")).StatusCode);
-        Assert.Equal(afterWarmUp + 1, fixture.Calls.Count(grain, nameof(IDevContainerGrain.ResolveIdeSessionAsync)));
+        Assert.Equal(afterWarmUp + 1, fixture.SessionLookups(id));
     }
 
     [Fact]

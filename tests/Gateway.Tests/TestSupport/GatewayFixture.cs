@@ -8,6 +8,7 @@ using Orleans.TestingHost;
 using Serilog.Core;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Grains.Runtimes;
 using ZlhGrind.Silo.Hosting;
 
@@ -26,6 +27,10 @@ public sealed class GatewayFixture : IAsyncLifetime
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
 
     public GrainCallCounter Calls { get; } = new();
+
+    /// <summary>How many session lookups (<c>ResolveIdeSessionAsync</c>) container <paramref name="id"/>'s grain has had from this cluster client.</summary>
+    public int SessionLookups(long id) =>
+        Calls.Count(Client.GetGrain<IDevContainerGrain>(id).GetGrainId(), nameof(IDevContainerGrain.ResolveIdeSessionAsync));
 
     public CapturingSink Logs { get; } = new();
 
