@@ -59,12 +59,8 @@ internal static class LoggingExtensions
             return LogEventLevel.Error;
         }
 
-        // 503 is an outage being reported (cluster down), already logged once where it was found.
-        if (http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
-        {
-            return LogEventLevel.Warning;
-        }
-
+        // A 503 is an outage being reported (cluster down): ClusterOutageMonitor warns once per outage, so the
+        // request line stays an ordinary one instead of a warning per request.
         return http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
             ? LogEventLevel.Debug
             : LogEventLevel.Information;
