@@ -21,6 +21,13 @@ internal static class LoggingExtensions
                 .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+
+                // While the cluster is out of reach these warn once per grain call (a dead gateway per message, a
+                // broken promise per timeout, a failed connect per attempt): ClusterOutageMonitor reports the outage
+                // once per state change and counts the calls instead.
+                .MinimumLevel.Override("Orleans.Messaging.GatewayManager", LogEventLevel.Error)
+                .MinimumLevel.Override("Orleans.Runtime.CallbackData", LogEventLevel.Error)
+                .MinimumLevel.Override("Orleans.Runtime.Messaging.ConnectionManager", LogEventLevel.Error)
                 .ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext();

@@ -74,8 +74,10 @@ public sealed class ClusterOutageTests
             Assert.True(logs.WithTemplate(LostTemplate).Count == 2, monitorLines);
             Assert.Single(logs.WithTemplate(BackTemplate));
             Assert.Empty(logs.WithTemplate(StillLostTemplate));
-            var gatewayWarnings = logs.Events.Where(e => e.Level >= LogEventLevel.Warning && SourceOf(e).StartsWith("ZlhGrind.", StringComparison.Ordinal)).ToList();
-            Assert.Equal([LostTemplate, LostTemplate], gatewayWarnings.Select(e => e.MessageTemplate.Text));
+
+            // Orleans' own per-call warnings (a dead gateway per message, a broken promise per timeout) are held back.
+            var warnings = logs.Events.Where(e => e.Level >= LogEventLevel.Warning).ToList();
+            Assert.Equal([LostTemplate, LostTemplate], warnings.Select(e => e.MessageTemplate.Text));
             var requestLines = logs.WithTemplate("HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms")
                 .Where(e => e.Properties["StatusCode"].ToString() == "503").ToList();
             Assert.Equal(CallsWhileDown + 1, requestLines.Count);
