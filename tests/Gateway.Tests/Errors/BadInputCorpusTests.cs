@@ -88,6 +88,9 @@ public sealed partial class BadInputCorpusTests(GatewayFixture fixture)
                     cases.Add(new Case(method, path, token, accept, valid, "application/json"));
                 }
 
+                // An enum-like query value nobody accepts (the listing's kind filter; ignored elsewhere).
+                cases.Add(new Case(method, path + "?kind=Alien", ownerToken, accept, valid, "application/json"));
+
                 if (hasId)
                 {
                     cases.AddRange(BadIds.Select(id => new Case(method, Fill(pattern, id), ownerToken, accept, valid, "application/json")));
@@ -185,7 +188,7 @@ public sealed partial class BadInputCorpusTests(GatewayFixture fixture)
         }
 
         // Errors of the API (the bootstrap's and the tunnel's are HTML pages for a browser tab) are problem details.
-        var isApi = c.Path.StartsWith("/api/", StringComparison.Ordinal) && !IdeBootstrapPath().IsMatch(c.Path);
+        var isApi = c.Path.StartsWith("/api/", StringComparison.Ordinal) && !IdeBootstrapPath().IsMatch(c.Path.Split('?')[0]);
         if (isApi && status >= 400)
         {
             if (mediaType != "application/problem+json")
@@ -217,12 +220,20 @@ public sealed partial class BadInputCorpusTests(GatewayFixture fixture)
         return text.ToString();
     }
 
-    /// <summary>The valid body with each member in turn given the wrong type, plus an unknown member and the malformed set.</summary>
+    /// <summary>The valid body with each member in turn given an unknown value and the wrong type, plus an unknown member and the malformed set.</summary>
     private static IEnumerable<string> BodyVariations(string valid)
     {
         var members = JsonNode.Parse(valid)!.AsObject().Select(p => p.Key).ToList();
         foreach (var member in members)
         {
+            // An unknown value of the right type: an action, a runtime or a version nobody knows.
+            var unknownValue = JsonNode.Parse(valid)!.AsObject();
+            if (unknownValue[member]?.GetValueKind() == JsonValueKind.String)
+            {
+                unknownValue[member] = "no-such-" + member;
+                yield return unknownValue.ToJsonString();
+            }
+
             var wrong = JsonNode.Parse(valid)!.AsObject();
             wrong[member] = wrong[member]?.GetValueKind() switch
             {
