@@ -49,6 +49,7 @@ public static class GatewayApp
         app.UseGatewayRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBodySizeGuard();
         ClusterReadiness.UseClusterReadinessGate(app);
 
         // The portal page, kept off the API paths.
@@ -95,7 +96,16 @@ public static class GatewayApp
             // Enums travel by name as declared ("Game", "Connected"): the portal page compares against those names.
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
+
+            // A body says exactly what it means: "1024" is not a number, a misspelt or unknown field is refused
+            // (instead of silently dropped, e.g. a typo in "memoryMb"), and a field given twice is refused.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
+
+        // Registered ahead of AddProblemDetails' own writer so problems are JSON whatever the Accept header says.
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
         builder.Services.AddSingleton<ContainerGrains>();

@@ -26,6 +26,7 @@ public static class ClusterExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<ContainerKinds>();
         builder.Services.AddSingleton<ClusterReadiness>();
+        ClusterOutageMonitor.AddServices(builder.Services);
 
         foreach (var service in builder.Services)
         {
@@ -71,6 +72,7 @@ public static class ClusterExtensions
             }
 
             client.Services.AddSingleton<IClientConnectionRetryFilter, ClusterConnectRetryFilter>();
+            ClusterOutageMonitor.AddTo(client);
             ConfigureGatewayClient(client, settings.ServiceKey);
         });
         return builder;

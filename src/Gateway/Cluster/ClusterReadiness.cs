@@ -33,7 +33,7 @@ internal sealed partial class ClusterReadiness
             }
 
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            http.Response.Headers.RetryAfter = "5";
+            http.Response.Headers.RetryAfter = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterCallOptions>>().Value.RetryAfterHeader;
             return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = http,

@@ -33,7 +33,13 @@ internal static class HealthEndpoints
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            loggers.CreateLogger(typeof(HealthEndpoints)).LogWarning("Not ready: {Reason}", exception.Message);
+            // An outage is not logged here: a load balancer probes every few seconds, and ClusterOutageMonitor
+            // reports the outage once. Anything else (a refused service key) is worth a line.
+            if (!ClusterOutageMonitor.IsOutage(exception))
+            {
+                loggers.CreateLogger(typeof(HealthEndpoints)).LogWarning("Not ready: {Reason}", exception.Message);
+            }
+
             return TypedResults.Text("not ready: cluster unavailable", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }

@@ -21,6 +21,13 @@ internal static class LoggingExtensions
                 .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+
+                // While the cluster is out of reach these warn once per grain call (a dead gateway per message, a
+                // broken promise per timeout, a failed connect per attempt): ClusterOutageMonitor reports the outage
+                // once per state change and counts the calls instead.
+                .MinimumLevel.Override("Orleans.Messaging.GatewayManager", LogEventLevel.Error)
+                .MinimumLevel.Override("Orleans.Runtime.CallbackData", LogEventLevel.Error)
+                .MinimumLevel.Override("Orleans.Runtime.Messaging.ConnectionManager", LogEventLevel.Error)
                 .ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext();
@@ -59,12 +66,8 @@ internal static class LoggingExtensions
             return LogEventLevel.Error;
         }
 
-        // 503 is an outage being reported (cluster down), already logged once where it was found.
-        if (http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
-        {
-            return LogEventLevel.Warning;
-        }
-
+        // A 503 is an outage being reported (cluster down): ClusterOutageMonitor warns once per outage, so the
+        // request line stays an ordinary one instead of a warning per request.
         return http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
             ? LogEventLevel.Debug
             : LogEventLevel.Information;

@@ -2,41 +2,18 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using ZlhGrind.Gateway.Tests.TestSupport;
-using ZlhGrind.Silo.Hosting;
 
 namespace ZlhGrind.Gateway.Tests.Cluster;
 
 /// <summary>A real silo listening on TCP, so the gateway's own Orleans client is built from configuration as in production.</summary>
 public sealed class TcpSiloFixture : IAsyncLifetime
 {
-    public int GatewayPort { get; } = LoopbackPorts.Free();
+    public TcpSilo Silo { get; private set; } = null!;
 
-    private IHost _silo = null!;
+    public async Task InitializeAsync() => Silo = await TcpSilo.StartAsync();
 
-    public async Task InitializeAsync()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
-            ["Storage:Provider"] = "Memory",
-        }).Build();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(LoopbackPorts.Free(), GatewayPort, serviceId: "zlhgrind", clusterId: "zlhgrind")
-            .AddZlhGrind(configuration));
-        _silo = builder.Build();
-        await _silo.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _silo.StopAsync();
-        _silo.Dispose();
-    }
+    public async Task DisposeAsync() => await Silo.DisposeAsync();
 }
 
 public sealed class ClusterConnectionTests(TcpSiloFixture silo) : IClassFixture<TcpSiloFixture>
@@ -126,30 +103,5 @@ public sealed class ClusterConnectionTests(TcpSiloFixture silo) : IClassFixture<
         }
     }
 
-    private Task<WebApplication> StartAsync(string mode, string serviceKey, CapturingSink logs)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["Auth:Issuer"] = TestTokens.Issuer,
-            ["Auth:Audience"] = TestTokens.Audience,
-            ["Auth:SigningKey"] = TestTokens.SigningKey,
-            ["Cluster:Mode"] = mode,
-            ["Cluster:GatewayPort"] = silo.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Cluster:Gateways:0"] = "127.0.0.1:" + silo.GatewayPort,
-            ["Cluster:ServiceKey"] = serviceKey,
-        };
-        return StartAsync(settings, logs);
-    }
-
-    private static async Task<WebApplication> StartAsync(Dictionary<string, string?> settings, CapturingSink logs)
-    {
-        var app = GatewayApp.Build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Services.AddSingleton<Serilog.Core.ILogEventSink>(logs);
-        });
-        await app.StartAsync();
-        return app;
-    }
+    private Task<WebApplication> StartAsync(string mode, string serviceKey, CapturingSink logs) => silo.Silo.StartGatewayAsync(logs, mode, serviceKey);
 }

@@ -8,6 +8,7 @@ namespace ZlhGrind.Gateway.Tests.TestSupport;
 public sealed class CapturingSink : ILogEventSink
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<LogEvent> _events = new();
     private readonly ConcurrentQueue<(string Template, Func<LogEvent, bool>? Matches, TaskCompletionSource<LogEvent> Seen)> _waiters = new();
 
     /// <summary>
@@ -41,6 +42,7 @@ public sealed class CapturingSink : ILogEventSink
         }
 
         _lines.Enqueue(writer.ToString());
+        _events.Enqueue(logEvent);
         foreach (var (template, matches, seen) in _waiters)
         {
             if (logEvent.MessageTemplate.Text == template && (matches is null || matches(logEvent)))
@@ -51,4 +53,10 @@ public sealed class CapturingSink : ILogEventSink
     }
 
     public IReadOnlyCollection<string> Lines => _lines.ToArray();
+
+    /// <summary>Every event as emitted, for assertions on level, template and properties.</summary>
+    public IReadOnlyCollection<LogEvent> Events => _events.ToArray();
+
+    /// <summary>The events written with exactly this message template.</summary>
+    public IReadOnlyList<LogEvent> WithTemplate(string messageTemplate) => [.. _events.Where(e => e.MessageTemplate.Text == messageTemplate)];
 }

@@ -80,7 +80,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public static RuntimeEntry Node { get; } = new("node", "22.1.0", "http://127.0.0.1:8090/runtimes/node-22.1.0.tar.gz", new string('a', 64), 1024, "bin", ["bin/node", "--version"]);
 
     /// <summary>Starts a gateway on 127.0.0.1:0 over <paramref name="client"/> with the test configuration plus <paramref name="extra"/>.</summary>
-    public static async Task<WebApplication> StartGatewayAsync(IClusterClient client, TimeProvider clock, ILogEventSink? logs = null, IDictionary<string, string?>? extra = null)
+    public static async Task<WebApplication> StartGatewayAsync(IClusterClient client, TimeProvider clock, ILogEventSink? logs = null, IDictionary<string, string?>? extra = null, string[]? args = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -103,7 +103,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        var app = GatewayApp.Build([], builder =>
+        var app = GatewayApp.Build(args ?? [], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Services.AddSingleton(client);
