@@ -14,8 +14,9 @@ namespace ZlhGrind.Agent.CodeServer;
 
 /// <summary>
 /// Runs code-server as the dev user on the IDE port: start, stop and restart serialized behind one lock;
-/// restarted with the crash backoff when it dies unasked; found in /proc when it was already running (also one
-/// started outside the agent) and adopted instead of started twice. Every state change is published.
+/// restarted with the crash backoff when it dies unasked; when one already listens on the configured port as the dev
+/// user from this agent's install (left by an earlier agent, or started by hand) it is adopted instead of started twice
+/// (<see cref="CodeServerProcessScanner"/>). Every state change is published.
 /// </summary>
 internal sealed class CodeServerSupervisor : IDisposable
 {
@@ -140,7 +141,7 @@ internal sealed class CodeServerSupervisor : IDisposable
         }
     }
 
-    /// <summary>At agent start: takes over a code-server that is already running, whoever started it.</summary>
+    /// <summary>At agent start: takes over this agent's code-server when it is already running, whoever started it.</summary>
     public async Task<bool> AdoptAsync(CancellationToken cancellationToken)
     {
         await _commands.WaitAsync(cancellationToken);
@@ -263,7 +264,7 @@ internal sealed class CodeServerSupervisor : IDisposable
             _policy.OnStarted();
         }
 
-        CodeServerLog.Adopted(_logger, found.Pid);
+        CodeServerLog.Adopted(_logger, found.Pid, found.Port ?? _options.Port);
         _ = MonitorAdoptedAsync(instance);
         SetState(CodeServerState.Running, string.Create(CultureInfo.InvariantCulture, $"found running as pid {found.Pid}"));
         return true;
