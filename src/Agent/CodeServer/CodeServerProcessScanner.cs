@@ -61,6 +61,13 @@ internal sealed class CodeServerProcessScanner(
         return found is null ? null : new CodeServerProcess(found.Pid, found.StartTicks, found.ProcessGroup, settings.Port);
     }
 
+    /// <summary>Pids of whatever listens where code-server would bind (a wildcard on either side included), ours or not.</summary>
+    public IReadOnlyList<int> PortHolders()
+    {
+        var settings = options.Value;
+        return procFs.ProcessesHolding(procFs.ListeningSockets(IPAddress.Parse(settings.BindAddress), settings.Port, overlapping: true));
+    }
+
     /// <summary>Whether the program or its first argument (the script an interpreter runs) is in <paramref name="installDirectory"/>; helper processes (<c>--type=…</c>) are not code-server itself.</summary>
     internal static bool IsCodeServer(IReadOnlyList<string> commandLine, string installDirectory) =>
         commandLine.Count > 0

@@ -289,6 +289,22 @@ internal sealed class CodeServerSupervisor : IDisposable
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
         var port = _options.Port;
+
+        // Only called when nothing of ours runs: whatever holds the port is someone else's (another stack's IDE,
+        // another user's server). It is left alone, and a start that could only fail to bind is not made.
+        if (_scanner.PortHolders() is [var holder, ..])
+        {
+            lock (_gate)
+            {
+                _wanted = false;
+            }
+
+            SetState(
+                CodeServerState.Failed,
+                string.Create(CultureInfo.InvariantCulture, $"port {port} is already in use by pid {holder}, which is not this agent's code-server; not starting"));
+            return;
+        }
+
         List<string> arguments = [_installer.Launcher, "--bind-addr", $"{BindArgument()}:{port.ToString(CultureInfo.InvariantCulture)}", "--auth", _options.Auth, .. _options.ExtraArguments];
 
         // Under setsid the server leads its own process group, so a stop reaches its helper processes too.

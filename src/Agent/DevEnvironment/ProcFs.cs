@@ -94,11 +94,13 @@ internal sealed class ProcFs(string root = "/proc")
 
     /// <summary>
     /// Inodes of the TCP sockets listening on <paramref name="address"/>:<paramref name="port"/> (IPv4 and IPv6 tables;
-    /// an IPv4-mapped IPv6 address counts as the IPv4 one). Only this network namespace's sockets are visible.
+    /// an IPv4-mapped IPv6 address counts as the IPv4 one). With <paramref name="overlapping"/>, also those a bind to that
+    /// address would clash with (a wildcard on either side). Only this network namespace's sockets are visible.
     /// </summary>
-    public IReadOnlySet<ulong> ListeningSockets(IPAddress address, int port)
+    public IReadOnlySet<ulong> ListeningSockets(IPAddress address, int port, bool overlapping = false)
     {
         var wanted = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        bool Matches(IPAddress local) => local.Equals(wanted) || (overlapping && (IsWildcard(local) || IsWildcard(wanted)));
         var inodes = new HashSet<ulong>();
         foreach (var table in new[] { "net/tcp", "net/tcp6" })
         {
@@ -127,7 +129,7 @@ internal sealed class ProcFs(string root = "/proc")
                     || !int.TryParse(fields[1].AsSpan(colon + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var localPort)
                     || localPort != port
                     || ParseAddress(fields[1][..colon]) is not { } local
-                    || !(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local).Equals(wanted)
+                    || !Matches(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local)
                     || !ulong.TryParse(fields[9], NumberStyles.None, CultureInfo.InvariantCulture, out var inode)
                     || inode == 0)
                 {
@@ -235,6 +237,8 @@ internal sealed class ProcFs(string root = "/proc")
 
         return new IPAddress(bytes);
     }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     private static ulong? SocketInode(string target) =>
         target.StartsWith(SocketPrefix, StringComparison.Ordinal) && target.EndsWith(']')

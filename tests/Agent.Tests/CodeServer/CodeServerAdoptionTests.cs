@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using ZlhGrind.Agent.DevEnvironment;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
@@ -75,6 +77,24 @@ public sealed class CodeServerAdoptionTests
     }
 
     [Fact]
+    public async Task StartAsync_PortHeldByAnotherProcess_FailsNamingItAndLeavesItListening()
+    {
+        await using var harness = await PreparedHarnessAsync();
+        using var holder = new TcpListener(IPAddress.Loopback, harness.Port);
+        holder.Start();
+
+        await harness.CodeServer.StartAsync(CancellationToken.None);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, harness.Port);
+        using var accepted = await holder.AcceptTcpClientAsync();
+
+        var reason = $"port {harness.Port} is already in use by pid {Environment.ProcessId}, which is not this agent's code-server; not starting";
+        Assert.Equal((CodeServerState.Failed, reason, (int?)null), (harness.CodeServer.State, harness.CodeServer.Reason, harness.CodeServer.Pid));
+        Assert.Equal([(CodeServerState.Failed, reason)], harness.Events.OfType<CodeServerChanged>().Select(change => (change.State, change.Reason)));
+        Assert.True(accepted.Connected);
+    }
+
+    [Fact]
     public async Task StopAsync_TwoAgentsOnOneHost_EachManagesOnlyItsOwnCodeServer()
     {
         var stopWithAgent = new Dictionary<string, string?> { ["Agent:CodeServer:StopOnAgentStop"] = "true" };
@@ -137,7 +157,7 @@ public sealed class CodeServerAdoptionTests
             {
                 // A cold ASP.NET start on a busy 2-core machine can take a while; this bounds it, it does not time it.
                 await Wait.UntilAsync(
-                    () => procFs.ProcessesHolding(procFs.ListeningSockets(System.Net.IPAddress.Loopback, port)).Contains(pid),
+                    () => procFs.ProcessesHolding(procFs.ListeningSockets(IPAddress.Loopback, port)).Contains(pid),
                     TimeSpan.FromSeconds(60),
                     $"pid {pid} listening on port {port}");
             }

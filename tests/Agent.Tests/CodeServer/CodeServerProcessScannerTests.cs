@@ -55,5 +55,7 @@ public sealed class CodeServerProcessScannerTests
         Assert.Equal([222UL], procFs.ListeningSockets(IPAddress.Any, 8080));
         Assert.Equal([666UL], procFs.ListeningSockets(IPAddress.IPv6Loopback, 8080));
         Assert.Empty(procFs.ListeningSockets(IPAddress.Loopback, 8082));
+        Assert.Equal([111UL, 222UL, 555UL], procFs.ListeningSockets(IPAddress.Loopback, 8080, overlapping: true).Order());
+        Assert.Equal([111UL, 222UL, 555UL, 666UL], procFs.ListeningSockets(IPAddress.Any, 8080, overlapping: true).Order());
     }
 }
