@@ -104,7 +104,7 @@ internal sealed class UserHome : IDisposable
         }
 
         var separator = existing.Length == 0 || existing.EndsWith('\n') ? string.Empty : "\n";
-        var temporary = $".{name}.zlh-{Guid.NewGuid():N}";
+        var temporary = $"{name}.zlh-{Guid.NewGuid():N}";
         var fd = Libc.CreateExclusive(_fd, temporary, NewFileMode);
         try
         {

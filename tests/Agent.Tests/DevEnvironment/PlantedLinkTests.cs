@@ -98,7 +98,7 @@ public sealed class PlantedLinkTests
         Assert.NotEqual(before.Split(' ')[0], after.Split(' ')[0]);
         Assert.Equal($"{scene.Uid}:{scene.Uid} 644 regular file", after[(after.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
         Assert.Equal(["export EDITOR=vi", ShellProfile.SourceLine(environment.Paths.ProfilePath)], lines);
-        Assert.Empty(Directory.GetFiles(scene.Home, ".profile.zlh-*"));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(scene.Home), entry => Path.GetFileName(entry).Contains("zlh-", StringComparison.Ordinal));
     }
 
     [RootFact]
