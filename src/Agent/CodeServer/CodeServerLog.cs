@@ -15,8 +15,11 @@ internal static partial class CodeServerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "code-server {State} (pid {Pid}): {Reason}")]
     public static partial void StateChanged(ILogger logger, CodeServerState state, int? pid, string? reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "code-server already running as pid {Pid} (started outside this agent); adopted")]
-    public static partial void Adopted(ILogger logger, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "code-server already running as pid {Pid} on port {Port} as the dev user; adopted")]
+    public static partial void Adopted(ILogger logger, int pid, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pid {Pid} listens on the IDE port {Port} but is not adopted: {Reason}")]
+    public static partial void NotAdopted(ILogger logger, int pid, int port, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "code-server pid {Pid} was killed but its exit was not seen")]
     public static partial void ExitNotSeen(ILogger logger, int pid);

@@ -27,12 +27,6 @@ internal sealed class CodeServerOptions
     /// <summary>More code-server arguments, appended as given.</summary>
     public string[] ExtraArguments { get; set; } = [];
 
-    /// <summary>
-    /// Whether the /proc scan also recognises a code-server installed elsewhere (any program path with a
-    /// <c>code-server</c> component), not only the one in &lt;root&gt;/services/code-server.
-    /// </summary>
-    public bool DetectOtherInstalls { get; set; } = true;
-
     /// <summary>How long a start may take until code-server answers on its port.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

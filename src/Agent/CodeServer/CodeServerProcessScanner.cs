@@ -1,65 +1,92 @@
 using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.DevEnvironment;
 
 namespace ZlhGrind.Agent.CodeServer;
 
 /// <summary>
-/// Finds code-server by scanning /proc/*/cmdline, whoever started it: a process whose program or first argument is
-/// in the install directory or on a path with a <c>code-server</c> directory or file name (a release runs as
-/// <c>.../code-server/lib/node .../code-server</c>). Its helper processes (<c>--type=…</c>) and children are not it.
+/// Finds the code-server this agent manages, and only that one: the process holding the socket that listens on the
+/// configured address and port (/proc/net/tcp*, socket inode, /proc/[pid]/fd), running as the dev user, whose program
+/// or first argument is in this agent's install directory. Another stack's IDE on the same host — another port, another
+/// user or another install — is never adopted, so never stopped. The main process is the topmost such ancestor
+/// (a release runs as <c>.../code-server/lib/node .../code-server</c> and may fork the listener).
 /// </summary>
-internal sealed class CodeServerProcessScanner(ProcFs procFs, CodeServerInstaller installer, IOptions<CodeServerOptions> options)
+internal sealed class CodeServerProcessScanner(
+    ProcFs procFs,
+    CodeServerInstaller installer,
+    DevUserEnvironment environment,
+    IOptions<CodeServerOptions> options,
+    ILogger<CodeServerProcessScanner> logger)
 {
     public CodeServerProcess? Find()
     {
-        var self = Environment.ProcessId;
+        // Whose it must be is only known once the dev user is prepared; until then nothing is ours.
+        if (environment.PreparedUser is not { } user)
+        {
+            return null;
+        }
+
+        var settings = options.Value;
         var installDirectory = installer.InstallDirectory + "/";
-        var anywhere = options.Value.DetectOtherInstalls;
-        var candidates = procFs.Snapshot()
-            .Where(entry => entry.Pid != self && entry.State != 'Z' && IsCodeServer(entry.CommandLine, installDirectory, anywhere))
-            .ToList();
-        var pids = candidates.Select(entry => entry.Pid).ToHashSet();
-
-        // The main process is the one whose parent is not itself code-server.
-        var main = candidates.Where(entry => !pids.Contains(entry.ParentPid)).MinBy(entry => entry.StartTicks);
-        return main is null ? null : new CodeServerProcess(main.Pid, main.StartTicks, main.ProcessGroup, BindPort(main.CommandLine));
-    }
-
-    internal static bool IsCodeServer(IReadOnlyList<string> commandLine, string installDirectory, bool anywhere)
-    {
-        if (commandLine.Count == 0 || commandLine.Any(argument => argument.StartsWith("--type=", StringComparison.Ordinal)))
+        var sockets = procFs.ListeningSockets(IPAddress.Parse(settings.BindAddress), settings.Port);
+        ProcEntry? found = null;
+        foreach (var pid in procFs.ProcessesHolding(sockets))
         {
-            return false;
-        }
-
-        return commandLine.Take(2).Any(argument =>
-            argument.StartsWith(installDirectory, StringComparison.Ordinal)
-            || (anywhere && argument.Split('/').Contains("code-server", StringComparer.Ordinal)));
-    }
-
-    internal static int? BindPort(IReadOnlyList<string> commandLine)
-    {
-        for (var i = 0; i < commandLine.Count; i++)
-        {
-            string? value = null;
-            if (commandLine[i] == "--bind-addr" && i + 1 < commandLine.Count)
+            if (procFs.Read(pid) is not { State: not 'Z' } entry || pid == Environment.ProcessId)
             {
-                value = commandLine[i + 1];
-            }
-            else if (commandLine[i].StartsWith("--bind-addr=", StringComparison.Ordinal))
-            {
-                value = commandLine[i]["--bind-addr=".Length..];
+                continue;
             }
 
-            var colon = value?.LastIndexOf(':') ?? -1;
-            if (value is not null && colon > 0
-                && int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            if (!RunsAs(pid, user.Uid))
             {
-                return port;
+                CodeServerLog.NotAdopted(logger, pid, settings.Port, string.Create(CultureInfo.InvariantCulture, $"it does not run as the dev user {user.Name} (uid {user.Uid})"));
+                continue;
+            }
+
+            if (!IsCodeServer(entry.CommandLine, installDirectory))
+            {
+                CodeServerLog.NotAdopted(logger, pid, settings.Port, $"it is not code-server from {installer.InstallDirectory}");
+                continue;
+            }
+
+            var main = MainProcess(entry, installDirectory, user.Uid);
+            if (found is null || main.StartTicks < found.StartTicks)
+            {
+                found = main;
             }
         }
 
-        return null;
+        return found is null ? null : new CodeServerProcess(found.Pid, found.StartTicks, found.ProcessGroup, settings.Port);
+    }
+
+    /// <summary>Pids of whatever listens where code-server would bind (a wildcard on either side included), ours or not.</summary>
+    public IReadOnlyList<int> PortHolders()
+    {
+        var settings = options.Value;
+        return procFs.ProcessesHolding(procFs.ListeningSockets(IPAddress.Parse(settings.BindAddress), settings.Port, overlapping: true));
+    }
+
+    /// <summary>Whether the program or its first argument (the script an interpreter runs) is in <paramref name="installDirectory"/>; helper processes (<c>--type=…</c>) are not code-server itself.</summary>
+    internal static bool IsCodeServer(IReadOnlyList<string> commandLine, string installDirectory) =>
+        commandLine.Count > 0
+        && !commandLine.Any(argument => argument.StartsWith("--type=", StringComparison.Ordinal))
+        && commandLine.Take(2).Any(argument => argument.StartsWith(installDirectory, StringComparison.Ordinal));
+
+    private bool RunsAs(int pid, int uid) => procFs.Uids(pid) is { } uids && uids.Real == uid && uids.Effective == uid;
+
+    private ProcEntry MainProcess(ProcEntry listener, string installDirectory, int uid)
+    {
+        var main = listener;
+        while (procFs.Read(main.ParentPid) is { } parent
+            && parent.Pid != main.Pid
+            && IsCodeServer(parent.CommandLine, installDirectory)
+            && RunsAs(parent.Pid, uid))
+        {
+            main = parent;
+        }
+
+        return main;
     }
 }

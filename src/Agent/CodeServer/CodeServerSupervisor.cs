@@ -14,8 +14,9 @@ namespace ZlhGrind.Agent.CodeServer;
 
 /// <summary>
 /// Runs code-server as the dev user on the IDE port: start, stop and restart serialized behind one lock;
-/// restarted with the crash backoff when it dies unasked; found in /proc when it was already running (also one
-/// started outside the agent) and adopted instead of started twice. Every state change is published.
+/// restarted with the crash backoff when it dies unasked; when one already listens on the configured port as the dev
+/// user from this agent's install (left by an earlier agent, or started by hand) it is adopted instead of started twice
+/// (<see cref="CodeServerProcessScanner"/>). Every state change is published.
 /// </summary>
 internal sealed class CodeServerSupervisor : IDisposable
 {
@@ -140,7 +141,7 @@ internal sealed class CodeServerSupervisor : IDisposable
         }
     }
 
-    /// <summary>At agent start: takes over a code-server that is already running, whoever started it.</summary>
+    /// <summary>At agent start: takes over this agent's code-server when it is already running, whoever started it.</summary>
     public async Task<bool> AdoptAsync(CancellationToken cancellationToken)
     {
         await _commands.WaitAsync(cancellationToken);
@@ -263,7 +264,7 @@ internal sealed class CodeServerSupervisor : IDisposable
             _policy.OnStarted();
         }
 
-        CodeServerLog.Adopted(_logger, found.Pid);
+        CodeServerLog.Adopted(_logger, found.Pid, found.Port ?? _options.Port);
         _ = MonitorAdoptedAsync(instance);
         SetState(CodeServerState.Running, string.Create(CultureInfo.InvariantCulture, $"found running as pid {found.Pid}"));
         return true;
@@ -288,6 +289,22 @@ internal sealed class CodeServerSupervisor : IDisposable
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
         var port = _options.Port;
+
+        // Only called when nothing of ours runs: whatever holds the port is someone else's (another stack's IDE,
+        // another user's server). It is left alone, and a start that could only fail to bind is not made.
+        if (_scanner.PortHolders() is [var holder, ..])
+        {
+            lock (_gate)
+            {
+                _wanted = false;
+            }
+
+            SetState(
+                CodeServerState.Failed,
+                string.Create(CultureInfo.InvariantCulture, $"port {port} is already in use by pid {holder}, which is not this agent's code-server; not starting"));
+            return;
+        }
+
         List<string> arguments = [_installer.Launcher, "--bind-addr", $"{BindArgument()}:{port.ToString(CultureInfo.InvariantCulture)}", "--auth", _options.Auth, .. _options.ExtraArguments];
 
         // Under setsid the server leads its own process group, so a stop reaches its helper processes too.

@@ -36,6 +36,19 @@ internal sealed partial class DevEnvironmentOptionsValidator : IValidateOptions<
             errors.Add($"{DevEnvironmentOptions.SectionName}:Term must be a terminal name such as xterm-256color");
         }
 
+        // The root agent writes these with plain file calls; inside the dev user's home the user could redirect them.
+        if (options.ManageUser && options.UserName is not null && options.HomeRoot is not { Length: 0 })
+        {
+            var home = Path.Combine(options.HomeRoot ?? "/home", options.UserName) + "/";
+            foreach (var (key, value) in new[] { (nameof(options.DataRoot), options.DataRoot), (nameof(options.ProfilePath), options.ProfilePath) })
+            {
+                if (value is not null && (value + "/").StartsWith(home, StringComparison.Ordinal))
+                {
+                    errors.Add($"{DevEnvironmentOptions.SectionName}:{key} must not be inside the dev user's home {home}, which that user controls, not '{value}'");
+                }
+            }
+        }
+
         var system = (options.SystemPath ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries);
         if (system.Length == 0 || system.Any(directory => !directory.StartsWith('/')))
         {

@@ -12,6 +12,12 @@ internal static partial class DevLog
     [LoggerMessage(Level = LogLevel.Information, Message = "PATH written to {ProfilePath}: {Path}")]
     public static partial void PathWritten(ILogger logger, string profilePath, string path);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "~/.profile in {Home} now sources {ProfilePath}")]
+    public static partial void ProfileHooked(ILogger logger, string home, string profilePath);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The dev environment could not be prepared at start")]
+    public static partial void PrepareFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Dev container {State}: {Reason}")]
     public static partial void StateChanged(ILogger logger, DevContainerState state, string? reason);
 

@@ -9,7 +9,7 @@ internal sealed class DevPaths
         ManagesUser = options.ManageUser && runningAsRoot;
         UserName = options.UserName;
         HomeRoot = options.HomeRoot ?? (ManagesUser ? "/home" : Path.Combine(DataRoot, "home"));
-        ProfilePath = options.ProfilePath ?? (ManagesUser ? "/etc/profile.d/zlh-dev-path.sh" : Path.Combine(DataRoot, "dev", "profile.sh"));
+        ProfilePath = options.ProfilePath ?? (ManagesUser ? SystemProfileDirectory + "/zlh-dev-path.sh" : Path.Combine(DataRoot, "dev", "profile.sh"));
         WorkspaceName = options.WorkspaceName;
     }
 
@@ -26,6 +26,14 @@ internal sealed class DevPaths
     public string ProfilePath { get; }
 
     public string WorkspaceName { get; }
+
+    /// <summary>
+    /// True when the profile is in /etc/profile.d, which every login shell reads through /etc/profile: then the agent
+    /// leaves the user's own ~/.profile alone.
+    /// </summary>
+    public bool LoginShellsReadProfile => Path.GetDirectoryName(ProfilePath) == SystemProfileDirectory && ProfilePath.EndsWith(".sh", StringComparison.Ordinal);
+
+    private const string SystemProfileDirectory = "/etc/profile.d";
 
     public string DefaultHome => Path.Combine(HomeRoot, UserName);
 

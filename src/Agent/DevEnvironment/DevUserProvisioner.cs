@@ -6,7 +6,7 @@ namespace ZlhGrind.Agent.DevEnvironment;
 
 /// <summary>
 /// Makes sure the dev account and its workspace exist. As root it creates the user (useradd) and
-/// <c>&lt;home&gt;/workspace</c> owned by it; otherwise it uses the current user with a home under the data root.
+/// <c>&lt;home&gt;/workspace</c> owned by it (through <see cref="UserHome"/>, never following a link the user planted); otherwise it uses the current user with a home under the data root.
 /// </summary>
 internal sealed class DevUserProvisioner(DevPaths paths, IOptions<DevEnvironmentOptions> options, ILogger<DevUserProvisioner> logger)
 {
@@ -18,11 +18,9 @@ internal sealed class DevUserProvisioner(DevPaths paths, IOptions<DevEnvironment
         if (!paths.ManagesUser)
         {
             var (uid, gid) = CurrentUser.EffectiveIds();
-            var home = paths.DefaultHome;
-            var workspace = Path.Combine(home, paths.WorkspaceName);
-            Directory.CreateDirectory(workspace);
-            await ShellProfile.EnsureSourcedAsync(Path.Combine(home, ".profile"), paths.ProfilePath, cancellationToken);
-            return new DevUser(Environment.UserName, uid, gid, home, settings.Shell, workspace, IsAgentUser: true);
+            Directory.CreateDirectory(paths.HomeRoot);
+            var workspace = await PrepareHomeAsync(paths.DefaultHome, uid, gid, changeOwner: false, cancellationToken);
+            return new DevUser(Environment.UserName, uid, gid, paths.DefaultHome, settings.Shell, workspace, IsAgentUser: true);
         }
 
         var account = await LookupAsync(paths.UserName, cancellationToken);
@@ -45,15 +43,25 @@ internal sealed class DevUserProvisioner(DevPaths paths, IOptions<DevEnvironment
         }
 
         var user = account with { Shell = account.Shell.Length > 0 ? account.Shell : settings.Shell };
-        var workspacePath = Path.Combine(user.Home, paths.WorkspaceName);
-        Directory.CreateDirectory(user.Home);
-        Directory.CreateDirectory(workspacePath);
-        var userProfile = Path.Combine(user.Home, ".profile");
-        await ShellProfile.EnsureSourcedAsync(userProfile, paths.ProfilePath, cancellationToken);
-        await ChownAsync(user, user.Home, cancellationToken);
-        await ChownAsync(user, workspacePath, cancellationToken);
-        await ChownAsync(user, userProfile, cancellationToken);
+        var workspacePath = await PrepareHomeAsync(user.Home, user.Uid, user.Gid, changeOwner: true, cancellationToken);
         return user with { Workspace = workspacePath };
+    }
+
+    /// <summary>
+    /// The home, the workspace and the ~/.profile hook, all through the home's directory descriptor: the user owns
+    /// everything in there and may have planted links, which are refused (<see cref="UnsafeUserPathException"/>), never followed.
+    /// </summary>
+    private async Task<string> PrepareHomeAsync(string home, int uid, int gid, bool changeOwner, CancellationToken cancellationToken)
+    {
+        using var userHome = UserHome.Open(home, uid, gid, changeOwner);
+        var workspace = userHome.EnsureDirectory(paths.WorkspaceName, uid, gid, changeOwner);
+        if (!paths.LoginShellsReadProfile
+            && await userHome.EnsureLineAsync(".profile", ShellProfile.SourceLine(paths.ProfilePath), uid, gid, changeOwner, cancellationToken))
+        {
+            DevLog.ProfileHooked(logger, home, paths.ProfilePath);
+        }
+
+        return workspace;
     }
 
     /// <summary>The account from the user database (getent, so NSS sources count too), or null when there is none.</summary>
@@ -80,15 +88,5 @@ internal sealed class DevUserProvisioner(DevPaths paths, IOptions<DevEnvironment
             fields[6],
             string.Empty,
             IsAgentUser: false);
-    }
-
-    private static async Task ChownAsync(DevUser user, string path, CancellationToken cancellationToken)
-    {
-        var owner = string.Create(CultureInfo.InvariantCulture, $"{user.Uid}:{user.Gid}");
-        var (exitCode, _, error) = await CommandRunner.RunAsync("chown", [owner, path], CommandTimeout, cancellationToken);
-        if (exitCode != 0)
-        {
-            throw new InvalidOperationException($"chown {owner} {path} failed with exit code {exitCode}: {error}");
-        }
     }
 }

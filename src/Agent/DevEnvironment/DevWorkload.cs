@@ -59,8 +59,19 @@ internal sealed class DevWorkload(
     {
         installer.Load();
         _handledCodeServerRequest = LoadState().HandledCodeServerRequest;
-        await environment.EnsureAsync(cancellationToken);
-        await environment.UpdatePathAsync(installer.ActiveBinDirectories(), cancellationToken);
+        try
+        {
+            await environment.EnsureAsync(cancellationToken);
+            await environment.UpdatePathAsync(installer.ActiveBinDirectories(), cancellationToken);
+        }
+        catch (Exception ex) when (IsRefusedByTheMachine(ex))
+        {
+            // Reported as the container's error (a link the dev user planted, useradd failing) instead of ending the
+            // agent; the next spec tries again. Without a prepared dev user nothing is adopted.
+            DevLog.PrepareFailed(logger, ex);
+            SetState(DevContainerState.Error, $"the dev environment could not be prepared: {ex.Message}");
+            return;
+        }
 
         // One left running by an earlier agent, or started by hand, is taken over rather than started twice.
         await codeServer.AdoptAsync(cancellationToken);
@@ -86,7 +97,7 @@ internal sealed class DevWorkload(
             await ConvergeAsync(dev, cancellationToken);
             MarkObserved(spec.Generation);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (IsRefusedByTheMachine(ex))
         {
             // The machine refused (disk, permissions, useradd): reported as the container's error, not thrown at the link.
             DevLog.ApplyFailed(logger, ex, spec.Generation);
@@ -242,6 +253,9 @@ internal sealed class DevWorkload(
 
         return null;
     }
+
+    private static bool IsRefusedByTheMachine(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException;
 
     private void SetState(DevContainerState state, string? reason)
     {

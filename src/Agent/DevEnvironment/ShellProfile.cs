@@ -15,22 +15,13 @@ internal static class ShellProfile
     }
 
     /// <summary>
-    /// Makes the user's own login profile (~/.profile) source the shared one, so a login shell gets the same PATH
-    /// even where the shared profile is not under /etc/profile.d (not root, or a custom path). Idempotent.
+    /// The line that makes a user's own login profile (~/.profile) source the shared one, for when the shared profile is
+    /// not somewhere login shells read anyway (not root, or a custom path).
     /// </summary>
-    public static async Task<bool> EnsureSourcedAsync(string userProfile, string profilePath, CancellationToken cancellationToken)
+    public static string SourceLine(string profilePath)
     {
         var quoted = profilePath.Replace("'", "'\\''", StringComparison.Ordinal);
-        var line = $"[ -r '{quoted}' ] && . '{quoted}'  # zlh agent: the one PATH";
-        var existing = File.Exists(userProfile) ? await File.ReadAllTextAsync(userProfile, cancellationToken) : string.Empty;
-        if (existing.Split('\n').Contains(line, StringComparer.Ordinal))
-        {
-            return false;
-        }
-
-        var separator = existing.Length == 0 || existing.EndsWith('\n') ? string.Empty : "\n";
-        await File.AppendAllTextAsync(userProfile, separator + line + "\n", cancellationToken);
-        return true;
+        return $"[ -r '{quoted}' ] && . '{quoted}'  # zlh agent: the one PATH";
     }
 
     /// <summary>Writes the profile if its content changed; replaced atomically so a shell never reads half a file.</summary>

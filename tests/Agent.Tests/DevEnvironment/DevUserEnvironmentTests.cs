@@ -119,6 +119,25 @@ public sealed class DevUserEnvironmentTests
         Assert.Contains(result.Failures!, failure => failure.Contains("UserName must be", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Validate_AgentFilesInsideTheDevUsersHome_Refused()
+    {
+        var result = new DevEnvironmentOptionsValidator().Validate(null, new DevEnvironmentOptions
+        {
+            DataRoot = "/home/dev/zlh",
+            ProfilePath = "/home/dev/.zlh-profile.sh",
+        });
+        var sibling = new DevEnvironmentOptionsValidator().Validate(null, new DevEnvironmentOptions { DataRoot = "/home/developer" });
+
+        Assert.Equal(
+            [
+                "Agent:Dev:DataRoot must not be inside the dev user's home /home/dev/, which that user controls, not '/home/dev/zlh'",
+                "Agent:Dev:ProfilePath must not be inside the dev user's home /home/dev/, which that user controls, not '/home/dev/.zlh-profile.sh'",
+            ],
+            result.Failures);
+        Assert.True(sibling.Succeeded);
+    }
+
     internal static DevUserEnvironment Create(DevEnvironmentOptions options, bool runningAsRoot)
     {
         var paths = new DevPaths(options, runningAsRoot);

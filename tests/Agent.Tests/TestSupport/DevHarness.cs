@@ -62,9 +62,6 @@ internal sealed class DevHarness : IAsyncDisposable
             ["Agent:CodeServer:BindAddress"] = "127.0.0.1",
             ["Agent:CodeServer:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Agent:CodeServer:StopTimeout"] = "00:00:10",
-
-            // Only this harness's install: a stand-in of another test assembly running at the same time is not ours.
-            ["Agent:CodeServer:DetectOtherInstalls"] = "false",
         };
         foreach (var (key, value) in StandInIdeArtifact.Publish(server))
         {

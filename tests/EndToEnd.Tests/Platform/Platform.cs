@@ -142,7 +142,6 @@ internal sealed class Platform : IAsyncDisposable
             ["Agent__CodeServer__AdvertiseAddress"] = "127.0.0.1",
             ["Agent__CodeServer__Port"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Agent__CodeServer__StopOnAgentStop"] = "true",
-            ["Agent__CodeServer__DetectOtherInstalls"] = "false",
             ["Agent__CodeServer__ArtifactUrl"] = ArtifactUrl + "/code-server.tar.gz",
             ["Agent__CodeServer__ArtifactSha256"] = Sha256(ide),
             ["Agent__CodeServer__ArtifactSizeBytes"] = new FileInfo(ide).Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
