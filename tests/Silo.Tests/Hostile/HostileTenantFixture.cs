@@ -54,6 +54,11 @@ public sealed class HostileTenantFixture : IAsyncLifetime
         _agentA = await _silo.ConnectAsync(c => c.AddOutgoingGrainCallFilter(new AgentCredentialCallFilter(A, CredentialA)).AddMemoryStreams(ContainerEvents.StreamProvider));
     }
 
+    /// <summary>Another client with A's credential, for a test that breaks its own connection.</summary>
+    internal Task<LocalClient> ConnectAsAgentOfAAsync() =>
+        _silo!.ConnectAsync(c => c.AddOutgoingGrainCallFilter(new AgentCredentialCallFilter(A, CredentialA))
+            .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5)));
+
     /// <summary>What is stored of a container, read by the gateway: status and (for games) the crash history.</summary>
     public async Task<string> ViewAsync(long id)
     {

@@ -192,6 +192,21 @@ public sealed class HostileTenantTests(HostileTenantFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task AgentOfA_MessageOverTheSilosLimit_ConnectionClosedAndNothingStored()
+    {
+        var before = await fixture.ViewAsync(fixture.A);
+        await using var hostile = await fixture.ConnectAsAgentOfAAsync();
+        var a = hostile.Client.GetGrain<IGameServerGrain>(fixture.A);
+
+        // 9 Mi characters: over the silo's 8 MiB body limit, so the silo closes the connection without deserializing it
+        // and no answer ever comes (the client gives up after its response timeout).
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => a.HeartbeatAsync(Heartbeat(Guid.NewGuid()) with { AgentVersion = new string('v', 9 * 1024 * 1024) }).AsTask());
+
+        Assert.StartsWith("Response did not arrive on time in 00:00:05 for message", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await fixture.ViewAsync(fixture.A));
+    }
+
+    [Fact]
     public async Task SecretsOfCallers_NeverReachAStreamSubscriberOrAnAgentsObserver()
     {
         var secrets = new[] { CallContextKeys.ServiceKey, CallContextKeys.Operator, CallContextKeys.AgentContainerId, CallContextKeys.AgentCredential, "zlh.in" };
