@@ -23,7 +23,9 @@ internal static class ClusterLinkExtensions
         services.AddSingleton<IValidateOptions<ClusterLinkOptions>, ClusterLinkOptionsValidator>();
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)
             .Validate(o => o.Capacity >= 1, "Agent:Outbox:Capacity must be at least 1.")
-            .Validate(o => o.BatchSize >= 1, "Agent:Outbox:BatchSize must be at least 1.")
+            .Validate(
+                o => o.BatchSize is >= 1 and <= ZlhGrind.Grains.Agents.AgentInputLimits.EventsPerReport,
+                $"Agent:Outbox:BatchSize must be between 1 and {ZlhGrind.Grains.Agents.AgentInputLimits.EventsPerReport} (the silo refuses larger reports).")
             .ValidateOnStart();
         services.AddSingleton<AgentInfo>();
         services.AddSingleton(sp => new AgentOutbox(

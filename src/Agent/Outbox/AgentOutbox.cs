@@ -84,7 +84,7 @@ internal sealed partial class AgentOutbox : IAgentEvents
         TaskCompletionSource published;
         lock (_gate)
         {
-            var evt = create(++_sequence, _time.GetUtcNow());
+            var evt = EventLimits.Bounded(create(++_sequence, _time.GetUtcNow()));
             if (Enqueue(evt))
             {
                 Journal(j => j.Rewrite(_pending));

@@ -3,11 +3,23 @@ namespace ZlhGrind.Gateway.Api;
 // Request bodies use optional nullable members so a missing field is reported by name (by RequestValidation)
 // instead of as a generic JSON error.
 
-/// <summary>Body of <c>POST /api/servers</c>.</summary>
-public sealed record ProvisionGameRequest(long? Id = null, string? Template = null, string? StartCommand = null, string? StopCommand = null, int? MemoryMb = null);
+/// <summary>Body of <c>POST /api/servers</c>; <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid.</summary>
+public sealed record ProvisionGameRequest(long? Id = null, string? Template = null, string? StartCommand = null, string? StopCommand = null, int? MemoryMb = null, string? OwnerId = null)
+    : IProvisionRequest;
 
-/// <summary>Body of <c>POST /api/dev</c>.</summary>
-public sealed record ProvisionDevRequest(long? Id = null, string? Runtime = null, string? Version = null, bool? EnableCodeServer = null);
+/// <summary>Body of <c>POST /api/dev</c>; <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid.</summary>
+public sealed record ProvisionDevRequest(long? Id = null, string? Runtime = null, string? Version = null, bool? EnableCodeServer = null, string? OwnerId = null)
+    : IProvisionRequest;
+
+/// <summary>What both provisioning bodies share: the operator-only choice of id and owner.</summary>
+public interface IProvisionRequest
+{
+    /// <summary>The vmid to adopt (operators only); the platform assigns one otherwise.</summary>
+    long? Id { get; }
+
+    /// <summary>The user the container is provisioned for (operators only); the caller otherwise.</summary>
+    string? OwnerId { get; }
+}
 
 /// <summary>Body of <c>POST /api/servers/{id}/power</c>.</summary>
 public sealed record PowerRequest(string? Action = null);

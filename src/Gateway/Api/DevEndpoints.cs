@@ -19,11 +19,12 @@ internal static class DevEndpoints
 
     private static async Task<IResult> ProvisionAsync(HttpContext http, ContainerGrains containers, ProvisionDevRequest request)
     {
-        var spec = RequestValidation.ToSpec(request);
         var actor = http.User.ToActor();
+        var (owner, chosenId) = RequestValidation.ToProvisioning(request, actor);
+        var spec = RequestValidation.ToSpec(request);
         using var scope = ContainerGrains.ScopeFor(actor);
-        var id = request.Id ?? await containers.Factory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).AllocateIdAsync();
-        var result = await containers.Factory.GetGrain<IDevContainerGrain>(id).ProvisionAsync(actor, spec);
+        var id = await ServerEndpoints.IdForAsync(containers, chosenId);
+        var result = await containers.Factory.GetGrain<IDevContainerGrain>(id).ProvisionAsync(owner, spec);
         containers.Kinds.Remember(result.ContainerId, ContainerKind.Dev);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"/api/servers/{result.ContainerId}/status", result);

@@ -29,7 +29,6 @@ internal static class RequestValidation
             throw new InvalidRequestException("memoryMb must be positive.");
         }
 
-        CheckId(request.Id);
         return new GameServerSpec(template, start, string.IsNullOrWhiteSpace(request.StopCommand) ? null : request.StopCommand, memory);
     }
 
@@ -41,7 +40,6 @@ internal static class RequestValidation
             throw new InvalidRequestException($"version must be at most {MaxNameLength} characters.");
         }
 
-        CheckId(request.Id);
         return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true);
     }
 
@@ -65,12 +63,27 @@ internal static class RequestValidation
 
     public static string RuntimeName(string? name) => Required(name, "runtime name", MaxNameLength);
 
-    private static void CheckId(long? id)
+    /// <summary>
+    /// Who a provision is for and under which id. Users never choose an id (the platform assigns one, so no answer
+    /// tells them which ids exist); operators may, to adopt an existing vmid, and may provision for another user.
+    /// Checked before anything else of the body, so a user learns nothing from a body that names an id.
+    /// </summary>
+    public static (Actor Owner, long? Id) ToProvisioning(IProvisionRequest request, Actor caller)
     {
-        if (id is { } value && !ContainerId.IsValid(value))
+        if (!caller.IsOperator && (request.Id is not null || request.OwnerId is not null))
+        {
+            throw new InvalidRequestException(request.Id is not null
+                ? "Only operators may choose a container id; leave id out and the platform assigns one."
+                : "Only operators may provision for another user; leave ownerId out.");
+        }
+
+        if (request.Id is { } id && !ContainerId.IsValid(id))
         {
             throw new InvalidRequestException($"id must be between {ContainerId.Min} and {ContainerId.Max}.");
         }
+
+        var owner = request.OwnerId is null ? caller : new Actor(Required(request.OwnerId, "ownerId", MaxNameLength), IsOperator: false);
+        return (owner, request.Id);
     }
 
     private static string Required(string? value, string field, int maxLength)

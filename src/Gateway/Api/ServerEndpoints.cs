@@ -36,15 +36,20 @@ internal static class ServerEndpoints
 
     private static async Task<IResult> ProvisionAsync(HttpContext http, ContainerGrains containers, ProvisionGameRequest request)
     {
-        var spec = RequestValidation.ToSpec(request);
         var actor = http.User.ToActor();
+        var (owner, chosenId) = RequestValidation.ToProvisioning(request, actor);
+        var spec = RequestValidation.ToSpec(request);
         using var scope = ContainerGrains.ScopeFor(actor);
-        var id = request.Id ?? await containers.Factory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).AllocateIdAsync();
-        var result = await containers.Factory.GetGrain<IGameServerGrain>(id).ProvisionAsync(actor, spec);
+        var id = await IdForAsync(containers, chosenId);
+        var result = await containers.Factory.GetGrain<IGameServerGrain>(id).ProvisionAsync(owner, spec);
         containers.Kinds.Remember(result.ContainerId, ContainerKind.Game);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"/api/servers/{result.ContainerId}/status", result);
     }
+
+    /// <summary>The operator's chosen id, or a fresh one from the registry (never one that exists).</summary>
+    internal static async Task<long> IdForAsync(ContainerGrains containers, long? chosenId) =>
+        chosenId ?? await containers.Factory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).AllocateIdAsync();
 
     private static async Task<IResult> StatusAsync(HttpContext http, ContainerGrains containers, long id)
     {

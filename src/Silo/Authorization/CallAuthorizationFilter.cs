@@ -8,52 +8,85 @@ using ZlhGrind.Grains.Authorization;
 namespace ZlhGrind.Silo.Authorization;
 
 /// <summary>
-/// Enforces <see cref="AcceptsAttribute"/> on every call into a ZlhGrind grain (DESIGN §4): gateways prove
-/// the service key, agents prove their container's credential and may only call that container's grain,
-/// operators are gateways that assert the operator role, and other grains of the cluster are internal.
+/// Authorizes every call that reaches a grain or system target of this silo (DESIGN §4), Orleans' own
+/// interfaces included. ZlhGrind methods accept the callers their <see cref="AcceptsAttribute"/> names:
+/// gateways prove the service key, agents prove their container's credential and may only call that
+/// container's grain, operators are gateways that assert the operator role, and internal callers carry the
+/// proof the silo's own outgoing filter adds. Everything else (management, stream pub/sub and queues,
+/// reminders, the dashboard's grains, grain extensions) is open to gateways, operators and the silo itself
+/// only — apart from the one target a plain client needs to connect. Once the caller is known its secrets
+/// are removed from the request context, so they ride into no event, observer or onward call.
 /// </summary>
 internal sealed partial class CallAuthorizationFilter : IIncomingGrainCallFilter
 {
+    private const CallerKind Trusted = CallerKind.Gateway | CallerKind.Operator | CallerKind.Internal;
+
     private static readonly string ContractNamespace = typeof(AcceptsAttribute).Namespace!.Split('.')[0] + ".";
+
+    /// <summary>
+    /// Orleans targets any client calls on its own: the cluster manifest (grain types and interface versions),
+    /// which a client fetches when it connects and polls after. It holds no tenant data.
+    /// </summary>
+    private static readonly HashSet<string> OpenToAnyClient = new(StringComparer.Ordinal)
+    {
+        "Orleans.Runtime.IClusterManifestSystemTarget",
+
+        // A grain timer's tick: Orleans hands it to the grain itself as a local-only message that carries no request
+        // context. Nothing can send one from outside: the grains do not implement the interface, so such a request
+        // would reach no code.
+        "Orleans.Runtime.IGrainTimerInvoker",
+    };
 
     private readonly ConcurrentDictionary<MethodInfo, CallerKind?> _accepted = new();
     private readonly ConcurrentDictionary<string, bool> _rejectionsLogged = new(StringComparer.Ordinal);
     private readonly byte[] _serviceKeyHash;
+    private readonly SiloCallProof _proof;
     private readonly ILogger<CallAuthorizationFilter> _logger;
 
-    public CallAuthorizationFilter(IOptions<ClusterSecurityOptions> options, ILogger<CallAuthorizationFilter> logger)
+    public CallAuthorizationFilter(IOptions<ClusterSecurityOptions> options, SiloCallProof proof, ILogger<CallAuthorizationFilter> logger)
     {
         _serviceKeyHash = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.ServiceKey));
+        _proof = proof;
         _logger = logger;
     }
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
+        var agentFor = RequestContext.Get(CallContextKeys.AgentContainerId) as long?;
+        var caller = Identify(context, agentFor);
+        CallerSecrets.Remove();
+
         var method = context.InterfaceMethod;
-
-        // Orleans' own interfaces (reminders, streams, management) are not ours to police.
-        if (method.DeclaringType?.Namespace?.StartsWith(ContractNamespace, StringComparison.Ordinal) != true)
+        var ours = method.DeclaringType?.Namespace?.StartsWith(ContractNamespace, StringComparison.Ordinal) == true;
+        CallerKind? accepted;
+        if (ours)
         {
-            return context.Invoke();
+            accepted = _accepted.GetOrAdd(method, static m => m.GetCustomAttribute<AcceptsAttribute>()?.Callers);
+            if (accepted is { } callers && (callers & caller) != 0)
+            {
+                return context.Invoke();
+            }
+        }
+        else
+        {
+            accepted = Trusted;
+            if ((caller & Trusted) != 0 || OpenToAnyClient.Contains(method.DeclaringType?.FullName ?? ""))
+            {
+                return context.Invoke();
+            }
         }
 
-        var accepted = _accepted.GetOrAdd(method, static m => m.GetCustomAttribute<AcceptsAttribute>()?.Callers);
-        if (accepted is { } callers && (callers & Identify(context)) != 0)
-        {
-            return context.Invoke();
-        }
-
-        return Reject(context, accepted);
+        return Reject(context, accepted, agentFor);
     }
 
-    private CallerKind Identify(IIncomingGrainCallContext context)
+    private CallerKind Identify(IIncomingGrainCallContext context, long? agentFor)
     {
-        if (context.SourceId is { } source && !source.Type.IsClient())
+        var kinds = CallerKind.None;
+        if (RequestContext.Get(SiloCallProof.Key) is string proof && _proof.Matches(proof))
         {
-            return CallerKind.Internal;
+            kinds |= CallerKind.Internal;
         }
 
-        var kinds = CallerKind.None;
         if (RequestContext.Get(CallContextKeys.ServiceKey) is string key && IsServiceKey(key))
         {
             kinds |= CallerKind.Gateway;
@@ -63,10 +96,10 @@ internal sealed partial class CallAuthorizationFilter : IIncomingGrainCallFilter
             }
         }
 
-        if (RequestContext.Get(CallContextKeys.AgentContainerId) is long agentFor
+        if (agentFor is { } containerId
             && RequestContext.Get(CallContextKeys.AgentCredential) is string credential
             && context.TargetContext.GrainInstance is IAgentCredentialHolder holder
-            && context.TargetId.GetIntegerKey() == agentFor
+            && context.TargetId.GetIntegerKey() == containerId
             && holder.IsAgentCredential(credential))
         {
             kinds |= CallerKind.Agent;
@@ -78,7 +111,7 @@ internal sealed partial class CallAuthorizationFilter : IIncomingGrainCallFilter
     private bool IsServiceKey(string key) =>
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(key)), _serviceKeyHash);
 
-    private Task Reject(IIncomingGrainCallContext context, CallerKind? accepted)
+    private Task Reject(IIncomingGrainCallContext context, CallerKind? accepted, long? agentFor)
     {
         var what = $"{context.InterfaceName}.{context.MethodName}";
         var message = accepted is null
@@ -86,10 +119,10 @@ internal sealed partial class CallAuthorizationFilter : IIncomingGrainCallFilter
             : $"{what} accepts {accepted} callers only; this caller did not prove to be one.";
 
         // Logged once per method and caller shape so a misbehaving agent cannot flood the log.
-        var shape = what + "|" + (RequestContext.Get(CallContextKeys.AgentContainerId) is long ? "agent" : "other");
+        var shape = what + "|" + (agentFor is null ? "other" : "agent");
         if (_rejectionsLogged.TryAdd(shape, true))
         {
-            LogRejected(_logger, what, context.TargetId.ToString(), RequestContext.Get(CallContextKeys.AgentContainerId) as long?);
+            LogRejected(_logger, what, context.TargetId.ToString(), agentFor);
         }
 
         throw new CallerRejectedException(message);

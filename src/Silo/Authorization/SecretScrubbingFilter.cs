@@ -1,45 +1,31 @@
-using ZlhGrind.Grains.Authorization;
-
 namespace ZlhGrind.Silo.Authorization;
 
 /// <summary>
-/// The request context flows with every call, also from a grain to a client's observer. A grain
-/// serving a gateway call holds the service key in its context; hinting an agent's observer from
-/// there would hand the key to a container that may be hostile. So calls to clients leave without
-/// any caller proof.
+/// The silo's outgoing filter. Calls to other grains and system targets carry the silo's proof, so the
+/// receiving silo knows them as internal. Calls to clients (an agent's observer, a gateway's stream
+/// subscription) leave without any caller proof: the request context flows with every call, and a client may
+/// be a hostile tenant. The incoming filter already removed callers' secrets; this is the second door.
 /// </summary>
-internal sealed class SecretScrubbingFilter : IOutgoingGrainCallFilter
+internal sealed class SecretScrubbingFilter(SiloCallProof proof) : IOutgoingGrainCallFilter
 {
-    private static readonly string[] SecretKeys = [CallContextKeys.ServiceKey, CallContextKeys.Operator, CallContextKeys.AgentContainerId, CallContextKeys.AgentCredential];
-
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
         if (!context.TargetId.Type.IsClient())
         {
-            await context.Invoke();
+            RequestContext.Set(SiloCallProof.Key, proof.Value);
+            try
+            {
+                await context.Invoke();
+            }
+            finally
+            {
+                RequestContext.Remove(SiloCallProof.Key);
+            }
+
             return;
         }
 
-        var saved = new object?[SecretKeys.Length];
-        for (var i = 0; i < SecretKeys.Length; i++)
-        {
-            saved[i] = RequestContext.Get(SecretKeys[i]);
-            RequestContext.Remove(SecretKeys[i]);
-        }
-
-        try
-        {
-            await context.Invoke();
-        }
-        finally
-        {
-            for (var i = 0; i < SecretKeys.Length; i++)
-            {
-                if (saved[i] is { } value)
-                {
-                    RequestContext.Set(SecretKeys[i], value);
-                }
-            }
-        }
+        CallerSecrets.Remove();
+        await context.Invoke();
     }
 }

@@ -19,16 +19,14 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddKeyedSingleton(GrainClock.Key, static (sp, _) => sp.GetRequiredService<TimeProvider>());
 
-        services.AddOptions<ClusterSecurityOptions>()
-            .Bind(configuration.GetSection(ClusterSecurityOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         services.AddOptions<ContainerOptions>()
             .Bind(configuration.GetSection(ContainerOptions.Section))
             .ValidateDataAnnotations()
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero, "Containers:HeartbeatInterval must be positive.")
             .Validate(o => o.WatchReminderPeriod > TimeSpan.Zero, "Containers:WatchReminderPeriod must be positive.")
             .Validate(o => o.ConnectivityCheckPeriod is null || o.ConnectivityCheckPeriod > TimeSpan.Zero, "Containers:ConnectivityCheckPeriod must be positive.")
+            .Validate(o => o.ReportRefill > TimeSpan.Zero && o.HeartbeatRefill > TimeSpan.Zero, "Containers:ReportRefill and Containers:HeartbeatRefill must be positive.")
+            .Validate(o => o.MaxAgentClockSkew >= TimeSpan.Zero && o.MaxAgentScheduleAhead >= TimeSpan.Zero, "Containers:MaxAgentClockSkew and Containers:MaxAgentScheduleAhead must not be negative.")
             .ValidateOnStart();
         services.AddOptions<IdeOptions>()
             .Bind(configuration.GetSection(IdeOptions.Section))
@@ -37,8 +35,7 @@ public static class SiloBuilderExtensions
             .Validate(o => o.SessionLifetime > TimeSpan.Zero, "Ide:SessionLifetime must be positive.")
             .ValidateOnStart();
 
-        builder.AddIncomingGrainCallFilter<CallAuthorizationFilter>();
-        builder.AddOutgoingGrainCallFilter<SecretScrubbingFilter>();
+        builder.AddCallAuthorization(configuration);
         builder.AddMemoryStreams(ContainerEvents.StreamProvider);
 
         var storage = StorageOptions.From(configuration);

@@ -37,7 +37,9 @@ internal static class StorageExtensions
                 break;
 
             default:
-                builder.AddMemoryGrainStorage(StorageNames.Containers);
+                // Orleans' binary format here too: the memory provider's default JSON cannot read back every record.
+                builder.AddMemoryGrainStorage(StorageNames.Containers, options =>
+                    options.Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
                 builder.AddMemoryGrainStorage(StorageNames.PubSub);
                 builder.UseInMemoryReminderService();
                 break;

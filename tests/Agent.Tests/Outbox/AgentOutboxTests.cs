@@ -30,6 +30,27 @@ public sealed class AgentOutboxTests
     }
 
     [Fact]
+    public void Publish_TextOverTheSilosLimits_CutToFitReasonsKeepTheirStartTailsTheirEnd()
+    {
+        var outbox = Create(capacity: 10);
+        var reason = "missing libssl.so.3" + new string('.', 10_000);
+        var tail = new string('x', 20_000) + "Killed";
+        var crash = new CrashRecord(Guid.NewGuid(), DateTimeOffset.UnixEpoch, 137, 9, TimeSpan.FromSeconds(3), CrashClassification.Oom, tail, 1, null, GaveUp: false);
+
+        outbox.Publish((s, at) => new GameStateChanged(s, at, GameServerState.Error, reason));
+        outbox.Publish((s, at) => new GameCrashed(s, at, crash));
+
+        var events = outbox.NextReport(Instance)!.Events;
+        var error = Assert.IsType<GameStateChanged>(events[0]).Reason!;
+        Assert.Equal(AgentInputLimits.Reason, error.Length);
+        Assert.StartsWith("missing libssl.so.3", error, StringComparison.Ordinal);
+        Assert.EndsWith("…", error, StringComparison.Ordinal);
+        var kept = Assert.IsType<GameCrashed>(events[1]).Crash.LogTail;
+        Assert.Equal(AgentInputLimits.CrashLogTail, kept.Length);
+        Assert.EndsWith("Killed", kept, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Publish_BeyondCapacity_DropsOldestAndCountsThem()
     {
         var outbox = Create(capacity: 3);

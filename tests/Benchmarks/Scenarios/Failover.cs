@@ -51,7 +51,7 @@ internal sealed class Failover : IScenario
         var client = await OrleansClient.ConnectAsync(endpoints.Select(e => e.GatewayPort).ToList(), clusterId, TimeSpan.FromSeconds(30), cancellationToken, CallTimeout);
         try
         {
-            await WaitForActiveSilosAsync(client.Client, 2, cancellationToken);
+            await WaitForActiveSilosAsync(client.Client, serviceKey, 2, cancellationToken);
             var rounds = new List<Round>();
             for (var r = 0; r < context.Rounds; r++)
             {
@@ -60,7 +60,7 @@ internal sealed class Failover : IScenario
                 rounds.Add(round);
                 context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {r + 1} (killed silo {(char)('A' + victim)}): {round.OnVictim} containers answered again after {round.Seconds:0.00} s; {round.Acked} crash records acknowledged, {round.Lost} lost"));
                 silos[victim] = await StartAsync(victim, migrate: false);
-                await WaitForActiveSilosAsync(client.Client, 2, cancellationToken);
+                await WaitForActiveSilosAsync(client.Client, serviceKey, 2, cancellationToken);
             }
 
             var seconds = Summary.Of(rounds.Select(r => r.Seconds).ToList());
@@ -96,6 +96,8 @@ internal sealed class Failover : IScenario
 
         // Placement decides where the round's containers live; the silo holding more of them is the one killed
         // (the preferred one on a tie), so every round moves containers.
+        // Orleans' own grains answer gateways and operators only.
+        CallAs.Gateway(serviceKey);
         var management = client.GetGrain<IManagementGrain>(0);
         var bySilo = new List<SimulatedAgent>[] { [], [] };
         foreach (var agent in agents)
@@ -199,8 +201,9 @@ internal sealed class Failover : IScenario
         }
     }
 
-    private static async Task WaitForActiveSilosAsync(IClusterClient client, int count, CancellationToken cancellationToken)
+    private static async Task WaitForActiveSilosAsync(IClusterClient client, string serviceKey, int count, CancellationToken cancellationToken)
     {
+        CallAs.Gateway(serviceKey);
         var started = Stopwatch.GetTimestamp();
         while (true)
         {

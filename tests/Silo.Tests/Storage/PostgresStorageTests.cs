@@ -152,6 +152,7 @@ public sealed class PostgresStorageTests(PostgresDatabase database) : IClassFixt
         var grainId = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"gameserver/{id:X}");
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'agent-watch' AND grain_id = @id", ("id", grainId)));
 
+        CallAs.Gateway();
         await cluster.DeactivateAsync(game);
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
         var deadline = Stopwatch.StartNew();
@@ -184,6 +185,7 @@ public sealed class PostgresStorageTests(PostgresDatabase database) : IClassFixt
         await using var cluster = await ClusterAsync(silos: 2);
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
         var victim = cluster.Silos[1];
+        CallAs.Gateway();
 
         // Placement may favour one silo: provision until the victim hosts at least two (bounded).
         var games = new List<(IGameServerGrain Grain, string Credential)>();
@@ -206,6 +208,7 @@ public sealed class PostgresStorageTests(PostgresDatabase database) : IClassFixt
         }
 
         var onVictim = new List<IGameServerGrain>();
+        CallAs.Gateway();
         foreach (var (grain, _) in games)
         {
             if (await management.GetActivationAddress(grain) == victim.SiloAddress)

@@ -29,6 +29,14 @@ internal static class CallAs
         RequestContext.Set(CallContextKeys.AgentCredential, credential);
     }
 
+    /// <summary>A gateway's and the container's agent's proofs at once: each method sees the caller it accepts.</summary>
+    public static void GatewayAndAgent(long containerId, string credential)
+    {
+        Gateway();
+        RequestContext.Set(CallContextKeys.AgentContainerId, containerId);
+        RequestContext.Set(CallContextKeys.AgentCredential, credential);
+    }
+
     public static void Nobody() => RequestContext.Clear();
 
     public static void GatewayWithKey(string key)

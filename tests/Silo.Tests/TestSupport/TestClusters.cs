@@ -50,10 +50,31 @@ internal static class TestClusters
             silo.AddZlhGrind(configuration);
             configureSilo?.Invoke(silo);
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(ContainerEvents.StreamProvider));
+        builder.ConfigureClient(client =>
+        {
+            client.AddMemoryStreams(ContainerEvents.StreamProvider);
+            client.AddOutgoingGrainCallFilter(new TestHooksCallFilter());
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
+    }
+}
+
+/// <summary>
+/// The test harness asks every silo's test hooks (an Orleans system target) for its view of the cluster. Silos open
+/// Orleans' own targets to gateways only, so the harness's calls, and only those, carry the service key.
+/// </summary>
+internal sealed class TestHooksCallFilter : IOutgoingGrainCallFilter
+{
+    public Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (context.InterfaceMethod?.DeclaringType?.Namespace == "Orleans.Runtime.TestHooks")
+        {
+            RequestContext.Set(ZlhGrind.Grains.Authorization.CallContextKeys.ServiceKey, CallAs.ServiceKey);
+        }
+
+        return context.Invoke();
     }
 }
 

@@ -7,9 +7,19 @@ namespace ZlhGrind.Silo.Grains.Containers;
 /// What a container grain knows of its agent between writes: the last heartbeat, the observer and
 /// connectivity. Lives in memory only — heartbeats are never written (DESIGN §3).
 /// </summary>
-internal sealed class AgentPresence(TimeProvider time, TimeSpan unreachableAfter)
+internal sealed class AgentPresence(TimeProvider time, ContainerOptions options)
 {
     private readonly DateTimeOffset _activatedAt = time.GetUtcNow();
+    private readonly TimeSpan _unreachableAfter = options.UnreachableAfter;
+
+    /// <summary>Reports and connects that write: this agent's own budget.</summary>
+    public TokenBucket Writes { get; } = new(time, options.ReportBurst, options.ReportRefill);
+
+    /// <summary>Heartbeats recorded: this agent's own budget.</summary>
+    public TokenBucket Heartbeats { get; } = new(time, options.HeartbeatBurst, options.HeartbeatRefill);
+
+    /// <summary>Set once an over-limit input of this agent was logged.</summary>
+    public bool InputRefusalLogged { get; set; }
 
     public Heartbeat? LastHeartbeat { get; private set; }
 
@@ -46,7 +56,7 @@ internal sealed class AgentPresence(TimeProvider time, TimeSpan unreachableAfter
             return (Connectivity.Unknown, null);
         }
 
-        var deadline = seen + unreachableAfter;
+        var deadline = seen + _unreachableAfter;
         return time.GetUtcNow() >= deadline ? (Connectivity.Unreachable, deadline) : (Connectivity.Connected, null);
     }
 }

@@ -17,6 +17,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 {
     private const string WatchReminder = "agent-watch";
 
+    /// <summary>What a report refused for its rate carries in its ack, so the agent logs why it must wait.</summary>
+    internal const string RateLimited = "rate limited: nothing of this report was taken; send it again later";
+
     private readonly ContainerKind _kind;
     private IAsyncStream<ContainerEvent>? _events;
     private AgentPresence? _presence;
@@ -62,7 +65,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _presence = new AgentPresence(Time, Options.UnreachableAfter);
+        _presence = new AgentPresence(Time, Options);
         _presence.Published = Core.AgentEverConnected ? Connectivity.Connected : Connectivity.Unknown;
         _events = this.GetStreamProvider(ContainerEvents.StreamProvider)
             .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, ContainerId));
@@ -82,11 +85,20 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     public async Task<AgentSession> ConnectAgentAsync(AgentHello hello, IAgentObserver observer)
     {
+        CheckAgentInput(() => AgentInput.Check(hello));
         RequireExists();
+        var newInstance = hello.InstanceId != Core.AgentInstance;
+        if ((newInstance || !Core.AgentEverConnected) && !Presence.Writes.TryTake())
+        {
+            // A connect that would write counts against the same bucket as reports: a loop of fresh instance ids
+            // must not turn into a loop of storage writes.
+            throw new InvalidRequestException($"The agent of container {ContainerId} connects too often; it may try again shortly.");
+        }
+
         Presence.Connected(observer);
         var changed = !Core.AgentEverConnected;
         Core.AgentEverConnected = true;
-        if (hello.InstanceId != Core.AgentInstance)
+        if (newInstance)
         {
             // A new agent process numbers its events from 1 again.
             Core.AgentInstance = hello.InstanceId;
@@ -106,9 +118,16 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     public ValueTask<HeartbeatAck> HeartbeatAsync(Heartbeat heartbeat)
     {
+        CheckAgentInput(() => AgentInput.Check(heartbeat));
         RequireExists();
-        Presence.Beat(heartbeat);
         var ack = new HeartbeatAck(Core.Generation, Presence.Observer is null);
+        if (!Presence.Heartbeats.TryTake())
+        {
+            // Answered, so a well-behaved agent that bunched its beats keeps its link, but not recorded.
+            return ValueTask.FromResult(ack);
+        }
+
+        Presence.Beat(Clamped(heartbeat));
         if (Presence.Published == Connectivity.Connected)
         {
             return ValueTask.FromResult(ack);
@@ -125,7 +144,14 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     public async Task<ReportAck> ReportAsync(AgentReport report)
     {
+        CheckAgentInput(() => AgentInput.Check(report));
         RequireExists();
+        if (!Presence.Writes.TryTake())
+        {
+            // Nothing is taken; the agent keeps the events and sends them again with its next heartbeat.
+            return new ReportAck(report.InstanceId == Core.AgentInstance ? Core.AppliedSequence : 0, [RateLimited]);
+        }
+
         if (report.InstanceId != Core.AgentInstance)
         {
             Core.AgentInstance = report.InstanceId;
@@ -139,14 +165,20 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         var resync = report.DroppedEvents > 0;
         foreach (var agentEvent in report.Events)
         {
-            if (agentEvent.Sequence <= Core.AppliedSequence)
+            if (agentEvent is null || agentEvent.Sequence <= Core.AppliedSequence)
             {
                 continue;
             }
 
             try
             {
-                if (Apply(agentEvent, resync) is { } live)
+                if (AgentInput.Problem(agentEvent) is { } problem)
+                {
+                    LogInputRefusedOnce(problem);
+                    throw new InvalidRequestException(problem);
+                }
+
+                if (Apply(agentEvent with { At = ClampedTime(agentEvent.At) }, resync) is { } live)
                 {
                     (published ??= []).Add(live);
                 }
@@ -189,29 +221,22 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => CheckConnectivityAsync(CancellationToken.None);
 
-    /// <summary>Creates the container: claims the id in the registry, issues the agent credential, writes, watches.</summary>
-    protected async Task<ProvisionResult> ProvisionCoreAsync(Actor actor)
+    /// <summary>
+    /// Creates the container once every check passed: claims the id in the registry, lets the kind record its spec
+    /// (<paramref name="applySpec"/>), issues the agent credential, writes, watches. A refused provision leaves the
+    /// grain exactly as it was.
+    /// </summary>
+    protected async Task<ProvisionResult> ProvisionCoreAsync(Actor actor, Action applySpec)
     {
-        if (Core.Exists)
-        {
-            throw new ContainerConflictException($"Container {ContainerId} is already provisioned.");
-        }
-
-        if (string.IsNullOrWhiteSpace(actor.UserId))
-        {
-            throw new InvalidRequestException("A container needs an owner.");
-        }
-
-        if (!ZlhGrind.Grains.Containers.ContainerId.IsValid(ContainerId))
-        {
-            throw new InvalidRequestException($"Container ids run from {ZlhGrind.Grains.Containers.ContainerId.Min} to {ZlhGrind.Grains.Containers.ContainerId.Max}; {ContainerId} is not one.");
-        }
-
+        RequireProvisionable(actor);
         var now = Time.GetUtcNow();
         await GrainFactory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key)
             .ClaimAsync(new ContainerSummary(ContainerId, _kind, actor.UserId, now));
 
+        // Checked again: the claim awaited, and another provision of this id may have interleaved.
+        RequireProvisionable(actor);
         var credential = AgentCredentials.Create();
+        applySpec();
         Core.OwnerId = actor.UserId;
         Core.CreatedAt = now;
         Core.AgentCredentialHash = AgentCredentials.Hash(credential);
@@ -222,6 +247,26 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         LogProvisioned(Logger, ContainerId, _kind, actor.UserId);
         await PublishAsync(ContainerEventKind.Provisioned, $"{_kind} container provisioned");
         return new ProvisionResult(ContainerId, _kind, credential, BuildStatus());
+    }
+
+    /// <summary>The checks a provision must pass before anything is read from other grains or changed.</summary>
+    protected void RequireProvisionable(Actor actor)
+    {
+        if (actor is null || string.IsNullOrWhiteSpace(actor.UserId))
+        {
+            throw new InvalidRequestException("A container needs an owner.");
+        }
+
+        if (!ZlhGrind.Grains.Containers.ContainerId.IsValid(ContainerId))
+        {
+            throw new InvalidRequestException($"Container ids run from {ZlhGrind.Grains.Containers.ContainerId.Min} to {ZlhGrind.Grains.Containers.ContainerId.Max}; {ContainerId} is not one.");
+        }
+
+        if (Core.Exists)
+        {
+            // Only operators choose ids (gateways allocate them for users), so only an operator can meet this.
+            throw new ContainerConflictException($"Container {ContainerId} is already provisioned.");
+        }
     }
 
     /// <summary>Bumps the desired-spec generation, writes, and hints the agent (the heartbeat ack is the fallback).</summary>
@@ -244,6 +289,46 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         }
 
         await PublishAsync(ContainerEventKind.SpecChanged, summary);
+    }
+
+    /// <summary>An agent timestamp no later than the silo's clock allows (issue 12: a future time would pin what it stamps).</summary>
+    protected DateTimeOffset ClampedTime(DateTimeOffset at)
+    {
+        var now = Time.GetUtcNow();
+        return at > now + Options.MaxAgentClockSkew ? now : at;
+    }
+
+    private Heartbeat Clamped(Heartbeat heartbeat)
+    {
+        var sentAt = ClampedTime(heartbeat.SentAt);
+        var latestRestart = Time.GetUtcNow() + Options.MaxAgentScheduleAhead;
+        var game = heartbeat.Game is { NextRestartAt: { } next } observed && next > latestRestart
+            ? observed with { NextRestartAt = latestRestart }
+            : heartbeat.Game;
+        return sentAt == heartbeat.SentAt && ReferenceEquals(game, heartbeat.Game) ? heartbeat : heartbeat with { SentAt = sentAt, Game = game };
+    }
+
+    /// <summary>Runs an input check; a refusal is logged once per activation, so a hostile agent cannot flood the log.</summary>
+    private void CheckAgentInput(Action check)
+    {
+        try
+        {
+            check();
+        }
+        catch (InvalidRequestException ex)
+        {
+            LogInputRefusedOnce(ex.Message);
+            throw;
+        }
+    }
+
+    private void LogInputRefusedOnce(string problem)
+    {
+        if (!Presence.InputRefusalLogged)
+        {
+            Presence.InputRefusalLogged = true;
+            LogInputRefused(Logger, ContainerId, problem);
+        }
     }
 
     protected void RequireAccess(Actor actor)
@@ -324,6 +409,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         LogConnectivity(Logger, ContainerId, connectivity);
         await PublishAsync(ContainerEventKind.ConnectivityChanged, $"agent {connectivity.ToString().ToLowerInvariant()}");
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent of {ContainerId} sent input over a limit (logged once per activation): {Problem}")]
+    private static partial void LogInputRefused(ILogger logger, long containerId, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Container {ContainerId} provisioned as {Kind} for {OwnerId}")]
     private static partial void LogProvisioned(ILogger logger, long containerId, ContainerKind kind, string ownerId);

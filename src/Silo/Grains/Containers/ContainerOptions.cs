@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ZlhGrind.Grains.Agents;
 
 namespace ZlhGrind.Silo.Grains.Containers;
 
@@ -27,9 +28,29 @@ internal sealed class ContainerOptions
     /// </summary>
     public TimeSpan WatchReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Largest log tail accepted with a crash record (the agent keeps 8 KiB).</summary>
-    [Range(1024, 1024 * 1024)]
-    public int MaxLogTailBytes { get; set; } = 16 * 1024;
+    /// <summary>Largest log tail kept with a crash record, in characters (the agent keeps 8 KiB; longer tails are refused).</summary>
+    [Range(1024, AgentInputLimits.CrashLogTail)]
+    public int MaxLogTailBytes { get; set; } = AgentInputLimits.CrashLogTail;
+
+    /// <summary>Reports and connects an agent may send at once before it has to wait for tokens.</summary>
+    [Range(1, 100_000)]
+    public int ReportBurst { get; set; } = 100;
+
+    /// <summary>One more report or connect is allowed per this interval (default 10 a second).</summary>
+    public TimeSpan ReportRefill { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Heartbeats an agent may send at once; more are answered but not recorded.</summary>
+    [Range(1, 100_000)]
+    public int HeartbeatBurst { get; set; } = 20;
+
+    /// <summary>One more heartbeat is recorded per this interval (agents beat every 5 s).</summary>
+    public TimeSpan HeartbeatRefill { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How far ahead of the silo's clock an agent's timestamp may be; later ones are taken as "now".</summary>
+    public TimeSpan MaxAgentClockSkew { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How far ahead an agent may schedule something it reports (a crash restart); later is cut to this.</summary>
+    public TimeSpan MaxAgentScheduleAhead { get; set; } = TimeSpan.FromMinutes(15);
 
     public TimeSpan UnreachableAfter => HeartbeatInterval * MissedHeartbeats;
 }

@@ -35,18 +35,17 @@ internal sealed partial class DevContainerGrain(
             throw new InvalidRequestException("A dev container needs a runtime.");
         }
 
-        if (Core.Exists)
-        {
-            throw new ContainerConflictException($"Container {ContainerId} is already provisioned.");
-        }
+        RequireProvisionable(actor);
 
         // Resolving here makes an unknown runtime a clear 400 before anything is created.
         var entry = await GrainFactory.GetGrain<IRuntimeCatalogGrain>(IRuntimeCatalogGrain.Key).ResolveAsync(spec.Runtime, spec.Version);
-        Record.Spec = spec with { Version = entry.Version };
-        Record.Runtime = entry;
-        Record.State = DevContainerState.Provisioning;
-        Record.CodeServerRunning = spec.EnableCodeServer;
-        return await ProvisionCoreAsync(actor);
+        return await ProvisionCoreAsync(actor, () =>
+        {
+            Record.Spec = spec with { Version = entry.Version };
+            Record.Runtime = entry;
+            Record.State = DevContainerState.Provisioning;
+            Record.CodeServerRunning = spec.EnableCodeServer;
+        });
     }
 
     public async Task<ContainerStatus> CodeServerAsync(Actor actor, CodeServerAction action)
@@ -194,6 +193,12 @@ internal sealed partial class DevContainerGrain(
             case RuntimeInstallFinished installed:
                 if (installed.Succeeded)
                 {
+                    if (Record.InstalledRuntimes.Count >= AgentInputLimits.Runtimes && !Record.InstalledRuntimes.Exists(r => r.Name == installed.Runtime))
+                    {
+                        // Keeps the stored record within a fixed size whatever an agent reports.
+                        throw new InvalidRequestException($"runtime {installed.Runtime} would be installed runtime {AgentInputLimits.Runtimes + 1}; at most {AgentInputLimits.Runtimes} are kept.");
+                    }
+
                     Record.InstalledRuntimes.RemoveAll(r => r.Name == installed.Runtime);
                     Record.InstalledRuntimes.Add(new InstalledRuntime(installed.Runtime, installed.Version, Active: true));
                     Record.InstalledRuntimesAt = installed.At;

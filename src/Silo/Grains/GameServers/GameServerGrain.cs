@@ -27,9 +27,12 @@ internal sealed class GameServerGrain(
     public async Task<ProvisionResult> ProvisionAsync(Actor actor, GameServerSpec spec)
     {
         GameServerSpecValidator.Validate(spec);
-        Record.Spec = spec;
-        Record.State = GameServerState.Provisioning;
-        return await ProvisionCoreAsync(actor);
+        RequireProvisionable(actor);
+        return await ProvisionCoreAsync(actor, () =>
+        {
+            Record.Spec = spec;
+            Record.State = GameServerState.Provisioning;
+        });
     }
 
     public async Task<ContainerStatus> PowerAsync(Actor actor, PowerAction action)
@@ -120,8 +123,12 @@ internal sealed class GameServerGrain(
 
     private CrashRecord Bounded(CrashRecord crash)
     {
-        // The agent keeps tails small; a misbehaving one must not bloat the stored record.
+        // Tails over AgentInputLimits.CrashLogTail never get here; an operator may keep less than that.
         var tail = crash.LogTail ?? "";
-        return tail.Length <= Options.MaxLogTailBytes ? crash : crash with { LogTail = tail[^Options.MaxLogTailBytes..] };
+        return crash with
+        {
+            At = ClampedTime(crash.At),
+            LogTail = tail.Length <= Options.MaxLogTailBytes ? tail : tail[^Options.MaxLogTailBytes..],
+        };
     }
 }

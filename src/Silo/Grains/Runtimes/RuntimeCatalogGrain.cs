@@ -52,13 +52,8 @@ internal sealed class RuntimeCatalogGrain(
     public async Task<RuntimeCatalogView> AddAsync(RuntimeEntry entry)
     {
         RuntimeEntryValidator.Validate(entry);
-        if (!Record.Entries.TryGetValue(entry.Name, out var versions))
-        {
-            versions = new Dictionary<string, RuntimeEntry>(StringComparer.Ordinal);
-            Record.Entries[entry.Name] = versions;
-        }
-
-        if (versions.TryGetValue(entry.Version, out var existing))
+        var known = Record.Entries.TryGetValue(entry.Name, out var versions);
+        if (known && versions!.TryGetValue(entry.Version, out var existing))
         {
             if (SameEntry(existing, entry))
             {
@@ -68,7 +63,14 @@ internal sealed class RuntimeCatalogGrain(
             throw new ContainerConflictException($"{entry.Name} {entry.Version} is already in the catalog with other contents; publish a new version instead.");
         }
 
-        versions[entry.Version] = entry with { VerifyCommand = [.. entry.VerifyCommand] };
+        // Every check passed: only now does the record change.
+        if (!known)
+        {
+            versions = new Dictionary<string, RuntimeEntry>(StringComparer.Ordinal);
+            Record.Entries[entry.Name] = versions;
+        }
+
+        versions![entry.Version] = entry with { VerifyCommand = [.. entry.VerifyCommand] };
         Record.Promoted.TryAdd(entry.Name, entry.Version);
         return await SaveAsync();
     }
