@@ -18,11 +18,14 @@ internal static class IdeBootstrapEndpoints
 {
     public const string RateLimitPolicy = "ide-token";
 
+    /// <summary>Redeems per client address: guessing tokens costs a grain call each, so it is bounded.</summary>
+    public const string RedeemRateLimitPolicy = "ide-redeem";
+
     public static WebApplicationBuilder AddIdeBootstrap(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<IdeTokenRateLimitOptions>()
             .BindConfiguration(IdeTokenRateLimitOptions.Section)
-            .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero, "IdeTokens:PermitLimit and IdeTokens:Window must be positive.")
+            .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero && o.RedeemPermitLimit > 0 && o.RedeemWindow > TimeSpan.Zero, "IdeTokens:PermitLimit, Window, RedeemPermitLimit and RedeemWindow must be positive.")
             .ValidateOnStart();
         builder.Services.AddRateLimiter(limiter =>
         {
@@ -32,6 +35,12 @@ internal static class IdeBootstrapEndpoints
                 if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
                 {
                     context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<RedeemEndpoint>() is not null)
+                {
+                    await HtmlPages.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many IDE links opened", "Too many IDE links were opened from this address; wait a moment and open the IDE again from the portal.");
+                    return;
                 }
 
                 await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
@@ -51,6 +60,16 @@ internal static class IdeBootstrapEndpoints
                     QueueLimit = 0,
                 });
             });
+            limiter.AddPolicy(RedeemRateLimitPolicy, http =>
+            {
+                var settings = http.RequestServices.GetRequiredService<IOptions<IdeTokenRateLimitOptions>>().Value;
+                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "", _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = settings.RedeemPermitLimit,
+                    Window = settings.RedeemWindow,
+                    QueueLimit = 0,
+                });
+            });
         });
         return builder;
     }
@@ -64,7 +83,7 @@ internal static class IdeBootstrapEndpoints
     public static IEndpointRouteBuilder MapIdeBootstrapEndpoint(this IEndpointRouteBuilder app)
     {
         // Outside the bearer-protected group on purpose: a new browser tab has no bearer, the token is the proof.
-        app.MapGet("/api/dev/{id:vmid}/ide", RedeemAsync).AllowAnonymous();
+        app.MapGet("/api/dev/{id:vmid}/ide", RedeemAsync).AllowAnonymous().RequireRateLimiting(RedeemRateLimitPolicy).WithMetadata(new RedeemEndpoint());
         return app;
     }
 
@@ -122,3 +141,6 @@ internal static class IdeBootstrapEndpoints
         _ => "The link is not valid.",
     };
 }
+
+/// <summary>Marks the redeem endpoint, whose refusals are pages for a browser tab rather than problem details.</summary>
+internal sealed class RedeemEndpoint;

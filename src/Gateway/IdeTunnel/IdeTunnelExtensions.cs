@@ -9,11 +9,12 @@ internal static class IdeTunnelExtensions
     {
         builder.Services.AddOptions<IdeTunnelOptions>()
             .BindConfiguration(IdeTunnelOptions.Section)
-            .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], SessionFeedPollInterval in [0, SessionCacheTtl), FeedTrustedSessionMaxAge at least the TTL, timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs.")
+            .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], SessionFeedPollInterval in [0, SessionCacheTtl), FeedTrustedSessionMaxAge at least the TTL, timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs, ExplicitUpstreams ip:port or CIDR, ports in 1..65535.")
             .ValidateOnStart();
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<UpstreamPolicy>();
         builder.Services.AddSingleton<IdeSessionCache>();
+        builder.Services.AddSingleton<IdeLookupLimiter>();
         builder.Services.AddSingleton<IdeSessionFeed>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IdeSessionFeed>());
         builder.Services.AddSingleton<IdeUpstreamClient>();

@@ -20,6 +20,7 @@ internal sealed partial class IdeTunnelHandler(
     ClusterReadiness readiness,
     ContainerKinds kinds,
     IdeSessionCache sessions,
+    IdeLookupLimiter limiter,
     IHttpForwarder forwarder,
     IdeUpstreamClient upstream,
     TimeProvider timeProvider,
@@ -52,7 +53,7 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
-        // Until the Orleans client has connected it cannot even name a grain.
+        // Until the Orleans client has connected it cannot even name a grain (and nothing is cached yet).
         if (!readiness.IsConnected)
         {
             await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The gateway is still connecting to the control plane; try again shortly.");
@@ -65,30 +66,20 @@ internal sealed partial class IdeTunnelHandler(
             bodySize.MaxRequestBodySize = _maxRequestBodyBytes;
         }
 
-        var sessionId = http.Request.Cookies[IdeCookie.Name];
+        var sessionId = CookieHeaderFilter.SessionFrom(http.Request.Headers.Cookie);
         if (sessionId is null || !IdeCookie.IsPlausible(sessionId))
         {
             await RefuseAsync(http);
             return;
         }
 
-        IdeSessionView? session = null;
-        try
+        var session = await SessionAsync(http, id, sessionId);
+        if (session is null)
         {
-            // Both lookups are cached: the kind for good, the session for at most the TTL.
-            if (await kinds.GetAsync(id) == ContainerKind.Dev)
-            {
-                session = await sessions.GetAsync(id, sessionId);
-            }
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LogLookupFailed(logger, id, exception.GetType().Name);
-            await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The control plane could not be reached; try again shortly.");
             return;
         }
 
-        if (session is null || session.Status != IdeAccessStatus.Accepted || session.ExpiresAt <= timeProvider.GetUtcNow())
+        if (session.Status != IdeAccessStatus.Accepted || session.ExpiresAt <= timeProvider.GetUtcNow())
         {
             await RefuseAsync(http);
             return;
@@ -111,6 +102,11 @@ internal sealed partial class IdeTunnelHandler(
         var error = await forwarder.SendAsync(http, session.Destination, upstream.Invoker, upstream.RequestConfig, IdeTunnelTransformer.Instance);
         if (error == ForwarderError.None)
         {
+            if (http.Items.ContainsKey(IdeTunnelTransformer.RefusedRedirectKey))
+            {
+                await HtmlPages.WriteAsync(http, StatusCodes.Status502BadGateway, "The IDE sent a redirect the gateway does not follow", "The IDE tried to send this tab outside of it (another site or the portal).");
+            }
+
             return;
         }
 
@@ -120,6 +116,59 @@ internal sealed partial class IdeTunnelHandler(
         {
             await HtmlPages.WriteAsync(http, StatusCodes.Status502BadGateway, "The IDE is not running", "The container is up but its IDE did not answer. Start code-server from the portal and try again.");
         }
+    }
+
+    /// <summary>
+    /// The session's answer, from the cache when it may be trusted; otherwise one grain call, paid for from the
+    /// client address's lookup budget. Null when a page was written instead (503 or 429).
+    /// </summary>
+    private async ValueTask<IdeSessionView?> SessionAsync(HttpContext http, long id, string sessionId)
+    {
+        switch (sessions.Probe(id, sessionId, out var cached))
+        {
+            case IdeSessionCache.CacheProbe.Hit:
+                try
+                {
+                    return await cached;
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    return await UnavailableAsync(http, id, exception);
+                }
+
+            case IdeSessionCache.CacheProbe.KnownBad:
+                return IdeSessionView.Refused;
+        }
+
+        if (!limiter.TryAcquire(http, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await HtmlPages.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many requests", "Too many unknown IDE sessions from this address; wait a moment and open the IDE again from the portal.");
+            return null;
+        }
+
+        try
+        {
+            // The kind is cached for good; an id that is no dev container is remembered for the negative TTL.
+            if (await kinds.GetAsync(id) != ContainerKind.Dev)
+            {
+                sessions.RememberNoDevContainer(id);
+                return IdeSessionView.Refused;
+            }
+
+            return await sessions.LookupAsync(id, sessionId);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return await UnavailableAsync(http, id, exception);
+        }
+    }
+
+    private async Task<IdeSessionView?> UnavailableAsync(HttpContext http, long id, Exception exception)
+    {
+        LogLookupFailed(logger, id, exception.GetType().Name);
+        await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The control plane could not be reached; try again shortly.");
+        return null;
     }
 
     // WebSocket over HTTP/1.1 (Upgrade) or HTTP/2 (extended CONNECT); HttpContext.WebSockets only knows these when

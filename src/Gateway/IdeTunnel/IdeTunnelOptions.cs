@@ -36,11 +36,66 @@ public sealed class IdeTunnelOptions
     /// <summary>Largest request body the tunnel forwards (uploads into the IDE).</summary>
     public long MaxRequestBodyBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>The IDE's port on the container's address, unless the operator-set address names one.</summary>
+    public int UpstreamPort { get; set; } = 8080;
+
     /// <summary>
-    /// Networks (CIDR) an agent-reported IDE endpoint must lie in. Empty allows any IP address; a host name is never
-    /// accepted. Set this in production so a hostile agent cannot point the gateway at internal services.
+    /// Networks (CIDR) the container addresses must lie in (the container network). Empty allows any address the
+    /// built-in rules do not refuse. Set this in production.
     /// </summary>
     public List<string> AllowedUpstreamNetworks { get; set; } = [];
+
+    /// <summary>
+    /// Destinations allowed although the built-in rules refuse them: "ip:port" (one endpoint) or a CIDR (any port).
+    /// The local stack names its IDE on 127.0.0.1 here.
+    /// </summary>
+    public List<string> ExplicitUpstreams { get; set; } = [];
+
+    /// <summary>
+    /// Ports the tunnel never connects to without an explicit entry: the control plane's own (silo 11111, cluster
+    /// gateway 30000, dashboard 8081, PostgreSQL 5432, gateway 8000). Null means these defaults.
+    /// </summary>
+    public List<int>? RefusedUpstreamPorts { get; set; }
+
+    /// <summary>How long an answer that opens nothing (unknown container, unknown or revoked session) is remembered.</summary>
+    public TimeSpan NegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Upper bound on remembered negative answers.</summary>
+    public int MaxNegativeCachedSessions { get; set; } = 10_000;
+
+    /// <summary>Session lookups that reach the cluster (cache misses) one client address may cause per window.</summary>
+    public int LookupPermitLimit { get; set; } = 60;
+
+    /// <summary>The window of <see cref="LookupPermitLimit"/>.</summary>
+    public TimeSpan LookupWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    internal static readonly int[] DefaultRefusedUpstreamPorts = [11111, 30000, 8081, 5432, 8000];
+
+    internal IReadOnlyList<int> EffectiveRefusedUpstreamPorts => RefusedUpstreamPorts ?? [.. DefaultRefusedUpstreamPorts];
+
+    /// <summary>Parses an <see cref="ExplicitUpstreams"/> entry; port 0 stands for any port.</summary>
+    internal static bool TryParseExplicit(string entry, out (System.Net.IPNetwork Network, int Port) parsed)
+    {
+        parsed = default;
+        if (entry.Contains('/', StringComparison.Ordinal))
+        {
+            if (!System.Net.IPNetwork.TryParse(entry, out var network))
+            {
+                return false;
+            }
+
+            parsed = (network, 0);
+            return true;
+        }
+
+        if (!System.Net.IPEndPoint.TryParse(entry, out var endpoint) || endpoint.Port == 0)
+        {
+            return false;
+        }
+
+        parsed = (new System.Net.IPNetwork(endpoint.Address, endpoint.Address.GetAddressBytes().Length * 8), endpoint.Port);
+        return true;
+    }
 
     internal bool IsValid()
     {
@@ -56,6 +111,17 @@ public sealed class IdeTunnelOptions
 
         if (MaxCachedSessions <= 0 || ConnectTimeout <= TimeSpan.Zero || ActivityTimeout <= TimeSpan.Zero
             || PooledConnectionIdleTimeout <= TimeSpan.Zero || MaxRequestBodyBytes <= 0)
+        {
+            return false;
+        }
+
+        if (UpstreamPort is <= 0 or > 65535 || NegativeCacheTtl <= TimeSpan.Zero || MaxNegativeCachedSessions <= 0
+            || LookupPermitLimit <= 0 || LookupWindow <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        if (ExplicitUpstreams.Any(e => !TryParseExplicit(e, out _)) || EffectiveRefusedUpstreamPorts.Any(p => p is <= 0 or > 65535))
         {
             return false;
         }
