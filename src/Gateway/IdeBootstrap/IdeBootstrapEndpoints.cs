@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using ZlhGrind.Gateway.Api;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.IdeTunnel;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.DevContainers;
 
@@ -87,18 +88,38 @@ internal static class IdeBootstrapEndpoints
         return app;
     }
 
-    private static async Task<IResult> IssueAsync(HttpContext http, ContainerGrains containers, long id)
+    private static async Task<IResult> IssueAsync(HttpContext http, ContainerGrains containers, IdeHostPattern hosts, long id)
     {
         var actor = http.User.ToActor();
         using var scope = ContainerGrains.ScopeFor(actor);
         var grain = await containers.DevAsync(id);
         var grant = await grain.IssueIdeTokenAsync(actor);
         http.Response.Headers.CacheControl = "no-store";
-        var url = "/api/dev/" + id.ToString(CultureInfo.InvariantCulture) + "/ide?token=" + Uri.EscapeDataString(grant.Token);
+        var url = hosts.IsEnabled
+            ? hosts.UrlFor(http.Request, id, IdeHostPattern.BootstrapPath + "?token=" + Uri.EscapeDataString(grant.Token))
+            : "/api/dev/" + id.ToString(CultureInfo.InvariantCulture) + "/ide?token=" + Uri.EscapeDataString(grant.Token);
         return TypedResults.Ok(new IdeTokenResponse(url, grant.ExpiresAt));
     }
 
-    private static async Task RedeemAsync(HttpContext http, ContainerGrains containers, TimeProvider timeProvider, long id, string? token)
+    private static async Task RedeemAsync(HttpContext http, ContainerGrains containers, TimeProvider timeProvider, IdeHostPattern hosts, long id, string? token)
+    {
+        // With a separate IDE origin the cookie belongs to the IDE's host: send the browser there, token unspent.
+        if (hosts.IsEnabled)
+        {
+            http.Response.Headers["Referrer-Policy"] = "no-referrer";
+            http.Response.Headers.CacheControl = "no-store";
+            http.Response.Redirect(hosts.UrlFor(http.Request, id, IdeHostPattern.BootstrapPath + "?token=" + Uri.EscapeDataString(token ?? "")));
+            return;
+        }
+
+        await RedeemAndSetCookieAsync(http, containers.Factory, containers.Kinds, timeProvider, id, token, IdeCookie.PathFor(id));
+    }
+
+    /// <summary>
+    /// Redeems <paramref name="token"/> for container <paramref name="id"/>, sets the session cookie on
+    /// <paramref name="cookiePath"/> of this host and redirects there; a 401 page otherwise. Shared by both IDE modes.
+    /// </summary>
+    public static async Task RedeemAndSetCookieAsync(HttpContext http, IGrainFactory grains, ContainerKinds kinds, TimeProvider timeProvider, long id, string? token, string cookiePath)
     {
         // The token sits in this URL: keep it out of any Referer the next page might send.
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
@@ -108,13 +129,13 @@ internal static class IdeBootstrapEndpoints
             return;
         }
 
-        if (await containers.Kinds.GetAsync(id) != ContainerKind.Dev)
+        if (await kinds.GetAsync(id) != ContainerKind.Dev)
         {
             await HtmlPages.IdeLinkRefusedAsync(http, "The link is not valid.");
             return;
         }
 
-        var result = await containers.Factory.GetGrain<IDevContainerGrain>(id).RedeemIdeTokenAsync(token);
+        var result = await grains.GetGrain<IDevContainerGrain>(id).RedeemIdeTokenAsync(token);
         if (result.Status != IdeAccessStatus.Accepted || result.SessionId is null || result.ExpiresAt is not { } expiresAt)
         {
             await HtmlPages.IdeLinkRefusedAsync(http, Describe(result.Status));
@@ -128,9 +149,9 @@ internal static class IdeBootstrapEndpoints
             return;
         }
 
-        IdeCookie.Append(http, id, result.SessionId, lifetime);
+        IdeCookie.Append(http, cookiePath, result.SessionId, lifetime);
         http.Response.Headers.CacheControl = "no-store";
-        http.Response.Redirect(IdeCookie.PathFor(id));
+        http.Response.Redirect(cookiePath);
     }
 
     private static string Describe(IdeAccessStatus status) => status switch

@@ -21,6 +21,8 @@ internal sealed partial class IdeTunnelHandler(
     ContainerKinds kinds,
     IdeSessionCache sessions,
     IdeLookupLimiter limiter,
+    IdeHostPattern hosts,
+    IGrainFactory grains,
     IHttpForwarder forwarder,
     IdeUpstreamClient upstream,
     TimeProvider timeProvider,
@@ -53,6 +55,42 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
+        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path, and "/{id}" joins
+        // "/__ide" in PathBase, which the forwarder leaves out (and the response rules keep things inside).
+        http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..slash]));
+        http.Request.Path = new PathString(path[slash..]);
+        await ServeAsync(http, id);
+    }
+
+    /// <summary>
+    /// Serves one request to a container's own IDE host (<see cref="IdeTunnelOptions.Host"/>): the bootstrap, which
+    /// sets the session cookie on this host only, or the IDE itself with the path unchanged.
+    /// </summary>
+    public async Task ProxyHostAsync(HttpContext http)
+    {
+        if (!hosts.TryMatch(http.Request.Host, out var id))
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (http.Request.Path.Equals(IdeHostPattern.BootstrapPath, StringComparison.Ordinal))
+        {
+            if (!readiness.IsConnected || !limiter.TryAcquire(http, out _))
+            {
+                await HtmlPages.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many IDE links opened", "Too many IDE links were opened from this address, or the gateway is still starting; wait a moment and open the IDE again from the portal.");
+                return;
+            }
+
+            await IdeBootstrapEndpoints.RedeemAndSetCookieAsync(http, grains, kinds, timeProvider, id, http.Request.Query["token"].ToString(), "/");
+            return;
+        }
+
+        await ServeAsync(http, id);
+    }
+
+    private async Task ServeAsync(HttpContext http, long id)
+    {
         // Until the Orleans client has connected it cannot even name a grain (and nothing is cached yet).
         if (!readiness.IsConnected)
         {
@@ -90,11 +128,6 @@ internal sealed partial class IdeTunnelHandler(
             await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", session.UnavailableReason ?? "The IDE is not available.");
             return;
         }
-
-        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path, and "/{id}" joins
-        // "/__ide" in PathBase, which the forwarder leaves out.
-        http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..slash]));
-        http.Request.Path = new PathString(path[slash..]);
 
         using var watch = IsUpgrade(http)
             ? new SessionWatch(http, sessions, timeProvider, _sessionCheckInterval, logger, id, sessionId)

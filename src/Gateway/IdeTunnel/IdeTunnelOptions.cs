@@ -36,6 +36,13 @@ public sealed class IdeTunnelOptions
     /// <summary>Largest request body the tunnel forwards (uploads into the IDE).</summary>
     public long MaxRequestBodyBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>
+    /// The separate IDE origin, a host name with <c>{id}</c> in it (<c>{id}.ide.example.com</c>): each container's IDE
+    /// is served at the root of its own host, its session cookie is set on that host only, and <c>/__ide</c> on the
+    /// portal's host is off. Empty (the default) is path mode: <c>/__ide/{id}/</c> on the portal's origin.
+    /// </summary>
+    public string? Host { get; set; }
+
     /// <summary>The IDE's port on the container's address, unless the operator-set address names one.</summary>
     public int UpstreamPort { get; set; } = 8080;
 
@@ -121,7 +128,7 @@ public sealed class IdeTunnelOptions
             return false;
         }
 
-        if (ExplicitUpstreams.Any(e => !TryParseExplicit(e, out _)) || EffectiveRefusedUpstreamPorts.Any(p => p is <= 0 or > 65535))
+        if (!IdeHostPattern.IsValid(Host) || ExplicitUpstreams.Any(e => !TryParseExplicit(e, out _)) || EffectiveRefusedUpstreamPorts.Any(p => p is <= 0 or > 65535))
         {
             return false;
         }

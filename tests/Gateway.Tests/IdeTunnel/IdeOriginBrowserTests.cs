@@ -68,6 +68,32 @@ public sealed class IdeOriginBrowserTests(GatewayFixture fixture)
         Assert.Equal("", inPortalTab);
     }
 
+    [Fact]
+    public async Task IdeHost_HostMode_PortalOpensIdeOnItsOwnHostWithAHostOnlyCookie()
+    {
+        Assert.True(File.Exists(Chromium), "Debian's chromium is required (./zlh test installs it).");
+        var user = "browser-host";
+        var (id, _, _) = await fixture.ReadyIdeAsync(user);
+        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock, extra: new Dictionary<string, string?> { ["IdeTunnel:Host"] = "{id}.ide.test" });
+        var origin = new Uri(gateway.Urls.First()).GetLeftPart(UriPartial.Authority);
+        var ideOrigin = $"http://{id}.ide.test:{new Uri(origin).Port}";
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright, "--host-resolver-rules=MAP *.ide.test 127.0.0.1");
+        var context = await browser.NewContextAsync();
+        var portal = await SignInAsync(context, origin, TestTokens.For(user), id);
+
+        var ide = await context.RunAndWaitForPageAsync(() => portal.ClickAsync("#open-ide"));
+        await ide.WaitForURLAsync(ideOrigin + "/");
+        var body = await ide.Locator("body").TextContentAsync();
+        var ideCookies = await context.CookiesAsync([ideOrigin + "/"]);
+        var portalCookies = await context.CookiesAsync([origin + "/", origin + $"/__ide/{id}/"]);
+
+        Assert.Equal("upstream GET /", body);
+        var session = Assert.Single(ideCookies);
+        Assert.Equal(("zlh_ide", $"{id}.ide.test", "/", true), (session.Name, session.Domain, session.Path, session.HttpOnly));
+        Assert.Empty(portalCookies);
+    }
+
     private static Task<IBrowser> LaunchAsync(IPlaywright playwright, params string[] extraArgs) =>
         playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
