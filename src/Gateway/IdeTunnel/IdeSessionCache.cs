@@ -164,7 +164,7 @@ internal sealed class IdeSessionCache : IDisposable
         try
         {
             var lookup = await _grains.GetGrain<IDevContainerGrain>(key.ContainerId).ResolveIdeSessionAsync(key.SessionId);
-            var view = IdeSessionView.From(lookup, _upstreams);
+            var view = IdeSessionView.From(key.ContainerId, lookup, _upstreams);
             if (view.Status != IdeAccessStatus.Accepted)
             {
                 // Refusals live in the small negative cache, so random cookies never crowd out real sessions.

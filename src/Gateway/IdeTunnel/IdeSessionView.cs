@@ -29,7 +29,7 @@ internal sealed class IdeSessionView
     /// <summary>Why the IDE is not reachable (for the 503 page), when the session itself is valid.</summary>
     public string? UnavailableReason { get; }
 
-    public static IdeSessionView From(IdeSessionLookup lookup, UpstreamPolicy upstreams)
+    public static IdeSessionView From(long containerId, IdeSessionLookup lookup, UpstreamPolicy upstreams)
     {
         if (lookup.Status != IdeAccessStatus.Accepted || lookup.ExpiresAt is not { } expiresAt)
         {
@@ -53,7 +53,7 @@ internal sealed class IdeSessionView
         string? destination = null;
         if (reason is null)
         {
-            reason = upstreams.Check(lookup.Upstream, out destination) switch
+            reason = upstreams.Check(lookup.Upstream ?? upstreams.FromContainerNetwork(containerId), out destination) switch
             {
                 UpstreamVerdict.Unknown => "The IDE's address is not known to the platform yet.",
                 UpstreamVerdict.Refused => "The IDE's address is one this gateway does not connect to.",

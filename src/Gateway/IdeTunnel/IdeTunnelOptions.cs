@@ -43,6 +43,12 @@ public sealed class IdeTunnelOptions
     /// </summary>
     public string? Host { get; set; }
 
+    /// <summary>
+    /// A CIDR whose base address plus the container id is each container's address (10.10.0.0/16: container 1002 is
+    /// 10.10.3.234), for platforms that number addresses by vmid. Used only where no operator set an address.
+    /// </summary>
+    public string? ContainerNetwork { get; set; }
+
     /// <summary>The IDE's port on the container's address, unless the operator-set address names one.</summary>
     public int UpstreamPort { get; set; } = 8080;
 
@@ -124,6 +130,11 @@ public sealed class IdeTunnelOptions
 
         if (UpstreamPort is <= 0 or > 65535 || NegativeCacheTtl <= TimeSpan.Zero || MaxNegativeCachedSessions <= 0
             || LookupPermitLimit <= 0 || LookupWindow <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        if (!string.IsNullOrEmpty(ContainerNetwork) && !System.Net.IPNetwork.TryParse(ContainerNetwork, out _))
         {
             return false;
         }

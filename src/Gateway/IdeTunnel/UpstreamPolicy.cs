@@ -31,6 +31,7 @@ internal sealed class UpstreamPolicy
     private readonly (System.Net.IPNetwork Network, int Port)[] _explicit;
     private readonly HashSet<int> _refusedPorts;
     private readonly int _defaultPort;
+    private readonly System.Net.IPNetwork? _containerNetwork;
 
     public UpstreamPolicy(IOptions<IdeTunnelOptions> options)
     {
@@ -39,6 +40,36 @@ internal sealed class UpstreamPolicy
         _allowed = [.. settings.AllowedUpstreamNetworks.Select(n => System.Net.IPNetwork.Parse(n))];
         _explicit = [.. settings.ExplicitUpstreams.Select(e => IdeTunnelOptions.TryParseExplicit(e, out var entry) ? entry : throw new OptionsValidationException(IdeTunnelOptions.Section, typeof(IdeTunnelOptions), ["IdeTunnel:ExplicitUpstreams: " + e]))];
         _refusedPorts = [.. settings.EffectiveRefusedUpstreamPorts];
+        _containerNetwork = string.IsNullOrEmpty(settings.ContainerNetwork) ? null : System.Net.IPNetwork.Parse(settings.ContainerNetwork);
+    }
+
+    /// <summary>
+    /// The address <see cref="IdeTunnelOptions.ContainerNetwork"/> gives container <paramref name="containerId"/>
+    /// (the network's base address plus the id), or null when no network is configured or the id does not fit in it.
+    /// </summary>
+    public string? FromContainerNetwork(long containerId)
+    {
+        if (_containerNetwork is not { } network)
+        {
+            return null;
+        }
+
+        var bytes = network.BaseAddress.GetAddressBytes();
+        var hostBits = (bytes.Length * 8) - network.PrefixLength;
+        if (hostBits < 63 && containerId >= 1L << hostBits)
+        {
+            return null;
+        }
+
+        var carry = containerId;
+        for (var i = bytes.Length - 1; i >= 0 && carry > 0; i--)
+        {
+            var sum = bytes[i] + (carry & 0xFF);
+            bytes[i] = (byte)sum;
+            carry = (carry >> 8) + (sum >> 8);
+        }
+
+        return new IPAddress(bytes).ToString();
     }
 
     /// <summary>The destination ("http://ip:port") for the platform's <paramref name="address"/> of a container, or why not.</summary>

@@ -78,6 +78,25 @@ public sealed class UpstreamPolicyTests
         Assert.Equal(UpstreamVerdict.Allowed, policy.Check("10.0.3.7:5432", out _));
     }
 
+    [Theory]
+    [InlineData("10.10.0.0/16", 1002, "10.10.3.234")]
+    [InlineData("10.10.0.0/16", 65535, "10.10.255.255")]
+    [InlineData("10.10.0.0/16", 65536, null)]
+    [InlineData("10.0.0.0/8", 999999, "10.15.66.63")]
+    [InlineData("fd00:1::/64", 1002, "fd00:1::3ea")]
+    public void FromContainerNetwork_IdWithinTheNetwork_BasePlusId(string network, long id, string? expected)
+    {
+        var policy = new UpstreamPolicy(Options.Create(new IdeTunnelOptions { ContainerNetwork = network }));
+
+        Assert.Equal(expected, policy.FromContainerNetwork(id));
+    }
+
+    [Fact]
+    public void FromContainerNetwork_NotConfigured_Null()
+    {
+        Assert.Null(Policy().FromContainerNetwork(1002));
+    }
+
     [Fact]
     public void Options_InvalidEntries_Invalid()
     {
@@ -86,6 +105,9 @@ public sealed class UpstreamPolicyTests
         Assert.False(new IdeTunnelOptions { ExplicitUpstreams = ["127.0.0.1"] }.IsValid());
         Assert.False(new IdeTunnelOptions { UpstreamPort = 0 }.IsValid());
         Assert.False(new IdeTunnelOptions { RefusedUpstreamPorts = [70000] }.IsValid());
+        Assert.False(new IdeTunnelOptions { ContainerNetwork = "10.10.0.0" }.IsValid());
+        Assert.False(new IdeTunnelOptions { Host = "ide.example.com" }.IsValid());
+        Assert.False(new IdeTunnelOptions { Host = "{id}.{id}.example.com" }.IsValid());
         Assert.True(new IdeTunnelOptions { AllowedUpstreamNetworks = ["10.0.0.0/8"], ExplicitUpstreams = ["127.0.0.1:8080", "127.0.0.0/8"] }.IsValid());
     }
 
