@@ -72,6 +72,7 @@ public static class GatewayApp
             .MapDevEndpoints()
             .MapRuntimeCatalogEndpoints()
             .MapAdminEndpoints()
+            .MapIdeAddressEndpoint()
             .MapIdeTokenEndpoint()
             .MapContainerEvents();
         return app;

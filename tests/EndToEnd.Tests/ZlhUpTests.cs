@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using ZlhGrind.EndToEnd.Tests.Platform;
@@ -39,6 +40,7 @@ public sealed class ZlhUpTests : IDisposable
             gameId = long.Parse(env["ZLH_GAME_ID"], CultureInfo.InvariantCulture);
             var dev = await GetAsync(env, $"/api/servers/{env["ZLH_DEV_ID"]}/status");
             Assert.True(dev.GetProperty("dev").GetProperty("provisioningComplete").GetBoolean());
+            Assert.Equal(HttpStatusCode.OK, await OpenIdeAsync(env));
             await Wait.UntilAsync<object>(async () => (await GetAsync(env, $"/api/servers/{gameId}/status")).GetProperty("state").GetString() == "Running" ? true : null, TimeSpan.FromSeconds(60), "the demo game server running");
             await File.AppendAllTextAsync(Path.Combine(_state, "agents", env["ZLH_GAME_ID"], "game", "run", "console.in"), "crash exit 5\n");
             await Wait.UntilAsync<object>(async () => (await GetAsync(env, $"/api/servers/{gameId}/crashes")).GetArrayLength() == 1 ? true : null, TimeSpan.FromSeconds(60), "the crash recorded");
@@ -74,11 +76,12 @@ public sealed class ZlhUpTests : IDisposable
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        // The file appears before its last line is written: wait for that line.
         var envFile = Path.Combine(_state, "run", "env");
         try
         {
             await Wait.UntilAsync<object>(
-                () => process.HasExited ? throw new InvalidOperationException("./zlh up exited:\n" + output) : Task.FromResult<object?>(File.Exists(envFile) ? true : null),
+                () => process.HasExited ? throw new InvalidOperationException("./zlh up exited:\n" + output) : Task.FromResult<object?>(File.Exists(envFile) && File.ReadAllText(envFile).Contains("ZLH_DEV_ID=", StringComparison.Ordinal) ? true : null),
                 TimeSpan.FromMinutes(4),
                 ".zlh/run/env");
         }
@@ -90,6 +93,24 @@ public sealed class ZlhUpTests : IDisposable
 
         var env = File.ReadAllLines(envFile).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         return new Stack(process, env, _state);
+    }
+
+    /// <summary>
+    /// Opens the dev container's IDE through the gateway as a browser would: the stack set the container's address
+    /// and allows exactly its IDE port on loopback, so the tunnel reaches the stand-in IDE.
+    /// </summary>
+    private static async Task<HttpStatusCode> OpenIdeAsync(Dictionary<string, string> env)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        using var issue = new HttpRequestMessage(HttpMethod.Post, $"{env["ZLH_GATEWAY_URL"]}/api/dev/{env["ZLH_DEV_ID"]}/ide-token");
+        issue.Headers.Authorization = new AuthenticationHeaderValue("Bearer", env["ZLH_TOKEN"]);
+        using var grant = await http.SendAsync(issue);
+        var url = JsonDocument.Parse(await grant.EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement.GetProperty("url").GetString();
+        using var bootstrap = await http.GetAsync(env["ZLH_GATEWAY_URL"] + url);
+        using var page = new HttpRequestMessage(HttpMethod.Get, env["ZLH_GATEWAY_URL"] + bootstrap.Headers.Location!.OriginalString);
+        page.Headers.Add("Cookie", bootstrap.Headers.GetValues("Set-Cookie").Single().Split(';')[0]);
+        using var ide = await http.SendAsync(page);
+        return ide.StatusCode;
     }
 
     private static async Task<JsonElement> GetAsync(Dictionary<string, string> env, string path)

@@ -8,15 +8,19 @@ internal static class IdeCookie
     /// <summary>Longest session id accepted from a cookie; longer values are refused without a grain call.</summary>
     public const int MaxValueLength = 128;
 
+    /// <summary>True for a name a browser could confuse with the gateway's cookie (compared in any case).</summary>
+    public static bool IsGatewayName(ReadOnlySpan<char> name) => name.Equals(Name, StringComparison.OrdinalIgnoreCase);
+
     public static string PathFor(long containerId) => "/__ide/" + containerId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/";
 
-    public static void Append(HttpContext http, long containerId, string sessionId, TimeSpan maxAge) =>
+    /// <summary>Sets the session cookie on <paramref name="path"/> of the request's host only (never a Domain).</summary>
+    public static void Append(HttpContext http, string path, string sessionId, TimeSpan maxAge) =>
         http.Response.Cookies.Append(Name, sessionId, new CookieOptions
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
             Secure = http.Request.IsHttps,
-            Path = PathFor(containerId),
+            Path = path,
             MaxAge = maxAge,
             IsEssential = true,
         });

@@ -1,13 +1,36 @@
 using System.Buffers;
 using Microsoft.Extensions.Primitives;
+using ZlhGrind.Gateway.IdeBootstrap;
 
 namespace ZlhGrind.Gateway.IdeTunnel;
 
-/// <summary>Rebuilds a Cookie header without one cookie, keeping every other cookie in order.</summary>
+/// <summary>Reads the session from a Cookie header and rebuilds the header without the gateway's cookies, keeping every other cookie in order.</summary>
 internal static class CookieHeaderFilter
 {
-    /// <summary>The header value without <paramref name="name"/>, or null when no other cookie remains.</summary>
-    public static string? Without(StringValues header, string name)
+    /// <summary>
+    /// The value of the first cookie named exactly <see cref="IdeCookie.Name"/>. ASP.NET's cookie collection matches
+    /// names in any case; a "ZLH_IDE" cookie the gateway never set must not count as the session.
+    /// </summary>
+    public static string? SessionFrom(StringValues header)
+    {
+        for (var i = 0; i < header.Count; i++)
+        {
+            var remaining = (header[i] ?? "").AsSpan();
+            while (NextPair(ref remaining, out var pair))
+            {
+                var equals = pair.IndexOf('=');
+                if (equals > 0 && pair[..equals].TrimEnd(' ').SequenceEqual(IdeCookie.Name))
+                {
+                    return pair[(equals + 1)..].Trim(' ').Trim('"').ToString();
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The header value without any gateway cookie (names compared in any case), or null when no other cookie remains.</summary>
+    public static string? WithoutGatewayCookies(StringValues header)
     {
         var total = 0;
         for (var i = 0; i < header.Count; i++)
@@ -28,12 +51,9 @@ internal static class CookieHeaderFilter
             for (var i = 0; i < header.Count; i++)
             {
                 var remaining = (header[i] ?? "").AsSpan();
-                while (!remaining.IsEmpty)
+                while (NextPair(ref remaining, out var pair))
                 {
-                    var end = remaining.IndexOf(';');
-                    var pair = (end < 0 ? remaining : remaining[..end]).Trim(' ');
-                    remaining = end < 0 ? default : remaining[(end + 1)..];
-                    if (pair.IsEmpty || IsNamed(pair, name))
+                    if (pair.IsEmpty || IsGatewayCookie(pair))
                     {
                         continue;
                     }
@@ -57,10 +77,24 @@ internal static class CookieHeaderFilter
         }
     }
 
-    private static bool IsNamed(ReadOnlySpan<char> pair, string name)
+    /// <summary>Takes the next "name=value" off <paramref name="remaining"/> (trimmed, possibly empty); false at the end.</summary>
+    private static bool NextPair(ref ReadOnlySpan<char> remaining, out ReadOnlySpan<char> pair)
+    {
+        if (remaining.IsEmpty)
+        {
+            pair = default;
+            return false;
+        }
+
+        var end = remaining.IndexOf(';');
+        pair = (end < 0 ? remaining : remaining[..end]).Trim(' ');
+        remaining = end < 0 ? default : remaining[(end + 1)..];
+        return true;
+    }
+
+    private static bool IsGatewayCookie(ReadOnlySpan<char> pair)
     {
         var equals = pair.IndexOf('=');
-        var pairName = (equals < 0 ? pair : pair[..equals]).TrimEnd(' ');
-        return pairName.SequenceEqual(name);
+        return IdeCookie.IsGatewayName((equals < 0 ? pair : pair[..equals]).TrimEnd(' '));
     }
 }

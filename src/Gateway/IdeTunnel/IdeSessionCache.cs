@@ -20,6 +20,11 @@ internal sealed class IdeSessionCache : IDisposable
     private readonly long _ttl;
     private readonly long _maxAge;
     private readonly int _maxEntries;
+    private readonly ConcurrentDictionary<SessionKey, long> _negative = new();
+    private readonly long _negativeTtl;
+    private readonly int _maxNegative;
+    private long _lastFailureAt = long.MinValue;
+    private int _negativeCount;
     private readonly ITimer _sweeper;
     private long _feedTrustedUntil = long.MinValue;
     private int _count;
@@ -33,25 +38,66 @@ internal sealed class IdeSessionCache : IDisposable
         _ttl = ToTimestampTicks(settings.SessionCacheTtl);
         _maxAge = ToTimestampTicks(settings.FeedTrustedSessionMaxAge);
         _maxEntries = settings.MaxCachedSessions;
+        _negativeTtl = ToTimestampTicks(settings.NegativeCacheTtl);
+        _maxNegative = settings.MaxNegativeCachedSessions;
         var sweepEvery = settings.SessionCacheTtl * 4;
         _sweeper = timeProvider.CreateTimer(static state => ((IdeSessionCache)state!).Sweep(), this, sweepEvery, sweepEvery);
     }
 
     internal int Count => Volatile.Read(ref _count);
 
-    public ValueTask<IdeSessionView> GetAsync(long containerId, string sessionId)
+    internal int NegativeCount => Volatile.Read(ref _negativeCount);
+
+    /// <summary>The answer for a session, from the cache when it may be trusted, else from the container's grain.</summary>
+    public ValueTask<IdeSessionView> GetAsync(long containerId, string sessionId) =>
+        Probe(containerId, sessionId, out var answer) switch
+        {
+            CacheProbe.Hit => answer,
+            CacheProbe.KnownBad => new ValueTask<IdeSessionView>(IdeSessionView.Refused),
+            _ => LookupAsync(containerId, sessionId),
+        };
+
+    /// <summary>
+    /// What the cache can say without asking the cluster: a trusted answer (or one already on its way), a remembered
+    /// refusal, or nothing. While the cluster is failing, an accepted answer younger than
+    /// <see cref="IdeTunnelOptions.FeedTrustedSessionMaxAge"/> keeps serving: nothing can revoke it while the silo is down.
+    /// </summary>
+    public CacheProbe Probe(long containerId, string sessionId, out ValueTask<IdeSessionView> answer)
     {
+        answer = default;
         var key = new SessionKey(containerId, sessionId);
         var now = _timeProvider.GetTimestamp();
-        if (_entries.TryGetValue(key, out var entry) && IsTrusted(entry, now) && !entry.Lookup.IsFaulted)
+        if (IsKnownBad(new SessionKey(containerId, ""), now) || IsKnownBad(key, now))
         {
-            return entry.Lookup.IsCompletedSuccessfully
-                ? new ValueTask<IdeSessionView>(entry.Lookup.Result)
-                : new ValueTask<IdeSessionView>(entry.Lookup);
+            return CacheProbe.KnownBad;
         }
 
-        return new ValueTask<IdeSessionView>(Refresh(key, now, entry));
+        if (!_entries.TryGetValue(key, out var entry) || entry.Lookup.IsFaulted)
+        {
+            return CacheProbe.Miss;
+        }
+
+        if (IsTrusted(entry, now) || IsOutageServable(entry, now))
+        {
+            answer = entry.Lookup.IsCompletedSuccessfully
+                ? new ValueTask<IdeSessionView>(entry.Lookup.Result)
+                : new ValueTask<IdeSessionView>(entry.Lookup);
+            return CacheProbe.Hit;
+        }
+
+        return CacheProbe.Miss;
     }
+
+    /// <summary>Asks the container's grain (concurrent callers of one key share the call).</summary>
+    public ValueTask<IdeSessionView> LookupAsync(long containerId, string sessionId)
+    {
+        var key = new SessionKey(containerId, sessionId);
+        _entries.TryGetValue(key, out var stale);
+        return new ValueTask<IdeSessionView>(Refresh(key, _timeProvider.GetTimestamp(), stale));
+    }
+
+    /// <summary>Remembers for <see cref="IdeTunnelOptions.NegativeCacheTtl"/> that this id is no dev container.</summary>
+    public void RememberNoDevContainer(long containerId) => RememberBad(new SessionKey(containerId, ""));
 
     /// <summary>The feed answered a poll begun at <paramref name="pollStarted"/>: what it did not report changed is still good.</summary>
     public void FeedAnswered(long pollStarted) => Volatile.Write(ref _feedTrustedUntil, pollStarted + _ttl);
@@ -65,6 +111,15 @@ internal sealed class IdeSessionCache : IDisposable
             if (changed.Contains(pair.Key.ContainerId))
             {
                 Remove(pair);
+            }
+        }
+
+        // A container provisioned since is no longer "not a dev container".
+        foreach (var pair in _negative)
+        {
+            if (changed.Contains(pair.Key.ContainerId) && _negative.TryRemove(pair))
+            {
+                Interlocked.Decrement(ref _negativeCount);
             }
         }
     }
@@ -100,33 +155,81 @@ internal sealed class IdeSessionCache : IDisposable
             Interlocked.Increment(ref _count);
         }
 
-        _ = FetchAsync(key, fresh);
+        _ = FetchAsync(key, fresh, stale);
         return fresh.Lookup;
     }
 
-    private async Task FetchAsync(SessionKey key, Entry entry)
+    private async Task FetchAsync(SessionKey key, Entry entry, Entry? stale)
     {
         try
         {
             var lookup = await _grains.GetGrain<IDevContainerGrain>(key.ContainerId).ResolveIdeSessionAsync(key.SessionId);
-            entry.Answer.SetResult(IdeSessionView.From(lookup, _upstreams));
+            var view = IdeSessionView.From(key.ContainerId, lookup, _upstreams);
+            if (view.Status != IdeAccessStatus.Accepted)
+            {
+                // Refusals live in the small negative cache, so random cookies never crowd out real sessions.
+                Remove(new KeyValuePair<SessionKey, Entry>(key, entry));
+                RememberBad(key);
+            }
+
+            entry.Answer.SetResult(view);
         }
         catch (Exception exception)
         {
+            var now = _timeProvider.GetTimestamp();
+            Volatile.Write(ref _lastFailureAt, now);
+            if (stale is not null && IsOutageServable(stale, now) && _entries.TryUpdate(key, stale, entry))
+            {
+                // The cluster did not answer; nothing changed about the session as far as anyone can tell.
+                entry.Answer.SetResult(stale.Lookup.Result);
+                return;
+            }
+
             // A failed lookup is not an answer: forget it so the next request asks again.
             Remove(new KeyValuePair<SessionKey, Entry>(key, entry));
             entry.Answer.SetException(exception);
         }
     }
 
+    private bool IsOutageServable(Entry entry, long now) =>
+        Volatile.Read(ref _lastFailureAt) is var failedAt && failedAt != long.MinValue && now - failedAt < _ttl
+        && now - entry.FetchedAt < _maxAge
+        && entry.Lookup.IsCompletedSuccessfully
+        && entry.Lookup.Result.Status == IdeAccessStatus.Accepted;
+
+    private bool IsKnownBad(SessionKey key, long now) => _negative.TryGetValue(key, out var until) && now < until;
+
+    private void RememberBad(SessionKey key)
+    {
+        var until = _timeProvider.GetTimestamp() + _negativeTtl;
+        if (_negative.TryGetValue(key, out _))
+        {
+            _negative[key] = until;
+        }
+        else if (Volatile.Read(ref _negativeCount) < _maxNegative && _negative.TryAdd(key, until))
+        {
+            Interlocked.Increment(ref _negativeCount);
+        }
+    }
+
     private void Sweep()
     {
         var now = _timeProvider.GetTimestamp();
+        // Accepted answers are kept until FeedTrustedSessionMaxAge even when no longer trusted: should the cluster
+        // stop answering, they are what keeps open IDEs working. Only real sessions are here, so this stays small.
         foreach (var pair in _entries)
         {
-            if (!IsTrusted(pair.Value, now))
+            if (now - pair.Value.FetchedAt >= _maxAge)
             {
                 Remove(pair);
+            }
+        }
+
+        foreach (var pair in _negative)
+        {
+            if (now >= pair.Value && _negative.TryRemove(pair))
+            {
+                Interlocked.Decrement(ref _negativeCount);
             }
         }
     }
@@ -140,6 +243,13 @@ internal sealed class IdeSessionCache : IDisposable
     }
 
     private long ToTimestampTicks(TimeSpan span) => (long)(span.TotalSeconds * _timeProvider.TimestampFrequency);
+
+    internal enum CacheProbe
+    {
+        Miss,
+        Hit,
+        KnownBad,
+    }
 
     private readonly record struct SessionKey(long ContainerId, string SessionId);
 

@@ -16,17 +16,20 @@ internal sealed class IdeSessionView
         UnavailableReason = unavailableReason;
     }
 
+    /// <summary>A refusal remembered by the negative cache (the grain's exact reason is not kept).</summary>
+    public static IdeSessionView Refused { get; } = new(IdeAccessStatus.Unknown, DateTimeOffset.MinValue, null, null);
+
     public IdeAccessStatus Status { get; }
 
     public DateTimeOffset ExpiresAt { get; }
 
-    /// <summary>"http://ip:port" of the IDE when the session is usable and the IDE should answer; otherwise null.</summary>
+    /// <summary>"http://ip:port" of the IDE (the platform's address for the container) when it should answer; otherwise null.</summary>
     public string? Destination { get; }
 
     /// <summary>Why the IDE is not reachable (for the 503 page), when the session itself is valid.</summary>
     public string? UnavailableReason { get; }
 
-    public static IdeSessionView From(IdeSessionLookup lookup, UpstreamPolicy upstreams)
+    public static IdeSessionView From(long containerId, IdeSessionLookup lookup, UpstreamPolicy upstreams)
     {
         if (lookup.Status != IdeAccessStatus.Accepted || lookup.ExpiresAt is not { } expiresAt)
         {
@@ -48,9 +51,14 @@ internal sealed class IdeSessionView
         }
 
         string? destination = null;
-        if (reason is null && !upstreams.TryGetDestination(lookup.Upstream, out destination))
+        if (reason is null)
         {
-            reason = "The IDE has not reported a usable address.";
+            reason = upstreams.Check(lookup.Upstream ?? upstreams.FromContainerNetwork(containerId), out destination) switch
+            {
+                UpstreamVerdict.Unknown => "The IDE's address is not known to the platform yet.",
+                UpstreamVerdict.Refused => "The IDE's address is one this gateway does not connect to.",
+                _ => null,
+            };
         }
 
         return new IdeSessionView(IdeAccessStatus.Accepted, expiresAt, destination, reason);

@@ -9,11 +9,13 @@ internal static class IdeTunnelExtensions
     {
         builder.Services.AddOptions<IdeTunnelOptions>()
             .BindConfiguration(IdeTunnelOptions.Section)
-            .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], SessionFeedPollInterval in [0, SessionCacheTtl), FeedTrustedSessionMaxAge at least the TTL, timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs.")
+            .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], SessionFeedPollInterval in [0, SessionCacheTtl), FeedTrustedSessionMaxAge at least the TTL, timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs, ExplicitUpstreams ip:port or CIDR, ports in 1..65535, Host a host name with one {id}.")
             .ValidateOnStart();
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<UpstreamPolicy>();
+        builder.Services.AddSingleton<IdeHostPattern>();
         builder.Services.AddSingleton<IdeSessionCache>();
+        builder.Services.AddSingleton<IdeLookupLimiter>();
         builder.Services.AddSingleton<IdeSessionFeed>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IdeSessionFeed>());
         builder.Services.AddSingleton<IdeUpstreamClient>();
@@ -28,6 +30,20 @@ internal static class IdeTunnelExtensions
     public static WebApplication UseIdeTunnel(this WebApplication app)
     {
         var handler = app.Services.GetRequiredService<IdeTunnelHandler>();
+        var hosts = app.Services.GetRequiredService<IdeHostPattern>();
+        if (hosts.IsEnabled)
+        {
+            // Every request to an IDE host is the IDE's (its root is the IDE's root); /__ide on the portal's host is
+            // off, so IDE content is never served from the portal's origin.
+            app.MapWhen(http => hosts.TryMatch(http.Request.Host, out _), branch => branch.Run(handler.ProxyHostAsync));
+            app.Map(IdeTunnelHandler.Root, branch => branch.Run(static http =>
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }));
+            return app;
+        }
+
         app.Map(IdeTunnelHandler.Root, branch => branch.Run(handler.ProxyAsync));
         return app;
     }

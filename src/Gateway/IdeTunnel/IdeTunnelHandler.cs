@@ -20,6 +20,9 @@ internal sealed partial class IdeTunnelHandler(
     ClusterReadiness readiness,
     ContainerKinds kinds,
     IdeSessionCache sessions,
+    IdeLookupLimiter limiter,
+    IdeHostPattern hosts,
+    IGrainFactory grains,
     IHttpForwarder forwarder,
     IdeUpstreamClient upstream,
     TimeProvider timeProvider,
@@ -52,7 +55,43 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
-        // Until the Orleans client has connected it cannot even name a grain.
+        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path, and "/{id}" joins
+        // "/__ide" in PathBase, which the forwarder leaves out (and the response rules keep things inside).
+        http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..slash]));
+        http.Request.Path = new PathString(path[slash..]);
+        await ServeAsync(http, id);
+    }
+
+    /// <summary>
+    /// Serves one request to a container's own IDE host (<see cref="IdeTunnelOptions.Host"/>): the bootstrap, which
+    /// sets the session cookie on this host only, or the IDE itself with the path unchanged.
+    /// </summary>
+    public async Task ProxyHostAsync(HttpContext http)
+    {
+        if (!hosts.TryMatch(http.Request.Host, out var id))
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (http.Request.Path.Equals(IdeHostPattern.BootstrapPath, StringComparison.Ordinal))
+        {
+            if (!readiness.IsConnected || !limiter.TryAcquire(http, out _))
+            {
+                await HtmlPages.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many IDE links opened", "Too many IDE links were opened from this address, or the gateway is still starting; wait a moment and open the IDE again from the portal.");
+                return;
+            }
+
+            await IdeBootstrapEndpoints.RedeemAndSetCookieAsync(http, grains, kinds, timeProvider, id, http.Request.Query["token"].ToString(), "/");
+            return;
+        }
+
+        await ServeAsync(http, id);
+    }
+
+    private async Task ServeAsync(HttpContext http, long id)
+    {
+        // Until the Orleans client has connected it cannot even name a grain (and nothing is cached yet).
         if (!readiness.IsConnected)
         {
             await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The gateway is still connecting to the control plane; try again shortly.");
@@ -65,30 +104,20 @@ internal sealed partial class IdeTunnelHandler(
             bodySize.MaxRequestBodySize = _maxRequestBodyBytes;
         }
 
-        var sessionId = http.Request.Cookies[IdeCookie.Name];
+        var sessionId = CookieHeaderFilter.SessionFrom(http.Request.Headers.Cookie);
         if (sessionId is null || !IdeCookie.IsPlausible(sessionId))
         {
             await RefuseAsync(http);
             return;
         }
 
-        IdeSessionView? session = null;
-        try
+        var session = await SessionAsync(http, id, sessionId);
+        if (session is null)
         {
-            // Both lookups are cached: the kind for good, the session for at most the TTL.
-            if (await kinds.GetAsync(id) == ContainerKind.Dev)
-            {
-                session = await sessions.GetAsync(id, sessionId);
-            }
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LogLookupFailed(logger, id, exception.GetType().Name);
-            await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The control plane could not be reached; try again shortly.");
             return;
         }
 
-        if (session is null || session.Status != IdeAccessStatus.Accepted || session.ExpiresAt <= timeProvider.GetUtcNow())
+        if (session.Status != IdeAccessStatus.Accepted || session.ExpiresAt <= timeProvider.GetUtcNow())
         {
             await RefuseAsync(http);
             return;
@@ -100,17 +129,17 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
-        // The IDE is served at its root: what follows "/__ide/{id}" becomes the upstream path, and "/{id}" joins
-        // "/__ide" in PathBase, which the forwarder leaves out.
-        http.Request.PathBase = http.Request.PathBase.Add(new PathString(path[..slash]));
-        http.Request.Path = new PathString(path[slash..]);
-
         using var watch = IsUpgrade(http)
             ? new SessionWatch(http, sessions, timeProvider, _sessionCheckInterval, logger, id, sessionId)
             : null;
         var error = await forwarder.SendAsync(http, session.Destination, upstream.Invoker, upstream.RequestConfig, IdeTunnelTransformer.Instance);
         if (error == ForwarderError.None)
         {
+            if (http.Items.ContainsKey(IdeTunnelTransformer.RefusedRedirectKey))
+            {
+                await HtmlPages.WriteAsync(http, StatusCodes.Status502BadGateway, "The IDE sent a redirect the gateway does not follow", "The IDE tried to send this tab outside of it (another site or the portal).");
+            }
+
             return;
         }
 
@@ -120,6 +149,59 @@ internal sealed partial class IdeTunnelHandler(
         {
             await HtmlPages.WriteAsync(http, StatusCodes.Status502BadGateway, "The IDE is not running", "The container is up but its IDE did not answer. Start code-server from the portal and try again.");
         }
+    }
+
+    /// <summary>
+    /// The session's answer, from the cache when it may be trusted; otherwise one grain call, paid for from the
+    /// client address's lookup budget. Null when a page was written instead (503 or 429).
+    /// </summary>
+    private async ValueTask<IdeSessionView?> SessionAsync(HttpContext http, long id, string sessionId)
+    {
+        switch (sessions.Probe(id, sessionId, out var cached))
+        {
+            case IdeSessionCache.CacheProbe.Hit:
+                try
+                {
+                    return await cached;
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    return await UnavailableAsync(http, id, exception);
+                }
+
+            case IdeSessionCache.CacheProbe.KnownBad:
+                return IdeSessionView.Refused;
+        }
+
+        if (!limiter.TryAcquire(http, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await HtmlPages.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many requests", "Too many unknown IDE sessions from this address; wait a moment and open the IDE again from the portal.");
+            return null;
+        }
+
+        try
+        {
+            // The kind is cached for good; an id that is no dev container is remembered for the negative TTL.
+            if (await kinds.GetAsync(id) != ContainerKind.Dev)
+            {
+                sessions.RememberNoDevContainer(id);
+                return IdeSessionView.Refused;
+            }
+
+            return await sessions.LookupAsync(id, sessionId);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return await UnavailableAsync(http, id, exception);
+        }
+    }
+
+    private async Task<IdeSessionView?> UnavailableAsync(HttpContext http, long id, Exception exception)
+    {
+        LogLookupFailed(logger, id, exception.GetType().Name);
+        await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The control plane could not be reached; try again shortly.");
+        return null;
     }
 
     // WebSocket over HTTP/1.1 (Upgrade) or HTTP/2 (extended CONNECT); HttpContext.WebSockets only knows these when

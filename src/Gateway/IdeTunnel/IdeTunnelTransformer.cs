@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 using ZlhGrind.Gateway.IdeBootstrap;
@@ -7,11 +8,16 @@ namespace ZlhGrind.Gateway.IdeTunnel;
 /// <summary>
 /// The tunnel's header rules (DESIGN §6). The base transformer copies every request header, the browser's Host
 /// included (code-server checks Origin against it), and adds nothing, so Origin reaches the IDE only when the
-/// browser sent one. On top of that the gateway's own credentials never reach the container: the <c>zlh_ide</c>
-/// cookie and any Authorization header are removed; other cookies are kept (code-server has its own).
+/// browser sent one. On top of that the gateway's own credentials never reach the container: every cookie named
+/// <c>zlh_ide</c> in any case and any Authorization header are removed; other cookies are kept (code-server has its own).
+/// Responses are held inside the tunnel (its PathBase, <c>/__ide/{id}</c> in path mode, empty on an IDE host): no
+/// <c>Service-Worker-Allowed</c>, cookies only below the tunnel and never the gateway's names, redirects only into it.
 /// </summary>
 internal sealed class IdeTunnelTransformer : HttpTransformer
 {
+    /// <summary>Set in <see cref="HttpContext.Items"/> when an upstream redirect leading out of the tunnel was refused.</summary>
+    public const string RefusedRedirectKey = "zlh.ide.refused-redirect";
+
     public static readonly IdeTunnelTransformer Instance = new();
 
     private IdeTunnelTransformer()
@@ -38,22 +44,113 @@ internal sealed class IdeTunnelTransformer : HttpTransformer
             return copied;
         }
 
-        // A container must not be able to plant or overwrite the gateway's session cookie.
-        var setCookie = httpContext.Response.Headers.SetCookie;
-        if (setCookie.Count > 0)
+        var headers = httpContext.Response.Headers;
+        var tunnel = httpContext.Request.PathBase.Value ?? "";
+
+        // A service worker may never claim more than the tunnel's own path: on the portal's origin it would own "/".
+        if (tunnel.Length > 0)
         {
-            httpContext.Response.Headers.SetCookie = WithoutIdeCookie(setCookie);
+            headers.Remove("Service-Worker-Allowed");
         }
 
-        // The IDE thinks it is served at "/": a root-relative redirect must stay inside this container's tunnel,
-        // which is the request's PathBase ("/__ide/{id}").
-        var location = httpContext.Response.Headers.Location;
-        if (location.Count == 1 && location[0] is { Length: > 0 } target && target[0] == '/' && !target.StartsWith("//", StringComparison.Ordinal))
+        if (headers.SetCookie.Count > 0)
         {
-            httpContext.Response.Headers.Location = httpContext.Request.PathBase.Value + target;
+            headers.SetCookie = HeldCookies(headers.SetCookie, tunnel);
+        }
+
+        var location = headers.Location;
+        if (location.Count > 0)
+        {
+            var held = location.Count == 1 ? HeldLocation(location[0] ?? "", tunnel, httpContext.Request.Host) : null;
+            if (held is null)
+            {
+                // Leading out of the tunnel (another site, the portal, /api): not followed, the handler says why.
+                headers.Clear();
+                httpContext.Response.StatusCode = StatusCodes.Status502BadGateway;
+                httpContext.Items[RefusedRedirectKey] = true;
+                return new ValueTask<bool>(false);
+            }
+
+            headers.Location = held;
         }
 
         return copied;
+    }
+
+    /// <summary>The Location the browser gets, or null when it would leave the tunnel.</summary>
+    internal static string? HeldLocation(string target, string tunnel, HostString host)
+    {
+        if (target.Length == 0 || target[0] == '\\')
+        {
+            return null;
+        }
+
+        if (target[0] == '/')
+        {
+            // "//x" and "/\x" are another host to a browser; "/x" is the IDE's own root, which is the tunnel's.
+            return target.Length > 1 && target[1] is '/' or '\\' ? null : tunnel + target;
+        }
+
+        if (!Uri.TryCreate(target, UriKind.Absolute, out var absolute))
+        {
+            // Relative to the current document, which is inside the tunnel already.
+            return target.Contains('\\', StringComparison.Ordinal) ? null : target;
+        }
+
+        var sameHost = (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps)
+            && string.Equals(absolute.Authority, host.Value, StringComparison.OrdinalIgnoreCase);
+        return sameHost && (tunnel.Length == 0 || absolute.AbsolutePath.StartsWith(tunnel + "/", StringComparison.Ordinal)) ? target : null;
+    }
+
+    /// <summary>The upstream's cookies without the gateway's names or a Domain, with their Path moved below the tunnel.</summary>
+    internal static StringValues HeldCookies(StringValues setCookie, string tunnel)
+    {
+        var kept = new List<string>(setCookie.Count);
+        foreach (var cookie in setCookie)
+        {
+            if (Held(cookie ?? "", tunnel) is { } held)
+            {
+                kept.Add(held);
+            }
+        }
+
+        return kept.Count == 0 ? StringValues.Empty : new StringValues([.. kept]);
+    }
+
+    private static string? Held(string cookie, string tunnel)
+    {
+        var parts = cookie.Split(';');
+        var equals = parts[0].IndexOf('=', StringComparison.Ordinal);
+        var name = (equals < 0 ? parts[0] : parts[0][..equals]).Trim();
+        if (name.Length == 0 || IdeCookie.IsGatewayName(name))
+        {
+            return null;
+        }
+
+        for (var i = 1; i < parts.Length; i++)
+        {
+            var attribute = parts[i].Trim();
+            var attributeEquals = attribute.IndexOf('=', StringComparison.Ordinal);
+            var attributeName = attributeEquals < 0 ? attribute : attribute[..attributeEquals].Trim();
+            if (attributeName.Equals("Domain", StringComparison.OrdinalIgnoreCase))
+            {
+                // A Domain cookie would reach the portal's host or its siblings.
+                return null;
+            }
+
+            if (attributeName.Equals("Path", StringComparison.OrdinalIgnoreCase) && tunnel.Length > 0)
+            {
+                var path = attributeEquals < 0 ? "" : attribute[(attributeEquals + 1)..].Trim();
+                if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                parts[i] = " Path=" + tunnel + path;
+            }
+        }
+
+        return string.Join(';', parts);
     }
 
     private static async ValueTask StripAfterAsync(ValueTask copied, HttpContext httpContext, HttpRequestMessage proxyRequest)
@@ -72,46 +169,10 @@ internal sealed class IdeTunnelTransformer : HttpTransformer
         }
 
         proxyRequest.Headers.Remove(HeaderNames.Cookie);
-        var kept = CookieHeaderFilter.Without(cookies, IdeCookie.Name);
+        var kept = CookieHeaderFilter.WithoutGatewayCookies(cookies);
         if (kept is not null)
         {
             proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Cookie, kept);
         }
-    }
-
-    private static Microsoft.Extensions.Primitives.StringValues WithoutIdeCookie(Microsoft.Extensions.Primitives.StringValues setCookie)
-    {
-        var keep = 0;
-        for (var i = 0; i < setCookie.Count; i++)
-        {
-            if (!IsIdeCookie(setCookie[i]))
-            {
-                keep++;
-            }
-        }
-
-        if (keep == setCookie.Count)
-        {
-            return setCookie;
-        }
-
-        var kept = new string[keep];
-        var next = 0;
-        for (var i = 0; i < setCookie.Count; i++)
-        {
-            if (!IsIdeCookie(setCookie[i]))
-            {
-                kept[next++] = setCookie[i]!;
-            }
-        }
-
-        return kept;
-    }
-
-    private static bool IsIdeCookie(string? setCookie)
-    {
-        var value = setCookie.AsSpan().TrimStart(' ');
-        return value.StartsWith(IdeCookie.Name, StringComparison.Ordinal)
-            && value[IdeCookie.Name.Length..].TrimStart(' ').StartsWith('=');
     }
 }

@@ -65,8 +65,10 @@ function signIn(token) {
     show('That does not look like a portal token (a JWT with a subject).');
     return;
   }
+  // The token lives in this page's memory only. In path mode the IDE is served from this origin, and any
+  // storage (localStorage, sessionStorage, a readable cookie) would be readable by IDE content; a reload
+  // asks for the token again.
   state.token = token;
-  sessionStorage.setItem('zlh.token', token);
   const roles = [].concat(payload.role || payload['http://schemas.microsoft.com/ws/2008/06/identity/claims/role'] || []);
   $('#who').textContent = `signed in as ${payload.sub}${roles.includes('operator') ? ' (operator)' : ''}`;
   $('#sign-in').hidden = true;
@@ -79,7 +81,6 @@ function signIn(token) {
 
 function signOut() {
   state.token = null;
-  sessionStorage.removeItem('zlh.token');
   stopEvents();
   $('#portal').hidden = true;
   $('#sign-out').hidden = true;
@@ -262,9 +263,9 @@ async function openIde() {
   clearMessage();
   try {
     const grant = await api('POST', `/api/dev/${state.selected}/ide-token`);
-    // The IDE is served from this origin by a container that may be hostile: the new tab gets no
-    // opener (no handle on this page) and, being opened with noopener, no copy of this tab's
-    // sessionStorage, where the bearer token lives. The bootstrap URL's token is single use.
+    // The IDE may be served from this origin by a container that may be hostile: the new tab gets no
+    // opener (no handle on this page, so none on the token in its memory). The bootstrap URL's token is
+    // single use; on a separate IDE host (IdeTunnel:Host) the url is absolute.
     const link = document.createElement('a');
     link.href = grant.url;
     link.target = '_blank';
@@ -333,5 +334,4 @@ $('#new-dev').addEventListener('submit', (e) => {
 // A sign-in link (#token=…) keeps the token out of server logs: fragments are never sent.
 const fromLink = new URLSearchParams(window.location.hash.slice(1)).get('token');
 if (fromLink) history.replaceState(null, '', window.location.pathname);
-const saved = fromLink || sessionStorage.getItem('zlh.token');
-if (saved) signIn(saved); else signOut();
+if (fromLink) signIn(fromLink); else signOut();

@@ -27,6 +27,13 @@ public interface IDevContainerGrain : IContainerGrain
     [Alias("ResolveIdeSession"), Accepts(CallerKind.Gateway)]
     ValueTask<IdeSessionLookup> ResolveIdeSessionAsync(string sessionId);
 
+    /// <summary>
+    /// Sets the container's own address as the platform knows it (an IP, or IP:port to override the gateway's IDE
+    /// port), or clears it with null. Operators only: the tunnel goes nowhere else, whatever the agent reports.
+    /// </summary>
+    [Alias("SetIdeAddress"), Accepts(CallerKind.Gateway)]
+    Task SetIdeAddressAsync(Actor actor, string? address);
+
     /// <summary>Revokes every IDE session of the container; returns how many were open.</summary>
     [Alias("RevokeIdeSessions"), Accepts(CallerKind.Gateway)]
     Task<int> RevokeIdeSessionsAsync(Actor actor);

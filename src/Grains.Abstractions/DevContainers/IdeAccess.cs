@@ -20,7 +20,10 @@ public enum IdeAccessStatus
 [GenerateSerializer, Immutable, Alias("zlh.IdeRedeemResult")]
 public sealed record IdeRedeemResult(IdeAccessStatus Status, string? SessionId, DateTimeOffset? ExpiresAt);
 
-/// <summary>What the tunnel needs to know about a session: is it valid, until when, and where the IDE is.</summary>
+/// <summary>
+/// What the tunnel needs to know about a session: is it valid, until when, and where the IDE is. <c>Upstream</c> is the
+/// container's address as the platform knows it (set by an operator, never by the agent), null while unknown.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.IdeSessionLookup")]
 public sealed record IdeSessionLookup(
     IdeAccessStatus Status,
@@ -29,3 +32,10 @@ public sealed record IdeSessionLookup(
     Connectivity Connectivity,
     CodeServerState CodeServer,
     string? Upstream);
+
+/// <summary>Limits of an operator-set container address.</summary>
+public static class IdeAddress
+{
+    /// <summary>Longest address accepted ("[ipv6]:port" fits).</summary>
+    public const int MaxLength = 64;
+}

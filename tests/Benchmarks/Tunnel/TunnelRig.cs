@@ -8,6 +8,7 @@ using ZlhGrind.Benchmarks.Processes;
 using ZlhGrind.Benchmarks.Running;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Authorization;
+using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Grains.Runtimes;
 
@@ -84,6 +85,7 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         gateway.Environment["Cluster__ServiceKey"] = serviceKey;
         gateway.Environment["Auth__SigningKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         gateway.Environment["IdeTunnel__AllowedUpstreamNetworks__0"] = "127.0.0.1/32";
+        gateway.Environment["IdeTunnel__ExplicitUpstreams__0"] = $"127.0.0.1:{upstreamPort}";
         gateway.Environment["Auth__AllowDevTokens"] = allowDevTokens ? "true" : "false";
         var gatewayProcess = context.Children.Start(gateway, Path.Combine(context.LogDirectory, scenario + "-gateway.log"));
 
@@ -215,6 +217,11 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         await grain.HeartbeatAsync(new Heartbeat(
             instance, 0, now, 4242, TimeSpan.FromMinutes(1), 1, 64L * 1024 * 1024, "bench", null,
             new DevObserved(DevContainerState.Ready, CodeServerState.Running, endpoint, [new InstalledRuntime("node", "22.1.0", true)], null)));
+
+        // The provisioner (an operator) names the container's address; the agent's endpoint is never the upstream.
+        CallAs.Gateway(_serviceKey);
+        RequestContext.Set(CallContextKeys.Operator, true);
+        await grain.SetIdeAddressAsync(new Actor("bench-operator", IsOperator: true), endpoint);
 
         CallAs.Gateway(_serviceKey);
         var token = await grain.IssueIdeTokenAsync(Provisioning.Owner);

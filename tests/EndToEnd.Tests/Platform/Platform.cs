@@ -18,6 +18,7 @@ internal sealed class Platform : IAsyncDisposable
     public const string Runtime = "demo-shell";
 
     private readonly List<PlatformProcess> _processes = [];
+    private readonly Dictionary<long, int> _idePorts = [];
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _siloEnvironments = [];
 
     private Platform(string root)
@@ -140,7 +141,7 @@ internal sealed class Platform : IAsyncDisposable
             ["Agent__Dev__ManageUser"] = "false",
             ["Agent__CodeServer__BindAddress"] = "127.0.0.1",
             ["Agent__CodeServer__AdvertiseAddress"] = "127.0.0.1",
-            ["Agent__CodeServer__Port"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Agent__CodeServer__Port"] = (_idePorts.TryGetValue(id, out var idePort) ? idePort : FreePorts.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Agent__CodeServer__StopOnAgentStop"] = "true",
             ["Agent__CodeServer__ArtifactUrl"] = ArtifactUrl + "/code-server.tar.gz",
             ["Agent__CodeServer__ArtifactSha256"] = Sha256(ide),
@@ -164,10 +165,15 @@ internal sealed class Platform : IAsyncDisposable
         return (answer.GetProperty("containerId").GetInt64(), answer.GetProperty("agentCredential").GetString()!);
     }
 
+    /// <summary>Provisions a dev container and, as its provisioner, tells the platform where its IDE will listen.</summary>
     public async Task<(long Id, string Credential)> ProvisionDevAsync()
     {
         var answer = await SendAsync(HttpMethod.Post, "/api/dev", Token, new { runtime = Runtime, enableCodeServer = true });
-        return (answer.GetProperty("containerId").GetInt64(), answer.GetProperty("agentCredential").GetString()!);
+        var id = answer.GetProperty("containerId").GetInt64();
+        var port = FreePorts.Next();
+        _idePorts[id] = port;
+        await SendAsync(HttpMethod.Put, $"/api/admin/containers/{id}/ide-address", OperatorToken, new { address = $"127.0.0.1:{port}" });
+        return (id, answer.GetProperty("agentCredential").GetString()!);
     }
 
     public Task<JsonElement> StatusAsync(long id) => SendAsync(HttpMethod.Get, $"/api/servers/{id}/status", Token);
@@ -193,7 +199,7 @@ internal sealed class Platform : IAsyncDisposable
             throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {text}");
         }
 
-        return JsonDocument.Parse(text).RootElement.Clone();
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
     public async ValueTask DisposeAsync()
@@ -239,6 +245,9 @@ internal sealed class Platform : IAsyncDisposable
             ["urls"] = GatewayUrl,
             ["Cluster__ServiceKey"] = ServiceKey,
             ["Auth__SigningKey"] = SigningKey,
+
+            // Every agent's IDE listens on its own random loopback port: the harness allows loopback explicitly.
+            ["IdeTunnel__ExplicitUpstreams__0"] = "127.0.0.0/8",
         };
         if (postgres is null)
         {

@@ -12,6 +12,7 @@ public sealed class LogRedactionTests(GatewayFixture fixture)
     {
         var bearer = TestTokens.For("logs-user");
         var (id, agent) = await fixture.ProvisionDevAsync("logs-user");
+        await fixture.SetAddressAsync(id, fixture.Upstream.Endpoint);
         await agent.BecomeReadyAsync(fixture.Upstream.Endpoint);
         using var portal = fixture.CreateClient(bearer);
         var grant = await (await portal.PostAsync($"/api/dev/{id}/ide-token", null)).Content.ReadFromJsonAsync<IdeTokenResponse>(Json.Options);

@@ -14,7 +14,9 @@ public sealed class RequestLogTests(GatewayFixture fixture)
     {
         var (id, _, session) = await fixture.ReadyIdeAsync("log-quiet");
         var (brokenId, agent) = await fixture.ProvisionDevAsync("log-broken");
-        await agent.BecomeReadyAsync(LoopbackPorts.ClosedEndpoint());
+        var closed = LoopbackPorts.ClosedEndpoint();
+        await fixture.SetAddressAsync(brokenId, closed);
+        await agent.BecomeReadyAsync(closed);
         var brokenSession = await fixture.OpenIdeSessionAsync("log-broken", brokenId);
         var quietPath = "/quiet-" + Guid.NewGuid().ToString("N");
         var failed = fixture.Logs.WhenLogged(TunnelFailed, e => e.Properties["ContainerId"].ToString() == brokenId.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -10,12 +10,13 @@ namespace ZlhGrind.Gateway.Tests.IdeTunnel;
 public sealed class IdeSessionCacheTests(GatewayFixture fixture)
 {
     [Fact]
-    public async Task GetAsync_ManyUnknownSessions_CacheStaysBoundedAndSweepsExpired()
+    public async Task GetAsync_ManyUnknownSessions_OnlyTheBoundedNegativeCacheHoldsThemAndSweepsThem()
     {
         var (id, _) = await fixture.ProvisionDevAsync("cache-bound");
         var clock = new FakeTimeProvider(fixture.Clock.GetUtcNow());
-        var options = Options.Create(new IdeTunnelOptions { MaxCachedSessions = 3 });
+        var options = Options.Create(new IdeTunnelOptions { MaxNegativeCachedSessions = 3, NegativeCacheTtl = TimeSpan.FromSeconds(10) });
         using var cache = new IdeSessionCache(fixture.Client, new UpstreamPolicy(options), clock, options);
+        var before = fixture.SessionLookups(id);
 
         for (var i = 0; i < 10; i++)
         {
@@ -23,11 +24,16 @@ public sealed class IdeSessionCacheTests(GatewayFixture fixture)
             Assert.Equal(IdeAccessStatus.Unknown, view.Status);
         }
 
-        Assert.Equal(3, cache.Count);
+        var remembered = await cache.GetAsync(id, "unknown-session-0");
 
-        // The sweeper runs every four TTLs and drops what is older than one.
-        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(IdeAccessStatus.Unknown, remembered.Status);
+        Assert.Equal(before + 10, fixture.SessionLookups(id));
         Assert.Equal(0, cache.Count);
+        Assert.Equal(3, cache.NegativeCount);
+
+        // The sweeper runs every four TTLs and drops refusals older than the negative TTL.
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, cache.NegativeCount);
     }
 
     [Fact]

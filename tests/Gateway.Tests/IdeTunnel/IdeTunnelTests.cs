@@ -80,8 +80,119 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
 
         var response = await SendAsync(id, session, "/set-cookie");
 
+        // The gateway's name in any case and Domain cookies are dropped; every other Path moves below the tunnel.
         var cookies = response.Headers.GetValues("Set-Cookie").ToArray();
-        Assert.Equal(["vscode-tkn=ok; Path=/"], cookies);
+        Assert.Equal([$"vscode-tkn=ok; Path=/__ide/{id}/", $"sub=1; Path=/__ide/{id}/static; HttpOnly", "plain=1"], cookies);
+    }
+
+    [Fact]
+    public async Task Proxy_UpstreamAllowsRootServiceWorker_HeaderStripped()
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-sw-header");
+
+        var response = await SendAsync(id, session, "/sw.js");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Service-Worker-Allowed"));
+        Assert.Equal("self.addEventListener('fetch', () => {});", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("//evil.example/x")]
+    [InlineData("/\\evil.example/x")]
+    [InlineData("\\evil.example")]
+    [InlineData("https://evil.example/")]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("{gateway}/api/servers")]
+    [InlineData("{gateway}/__ide/100/")]
+    public async Task Proxy_UpstreamRedirectsOutOfTheTunnel_502AndNoLocation(string target)
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-redirect-out-" + Guid.NewGuid().ToString("N"));
+        var resolved = target.Replace("{gateway}", fixture.BaseAddress.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal);
+
+        var response = await SendAsync(id, session, "/redirect-to?target=" + Uri.EscapeDataString(resolved));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Contains("The IDE tried to send this tab outside of it", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("login?next=1", "login?next=1")]
+    [InlineData("/login", "/__ide/{id}/login")]
+    [InlineData("{gateway}/__ide/{id}/x", "{gateway}/__ide/{id}/x")]
+    public async Task Proxy_UpstreamRedirectsInsideTheTunnel_LocationKeptInside(string target, string expected)
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-redirect-in");
+        string Resolve(string value) => value.Replace("{gateway}", fixture.BaseAddress.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal)
+            .Replace("{id}", id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+        var response = await SendAsync(id, session, "/redirect-to?target=" + Uri.EscapeDataString(Resolve(target)));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(Resolve(expected), response.Headers.Location?.OriginalString);
+    }
+
+    [Theory]
+    [InlineData("ZLH_IDE")]
+    [InlineData("Zlh_Ide")]
+    public async Task Proxy_SessionUnderAnotherCaseOfTheName_Refused401AndNothingForwarded(string name)
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-cookie-case");
+        var path = "/case-" + name;
+        using var browser = fixture.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/__ide/{id}{path}");
+        request.Headers.Add("Cookie", $"{name}={session}");
+
+        var response = await browser.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.DoesNotContain(fixture.Upstream.Requests, r => r.Path == path);
+    }
+
+    [Fact]
+    public async Task Proxy_GatewayCookieInEveryCaseAndAuthorization_NoneReachesTheUpstream()
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-cookie-strip");
+        using var browser = fixture.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/__ide/{id}/strip");
+        request.Headers.Add("Cookie", $"a=1; ZLH_IDE={session}; zlh_ide={session}; Zlh_Ide={session}; b=2");
+        request.Headers.Add("Authorization", "Bearer portal-token");
+
+        var response = await browser.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var seen = fixture.Upstream.LastRequestTo("/strip");
+        Assert.Equal("a=1; b=2", seen.Headers["Cookie"]);
+        Assert.False(seen.Headers.ContainsKey("Authorization"));
+        Assert.DoesNotContain(seen.Headers.Values, v => v.Contains(session, StringComparison.Ordinal) || v.Contains("portal-token", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Proxy_ClusterUnreachable_CachedSessionServedWithinTrustWindowThen503()
+    {
+        var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-outage");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(id, session, "/before")).StatusCode);
+        var before = fixture.SessionLookups(id);
+
+        HttpResponseMessage pastTtl, again, pastWindow;
+        using (fixture.Calls.Unreachable(fixture.Client.GetGrain<IDevContainerGrain>(id).GetGrainId()))
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(5));
+            pastTtl = await SendAsync(id, session, "/outage-1");
+            again = await SendAsync(id, session, "/outage-2");
+
+            // FeedTrustedSessionMaxAge (5 min) after the last answer, the cached session is no longer vouched for.
+            fixture.Clock.Advance(TimeSpan.FromMinutes(5));
+            pastWindow = await SendAsync(id, session, "/outage-3");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, pastTtl.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, pastWindow.StatusCode);
+        Assert.Contains("The control plane could not be reached", await pastWindow.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before + 2, fixture.SessionLookups(id));
+        Assert.DoesNotContain(fixture.Upstream.Requests, r => r.Path == "/outage-3");
     }
 
     [Fact]
@@ -169,7 +280,9 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
     public async Task Proxy_UpstreamDown_502PageSaysIdeNotRunning()
     {
         var (id, agent) = await fixture.ProvisionDevAsync("tunnel-502");
-        await agent.BecomeReadyAsync(LoopbackPorts.ClosedEndpoint());
+        var closed = LoopbackPorts.ClosedEndpoint();
+        await fixture.SetAddressAsync(id, closed);
+        await agent.BecomeReadyAsync(closed);
         var session = await fixture.OpenIdeSessionAsync("tunnel-502", id);
 
         var response = await SendAsync(id, session, "/");

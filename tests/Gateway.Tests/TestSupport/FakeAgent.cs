@@ -25,6 +25,10 @@ public sealed class FakeAgent(IClusterClient client, long containerId, string cr
         await BeatAsync(CodeServerState.Running, endpoint);
     }
 
+    /// <summary>A code-server change stamped <paramref name="at"/> by the agent's clock (a hostile agent picks any).</summary>
+    public Task ReportCodeServerAsync(CodeServerState state, string? endpoint, DateTimeOffset at) =>
+        ReportAsync(new CodeServerChanged(++_sequence, at, state, endpoint, null));
+
     public Task ReportStateAsync(DevContainerState state) =>
         ReportAsync(new DevStateChanged(++_sequence, clock.GetUtcNow(), state, "test"));
 

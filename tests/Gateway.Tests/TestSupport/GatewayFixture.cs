@@ -79,7 +79,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public static RuntimeEntry Node { get; } = new("node", "22.1.0", "http://127.0.0.1:8090/runtimes/node-22.1.0.tar.gz", new string('a', 64), 1024, "bin", ["bin/node", "--version"]);
 
-    /// <summary>Starts a gateway on 127.0.0.1:0 over <paramref name="client"/> with the test configuration plus <paramref name="extra"/>.</summary>
+    /// <summary>Starts a gateway on 127.0.0.1:0 over <paramref name="client"/> with the test configuration plus <paramref name="extra"/> (null values remove a setting).</summary>
     public static async Task<WebApplication> StartGatewayAsync(IClusterClient client, TimeProvider clock, ILogEventSink? logs = null, IDictionary<string, string?>? extra = null, string[]? args = null)
     {
         var settings = new Dictionary<string, string?>
@@ -97,10 +97,26 @@ public sealed class GatewayFixture : IAsyncLifetime
             // The shared gateway pins the TTL-only mode (what a gateway falls back to when the session feed is
             // silent), so advancing the shared clock never races a feed poll; IdeSessionFeedTests turn the feed on.
             ["IdeTunnel:SessionFeedPollInterval"] = "00:00:00",
+
+            // The test upstreams listen on random loopback ports: allowed explicitly, as ./zlh up allows its IDE port.
+            // Tests of the built-in refusals start a gateway without this entry.
+            ["IdeTunnel:ExplicitUpstreams:0"] = "127.0.0.0/8",
+
+            // Every test runs from 127.0.0.1: the per-address budgets are tested on gateways of their own.
+            ["IdeTunnel:LookupPermitLimit"] = "1000000",
+            ["IdeTokens:RedeemPermitLimit"] = "1000000",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
-            settings[key] = value;
+            // A null in extra takes a test setting away.
+            if (value is null)
+            {
+                settings.Remove(key);
+            }
+            else
+            {
+                settings[key] = value;
+            }
         }
 
         var app = GatewayApp.Build(args ?? [], builder =>
@@ -140,6 +156,17 @@ public sealed class GatewayFixture : IAsyncLifetime
         return (result!.ContainerId, new FakeAgent(Client, result.ContainerId, result.AgentCredential, Clock));
     }
 
+    /// <summary>Sets the container's address as the provisioner would, through the operator route.</summary>
+    public async Task SetAddressAsync(long id, string? address, Uri? gateway = null)
+    {
+        using var ops = CreateClient(TestTokens.For("fixture-operator", isOperator: true));
+        var response = await ops.PutAsJsonAsync(new Uri(gateway ?? BaseAddress, $"/api/admin/containers/{id}/ide-address"), new { address });
+        if (response.StatusCode != System.Net.HttpStatusCode.NoContent)
+        {
+            throw new InvalidOperationException("Setting the address failed with " + response.StatusCode + ": " + await response.Content.ReadAsStringAsync());
+        }
+    }
+
     /// <summary>Runs the IDE bootstrap as a browser would and returns the session id the cookie carries.</summary>
     public async Task<string> OpenIdeSessionAsync(string userId, long id)
     {
@@ -166,6 +193,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task<(long Id, FakeAgent Agent, string Session)> ReadyIdeAsync(string userId)
     {
         var (id, agent) = await ProvisionDevAsync(userId);
+        await SetAddressAsync(id, Upstream.Endpoint);
         await agent.BecomeReadyAsync(Upstream.Endpoint);
         var session = await OpenIdeSessionAsync(userId, id);
         return (id, agent, session);

@@ -79,10 +79,40 @@ public sealed class UpstreamServer : IAsyncDisposable
             return;
         }
 
+        if (http.Request.Path == "/redirect-to")
+        {
+            // The IDE redirects wherever the test says (an upstream owned by a hostile tenant).
+            http.Response.StatusCode = StatusCodes.Status302Found;
+            http.Response.Headers.Location = http.Request.Query["target"].ToString();
+            await http.Response.WriteAsync("moved");
+            return;
+        }
+
         if (http.Request.Path == "/set-cookie")
         {
             http.Response.Headers.Append("Set-Cookie", "zlh_ide=planted; Path=/");
+            http.Response.Headers.Append("Set-Cookie", "ZLH_IDE=planted; Path=/__ide/");
+            http.Response.Headers.Append("Set-Cookie", " Zlh_Ide =planted");
             http.Response.Headers.Append("Set-Cookie", "vscode-tkn=ok; Path=/");
+            http.Response.Headers.Append("Set-Cookie", "wide=1; Domain=127.0.0.1; Path=/");
+            http.Response.Headers.Append("Set-Cookie", "sub=1; path=/static; HttpOnly");
+            http.Response.Headers.Append("Set-Cookie", "plain=1");
+        }
+
+        if (http.Request.Path == "/sw.js")
+        {
+            // What a hostile IDE sends to let its worker claim the whole origin.
+            http.Response.Headers["Service-Worker-Allowed"] = "/";
+            http.Response.ContentType = "text/javascript";
+            await http.Response.WriteAsync("self.addEventListener('fetch', () => {});");
+            return;
+        }
+
+        if (http.Request.Path == "/hostile.html")
+        {
+            http.Response.ContentType = "text/html; charset=utf-8";
+            await http.Response.WriteAsync("<!doctype html><title>IDE</title><p id=\"ide\">an IDE page</p>");
+            return;
         }
 
         http.Response.ContentType = "text/plain";

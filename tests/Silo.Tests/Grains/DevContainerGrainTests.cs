@@ -178,17 +178,41 @@ public sealed class DevContainerGrainTests(FakeClockClusterFixture fixture) : IC
         CallAs.Gateway();
         var session = (await a.RedeemIdeTokenAsync((await a.IssueIdeTokenAsync(Alice)).Token)).SessionId!;
 
+        var beforeAddress = await a.ResolveIdeSessionAsync(session);
+        CallAs.Operator();
+        await a.SetIdeAddressAsync(Ops, "10.0.0.9");
+        CallAs.Gateway();
         var valid = await a.ResolveIdeSessionAsync(session);
         var elsewhere = await b.ResolveIdeSessionAsync(session);
         var revoked = await a.RevokeIdeSessionsAsync(Alice);
         var afterRevoke = await a.ResolveIdeSessionAsync(session);
 
+        // The agent's claim is never the upstream: only the address the platform set is.
+        Assert.Null(beforeAddress.Upstream);
         Assert.Equal(IdeAccessStatus.Accepted, valid.Status);
-        Assert.Equal("10.0.0.7:8080", valid.Upstream);
+        Assert.Equal("10.0.0.9", valid.Upstream);
         Assert.Equal(CodeServerState.Running, valid.CodeServer);
         Assert.Equal(IdeAccessStatus.Unknown, elsewhere.Status);
         Assert.Equal(1, revoked);
         Assert.Equal(IdeAccessStatus.Revoked, afterRevoke.Status);
+    }
+
+    [Fact]
+    public async Task SetIdeAddress_NotOperatorOrNotAnAddress_RefusedAndNothingChanged()
+    {
+        var (grain, _) = await DevAsync(Client);
+        CallAs.Operator();
+        await grain.SetIdeAddressAsync(Ops, "10.0.0.9:8443");
+        CallAs.Gateway();
+        var session = (await grain.RedeemIdeTokenAsync((await grain.IssueIdeTokenAsync(Alice)).Token)).SessionId!;
+
+        await Assert.ThrowsAsync<ContainerNotFoundException>(() => grain.SetIdeAddressAsync(Alice, "169.254.169.254"));
+        CallAs.Operator();
+        var invalid = await Assert.ThrowsAsync<InvalidRequestException>(() => grain.SetIdeAddressAsync(Ops, "metadata.internal"));
+        CallAs.Gateway();
+
+        Assert.Equal("The address must be an IP address, optionally with a port (10.0.3.7 or 10.0.3.7:8080).", invalid.Message);
+        Assert.Equal("10.0.0.9:8443", (await grain.ResolveIdeSessionAsync(session)).Upstream);
     }
 
     [Fact]

@@ -99,9 +99,41 @@ internal sealed partial class DevContainerGrain(
             ? Record.Ide.Check(sessionId, Time.GetUtcNow())
             : (IdeAccessStatus.Unknown, null);
         var (connectivity, _) = Presence.Evaluate(Core.AgentEverConnected);
-        var (codeServer, endpoint) = CodeServerNow();
-        return ValueTask.FromResult(new IdeSessionLookup(status, expiresAt, StateName, connectivity, codeServer, endpoint));
+        var (codeServer, _) = CodeServerNow();
+
+        // The upstream is the address the platform set, never the endpoint the agent claims (a hostile agent would
+        // name the dashboard, a metadata service or another container).
+        return ValueTask.FromResult(new IdeSessionLookup(status, expiresAt, StateName, connectivity, codeServer, Record.IdeAddress));
     }
+
+    public async Task SetIdeAddressAsync(Actor actor, string? address)
+    {
+        if (!actor.IsOperator)
+        {
+            throw new ContainerNotFoundException(ContainerId);
+        }
+
+        if (address is not null && !IsAddress(address))
+        {
+            throw new InvalidRequestException("The address must be an IP address, optionally with a port (10.0.3.7 or 10.0.3.7:8080).");
+        }
+
+        RequireExists();
+        if (string.Equals(Record.IdeAddress, address, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        Record.IdeAddress = address;
+        await WriteAsync();
+
+        // Cached lookups of the old address are dropped at the gateways' next feed poll (else after their TTL).
+        await OnPublishingAsync(ContainerEventKind.SpecChanged);
+    }
+
+    private static bool IsAddress(string address) =>
+        address.Length <= IdeAddress.MaxLength
+        && (System.Net.IPAddress.TryParse(address, out _) || (System.Net.IPEndPoint.TryParse(address, out var endpoint) && endpoint.Port > 0));
 
     public async Task<int> RevokeIdeSessionsAsync(Actor actor)
     {

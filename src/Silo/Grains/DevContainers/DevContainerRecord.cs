@@ -33,7 +33,7 @@ internal sealed class DevContainerRecord
     [Id(7)]
     public CodeServerState CodeServer { get; set; } = CodeServerState.Stopped;
 
-    /// <summary>Where code-server listens (ip:port), as the agent last reported it.</summary>
+    /// <summary>Where code-server listens (ip:port), as the agent last reported it: shown, never proxied to.</summary>
     [Id(8)]
     public string? IdeEndpoint { get; set; }
 
@@ -50,4 +50,8 @@ internal sealed class DevContainerRecord
     /// <summary>When the agent finished the install recorded in <see cref="InstalledRuntimes"/> (its clock).</summary>
     [Id(12)]
     public DateTimeOffset InstalledRuntimesAt { get; set; }
+
+    /// <summary>The container's own address as the platform knows it (IP or IP:port), set by an operator; the only IDE upstream.</summary>
+    [Id(13)]
+    public string? IdeAddress { get; set; }
 }
