@@ -134,9 +134,11 @@ public sealed class AgentLimitsTests(LimitedClusterFixture fixture) : IClassFixt
             Dev = new DevObserved(DevContainerState.Ready, CodeServerState.Running, "10.0.0.2:8080", [], null),
         });
 
+        // The tunnel connects only to the address the platform set (never to either report); what the agent reports is
+        // shown in the status, and a clamped event is older than the heartbeat that followed it.
         CallAs.Gateway();
-        var lookup = await grain.ResolveIdeSessionAsync("no-such-session");
-        Assert.Equal("10.0.0.2:8080", lookup.Upstream);
+        var status = await grain.GetStatusAsync(Alice);
+        Assert.Equal("10.0.0.2:8080", status.Dev!.IdeEndpoint);
     }
 
     private static async Task<int?> PidAsync(IGameServerGrain grain)
