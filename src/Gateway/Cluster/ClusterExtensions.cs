@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Authorization;
 using ZlhGrind.Grains.Events;
 
@@ -71,6 +72,7 @@ public static class ClusterExtensions
             }
 
             client.Services.AddSingleton<IClientConnectionRetryFilter, ClusterConnectRetryFilter>();
+            client.UseClusterTls(builder.Configuration);
             ConfigureGatewayClient(client, settings.ServiceKey);
         });
         return builder;

@@ -22,7 +22,7 @@ public sealed class TcpSiloFixture : IAsyncLifetime
         {
             ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
             ["Storage:Provider"] = "Memory",
-        }).Build();
+        }.With(TestTls.Silo())).Build();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => silo
@@ -138,7 +138,7 @@ public sealed class ClusterConnectionTests(TcpSiloFixture silo) : IClassFixture<
             ["Cluster:GatewayPort"] = silo.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:Gateways:0"] = "127.0.0.1:" + silo.GatewayPort,
             ["Cluster:ServiceKey"] = serviceKey,
-        };
+        }.With(TestTls.Gateway());
         return StartAsync(settings, logs);
     }
 
