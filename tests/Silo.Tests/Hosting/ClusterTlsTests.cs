@@ -157,6 +157,54 @@ public sealed class ClusterTlsTests
         Assert.StartsWith($"Cluster:Tls:CaCertificate '{missing}' cannot be read as a PEM certificate: ", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("client", "it is not issued for server authentication")]
+    [InlineData("other-silo", "it does not chain to the pinned CA")]
+    public async Task SiloPort_PeerWithoutASiloCertificateOfTheCa_Refused(string presented, string problem)
+    {
+        var siloLogs = new LogCapture();
+        await using var silo = await LocalSilo.StartAsync(TestClusters.Configuration(), logs: siloLogs);
+        var certificate = presented == "client"
+            ? ZlhGrind.ClusterTls.CertificateAuthority.ReadPem(Path.Combine(TestTls.Directory, "client.pem"), Path.Combine(TestTls.Directory, "client.key"))
+            : ZlhGrind.ClusterTls.CertificateAuthority.ReadPem(Path.Combine(TestTls.OtherDirectory, "silo.pem"), Path.Combine(TestTls.OtherDirectory, "silo.key"));
+        var refused = siloLogs.FirstAsync(e => e.Category == ClusterTls);
+        var failed = siloLogs.FirstAsync(e => e.Category == TlsServer);
+
+        // A peer posing as a silo: it completes its side of the handshake with the certificate it has.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, silo.SiloPort);
+        var ca = new ZlhGrind.ClusterTls.PinnedCa(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(TestTls.Directory, "ca.pem"))));
+        await using var tls = new System.Net.Security.SslStream(
+            tcp.GetStream(),
+            false,
+            (_, server, _, _) => server is System.Security.Cryptography.X509Certificates.X509Certificate2 silo && ca.Problem(silo, ["1.3.6.1.5.5.7.3.1"]) is null);
+        var handshake = await Record.ExceptionAsync(() => tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            ClientCertificates = [certificate],
+        }));
+        int? bytes = null;
+        var error = handshake;
+        if (error is null)
+        {
+            try
+            {
+                bytes = await tls.ReadAsync(new byte[1]);
+            }
+            catch (IOException e)
+            {
+                error = e;
+            }
+        }
+
+        var log = await refused.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith($"Cluster TLS refused a silo certificate {certificate.Subject}: {problem}", log.Message, StringComparison.Ordinal);
+        Assert.IsType<AuthenticationException>((await failed.WaitAsync(TimeSpan.FromSeconds(30))).Exception);
+
+        // The peer learns it at the handshake (TLS 1.2) or at its first read (TLS 1.3): never a silo's preamble.
+        Assert.True(bytes == 0 || error is AuthenticationException or IOException, $"read {bytes} bytes, error {error}");
+    }
+
     private static void AsGateway(IClientBuilder client) => client.AddOutgoingGrainCallFilter(new ServiceKeyCallFilter(CallAs.ServiceKey));
 
     /// <summary>

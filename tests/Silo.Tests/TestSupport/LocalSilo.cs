@@ -20,12 +20,16 @@ internal sealed class LocalSilo : IAsyncDisposable
 
     private readonly bool _tls;
 
-    private LocalSilo(IHost host, int gatewayPort, bool tls)
+    private LocalSilo(IHost host, int siloPort, int gatewayPort, bool tls)
     {
         _host = host;
+        SiloPort = siloPort;
         GatewayPort = gatewayPort;
         _tls = tls;
     }
+
+    /// <summary>The silo-to-silo port.</summary>
+    public int SiloPort { get; }
 
     public int GatewayPort { get; }
 
@@ -66,7 +70,7 @@ internal sealed class LocalSilo : IAsyncDisposable
         });
         var host = builder.Build();
         await host.StartAsync();
-        return new LocalSilo(host, gatewayPort, configuration.GetValue<bool>("Cluster:Tls:Enabled"));
+        return new LocalSilo(host, siloPort, gatewayPort, configuration.GetValue<bool>("Cluster:Tls:Enabled"));
     }
 
     /// <summary>
