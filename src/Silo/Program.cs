@@ -1,4 +1,10 @@
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Silo.Hosting;
+
+if (args is [CertsCommand.Name, ..])
+{
+    return CertsCommand.Run(args, Console.Out, Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddZlhLogging();
@@ -7,3 +13,4 @@ builder.AddZlhSilo();
 var app = builder.Build();
 app.MapZlhSiloEndpoints();
 app.Run();
+return 0;

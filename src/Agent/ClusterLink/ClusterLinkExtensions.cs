@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using ZlhGrind.Agent.Hosting;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Workloads;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Authorization;
 
 namespace ZlhGrind.Agent.ClusterLink;
@@ -50,6 +51,7 @@ internal static class ClusterLinkExtensions
             });
             client.Services.AddOptions<ClientMessagingOptions>().Configure(o => o.ResponseTimeout = Raw(configuration).CallTimeout);
             client.UseConnectionRetryFilter<ConnectRetryFilter>();
+            client.UseClusterTls(configuration, ClusterLinkOptions.TlsSection);
             client.Services.AddSingleton<IOutgoingGrainCallFilter>(_ =>
             {
                 var agent = configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();

@@ -9,6 +9,9 @@ internal sealed class ClusterLinkOptions
 {
     public const string Section = "Agent:Cluster";
 
+    /// <summary>TLS to the silos: the same keys as a gateway's <c>Cluster:Tls</c>, under the agent's section.</summary>
+    public const string TlsSection = Section + ":Tls";
+
     /// <summary>Silo client gateways as <c>host:port</c> (e.g. <c>127.0.0.1:30000</c>).</summary>
     public IList<string> Gateways { get; } = [];
 

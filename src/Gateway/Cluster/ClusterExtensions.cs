@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Authorization;
 using ZlhGrind.Grains.Events;
 
@@ -72,6 +73,7 @@ public static class ClusterExtensions
             }
 
             client.Services.AddSingleton<IClientConnectionRetryFilter, ClusterConnectRetryFilter>();
+            client.UseClusterTls(builder.Configuration);
             ClusterOutageMonitor.AddTo(client);
             ConfigureGatewayClient(client, settings.ServiceKey);
         });

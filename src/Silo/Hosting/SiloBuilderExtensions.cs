@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains.Containers;
@@ -10,8 +11,8 @@ namespace ZlhGrind.Silo.Hosting;
 public static class SiloBuilderExtensions
 {
     /// <summary>
-    /// Adds call authorization, options, the <c>container-events</c> stream provider, and storage chosen by
-    /// <c>Storage:Provider</c> (Memory | Sqlite | Postgres) from <paramref name="configuration"/>.
+    /// Adds call authorization, TLS on the cluster links (<c>Cluster:Tls</c>), options, the <c>container-events</c>
+    /// stream provider, and storage chosen by <c>Storage:Provider</c> (Memory | Sqlite | Postgres) from <paramref name="configuration"/>.
     /// </summary>
     public static ISiloBuilder AddZlhGrind(this ISiloBuilder builder, IConfiguration configuration)
     {
@@ -35,6 +36,7 @@ public static class SiloBuilderExtensions
             .Validate(o => o.SessionLifetime > TimeSpan.Zero, "Ide:SessionLifetime must be positive.")
             .ValidateOnStart();
 
+        builder.UseClusterTls(configuration);
         builder.AddCallAuthorization(configuration);
         builder.AddMemoryStreams(ContainerEvents.StreamProvider);
 

@@ -50,7 +50,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             ["Agent:Cluster:CallTimeout"] = "00:00:03",
             ["Agent:Supervision:Backoff:0"] = "00:00:01",
             ["Agent:Game:ExitPollInterval"] = "00:00:00.100",
-        }.Concat(extra ?? new Dictionary<string, string>()))
+        }.Concat(TestTls.Agent().Select(s => KeyValuePair.Create(s.Key, s.Value!))).Concat(extra ?? new Dictionary<string, string>()))
         {
             start.ArgumentList.Add($"--{key}={value}");
         }

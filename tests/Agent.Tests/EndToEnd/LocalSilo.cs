@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Authorization;
 using ZlhGrind.Silo.Hosting;
 
@@ -36,13 +37,19 @@ internal sealed class LocalSilo : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Cluster:ServiceKey"] = ServiceKey,
             ["Storage:Provider"] = "Sqlite",
             ["Storage:SqlitePath"] = _database,
             ["Containers:HeartbeatInterval"] = "00:00:01",
-        }).Build();
+        };
+        foreach (var (key, value) in TestTls.Silo())
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         _silo = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .UseOrleans(silo =>
@@ -65,6 +72,7 @@ internal sealed class LocalSilo : IAsyncDisposable
                     o.ServiceId = "zlhgrind";
                 });
                 client.AddOutgoingGrainCallFilter(new ServiceKeyCallFilter(ServiceKey));
+                client.UseClusterTls(new ConfigurationBuilder().AddInMemoryCollection(TestTls.Gateway()).Build());
             })
             .Build();
         await _gateway.StartAsync();

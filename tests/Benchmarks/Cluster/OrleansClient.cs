@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using ZlhGrind.ClusterTls;
 
 namespace ZlhGrind.Benchmarks.Cluster;
 
@@ -15,9 +17,9 @@ internal sealed class OrleansClient : IAsyncDisposable
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
-    /// <summary>Connects to the given loopback gateways, retrying until <paramref name="within"/> has passed.</summary>
+    /// <summary>Connects to the given loopback gateways (over TLS with <paramref name="tls"/>'s Cluster:Tls settings when given), retrying until <paramref name="within"/> has passed.</summary>
     public static async Task<OrleansClient> ConnectAsync(
-        IReadOnlyList<int> gatewayPorts, string clusterId, TimeSpan within, CancellationToken cancellationToken, TimeSpan? responseTimeout = null)
+        IReadOnlyList<int> gatewayPorts, string clusterId, TimeSpan within, CancellationToken cancellationToken, TimeSpan? responseTimeout = null, IConfiguration? tls = null)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(within.TotalSeconds * Stopwatch.Frequency);
         while (true)
@@ -31,6 +33,11 @@ internal sealed class OrleansClient : IAsyncDisposable
                         o.ClusterId = clusterId;
                         o.ServiceId = clusterId;
                     });
+                    if (tls is not null)
+                    {
+                        client.UseClusterTls(tls);
+                    }
+
                     if (responseTimeout is { } timeout)
                     {
                         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = timeout);

@@ -19,6 +19,7 @@ internal static class BenchApp
         new AgentConnections(),
         new Failover(),
         new CrashReaction(),
+        new HeartbeatTls(),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)

@@ -59,6 +59,7 @@ internal sealed class Platform : IAsyncDisposable
         try
         {
             await platform.StartArtifactStoreAsync();
+            await platform.CreateCertificatesAsync();
             var clusterEnvironment = new Dictionary<string, string>(siloSettings ?? new Dictionary<string, string>());
             for (var i = 0; i < silos; i++)
             {
@@ -87,6 +88,7 @@ internal sealed class Platform : IAsyncDisposable
             ["Dashboard__Url"] = $"http://127.0.0.1:{dashboardPort}",
             ["Containers__HeartbeatInterval"] = "00:00:01",
         };
+        AddTls(environment, "Cluster__Tls", "silo");
         if (postgres is null)
         {
             environment["Storage__Provider"] = "Sqlite";
@@ -139,6 +141,8 @@ internal sealed class Platform : IAsyncDisposable
             ["Agent__Game__StopServerOnAgentStop"] = "true",
             ["Agent__Dev__DataRoot"] = Path.Combine(data, "dev"),
             ["Agent__Dev__ManageUser"] = "false",
+            ["Agent__Cluster__Tls__Enabled"] = "true",
+            ["Agent__Cluster__Tls__CaCertificate"] = Path.Combine(TlsDirectory, "ca.pem"),
             ["Agent__CodeServer__BindAddress"] = "127.0.0.1",
             ["Agent__CodeServer__AdvertiseAddress"] = "127.0.0.1",
             ["Agent__CodeServer__Port"] = (_idePorts.TryGetValue(id, out var idePort) ? idePort : FreePorts.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -249,6 +253,7 @@ internal sealed class Platform : IAsyncDisposable
             // Every agent's IDE listens on its own random loopback port: the harness allows loopback explicitly.
             ["IdeTunnel__ExplicitUpstreams__0"] = "127.0.0.0/8",
         };
+        AddTls(environment, "Cluster__Tls", "client");
         if (postgres is null)
         {
             environment["Cluster__Mode"] = "Static";
@@ -276,6 +281,36 @@ internal sealed class Platform : IAsyncDisposable
             binPath = "bin",
             verifyCommand = new[] { $"bin/{Runtime}", "--version" },
         });
+    }
+
+    /// <summary>The run's CA and certificates, made by the silo's own <c>certs local</c> command as <c>./zlh up</c> makes them.</summary>
+    public string TlsDirectory => Path.Combine(Root, "tls");
+
+    private async Task CreateCertificatesAsync()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Repo.Binary("src/Silo", "ZlhGrind.Silo"));
+        info.ArgumentList.Add("certs");
+        info.ArgumentList.Add("local");
+        info.ArgumentList.Add(TlsDirectory);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await output;
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"certs local failed: {error}");
+        }
+    }
+
+    /// <summary>Every cluster link of the platform runs over TLS with the run's CA; <paramref name="certificate"/> is the process's own.</summary>
+    private void AddTls(Dictionary<string, string> environment, string section, string certificate)
+    {
+        environment[section + "__Enabled"] = "true";
+        environment[section + "__CaCertificate"] = Path.Combine(TlsDirectory, "ca.pem");
+        environment[section + "__Certificate"] = Path.Combine(TlsDirectory, certificate + ".pem");
+        environment[section + "__Key"] = Path.Combine(TlsDirectory, certificate + ".key");
     }
 
     private async Task<string> MintAsync(string user, bool op)

@@ -39,7 +39,7 @@ public sealed class PostgresSiloFixture : IAsyncLifetime
             ["Storage:Provider"] = "Postgres",
             ["Storage:ConnectionString"] = ConnectionString,
             ["Storage:MigrateOnStart"] = "true",
-        }).Build();
+        }.With(TestTls.Silo())).Build();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo =>
@@ -92,7 +92,7 @@ public sealed class PostgresClusterTests(PostgresSiloFixture silo) : IClassFixtu
             ["Cluster:Mode"] = "Postgres",
             ["Cluster:ConnectionString"] = silo.ConnectionString,
             ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
-        }));
+        }.With(TestTls.Gateway())));
         await app.StartAsync();
         await using var gateway = app;
         using var http = new HttpClient { BaseAddress = new Uri(gateway.Urls.First()) };

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using Serilog.Core;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.DevContainers;
@@ -51,7 +52,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Cluster:ServiceKey"] = ServiceKey,
             ["Storage:Provider"] = "Memory",
             ["Containers:HeartbeatInterval"] = "00:00:05",
-        }).Build();
+        }.With(TestTls.Silo())).Build();
+        var clientTls = new ConfigurationBuilder().AddInMemoryCollection(TestTls.Gateway()).Build();
 
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
@@ -62,6 +64,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         builder.ConfigureClient(client =>
         {
             ClusterExtensions.ConfigureGatewayClient(client, ServiceKey);
+            client.UseClusterTls(clientTls);
             client.AddOutgoingGrainCallFilter(Calls);
         });
         Cluster = builder.Build();

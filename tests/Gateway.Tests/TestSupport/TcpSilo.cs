@@ -42,7 +42,7 @@ public sealed class TcpSilo : IAsyncDisposable
             ["Cluster:GatewayPort"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:Gateways:0"] = "127.0.0.1:" + GatewayPort,
             ["Cluster:ServiceKey"] = serviceKey,
-        };
+        }.With(TestTls.Gateway());
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -64,7 +64,7 @@ public sealed class TcpSilo : IAsyncDisposable
         {
             ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
             ["Storage:Provider"] = "Memory",
-        }).Build();
+        }.With(TestTls.Silo())).Build();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo =>

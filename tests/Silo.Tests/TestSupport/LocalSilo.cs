@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Silo.Hosting;
 
 namespace ZlhGrind.Silo.Tests.TestSupport;
@@ -16,21 +18,33 @@ internal sealed class LocalSilo : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private LocalSilo(IHost host, int gatewayPort)
+    private readonly bool _tls;
+
+    private LocalSilo(IHost host, int siloPort, int gatewayPort, bool tls)
     {
         _host = host;
+        SiloPort = siloPort;
         GatewayPort = gatewayPort;
+        _tls = tls;
     }
+
+    /// <summary>The silo-to-silo port.</summary>
+    public int SiloPort { get; }
 
     public int GatewayPort { get; }
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<LocalSilo> StartAsync(IConfiguration configuration, string? postgres = null, string clusterId = "zlh-test")
+    public static async Task<LocalSilo> StartAsync(IConfiguration configuration, string? postgres = null, string clusterId = "zlh-test", ILoggerProvider? logs = null)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
         var builder = Host.CreateApplicationBuilder();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.UseOrleans(silo =>
         {
             if (postgres is null)
@@ -56,13 +70,32 @@ internal sealed class LocalSilo : IAsyncDisposable
         });
         var host = builder.Build();
         await host.StartAsync();
-        return new LocalSilo(host, gatewayPort);
+        return new LocalSilo(host, siloPort, gatewayPort, configuration.GetValue<bool>("Cluster:Tls:Enabled"));
     }
 
-    /// <summary>Starts a client connected to this silo's gateway, configured by <paramref name="configure"/>.</summary>
-    public async Task<LocalClient> ConnectAsync(Action<IClientBuilder> configure, string clusterId = "zlh-test")
+    /// <summary>
+    /// Starts a client connected to this silo's gateway, configured by <paramref name="configure"/>; over TLS with the
+    /// run's CA when the silo runs TLS, unless <paramref name="tls"/> gives the client's own Cluster:Tls settings.
+    /// </summary>
+    public async Task<LocalClient> ConnectAsync(Action<IClientBuilder> configure, string clusterId = "zlh-test", IConfiguration? tls = null)
+    {
+        var host = BuildClient(configure, clusterId, tls, logs: null);
+        await host.StartAsync();
+        return new LocalClient(host);
+    }
+
+    /// <summary>
+    /// A client host that is not started yet, for tests that watch a connection being refused: Orleans keeps retrying
+    /// a refused gateway for minutes, so such a test waits for the first refusal in <paramref name="logs"/> instead.
+    /// </summary>
+    public IHost BuildClient(Action<IClientBuilder> configure, string clusterId, IConfiguration? tls, ILoggerProvider? logs)
     {
         var builder = Host.CreateApplicationBuilder();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, GatewayPort));
@@ -71,11 +104,14 @@ internal sealed class LocalSilo : IAsyncDisposable
                 o.ClusterId = clusterId;
                 o.ServiceId = clusterId;
             });
+            if (tls is not null || _tls)
+            {
+                client.UseClusterTls(tls ?? TestTls.Client());
+            }
+
             configure(client);
         });
-        var host = builder.Build();
-        await host.StartAsync();
-        return new LocalClient(host);
+        return builder.Build();
     }
 
     public async Task StopAsync() => await _host.StopAsync();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Hosting;
 
@@ -19,6 +20,7 @@ internal static class TestClusters
             ["Containers:HeartbeatInterval"] = "00:00:05",
             ["Containers:ConnectivityCheckPeriod"] = "00:00:00.100",
         };
+        TestTls.AddSiloSettings(values);
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             values[key] = value;
@@ -52,7 +54,7 @@ internal static class TestClusters
         });
         builder.ConfigureClient(client =>
         {
-            client.AddMemoryStreams(ContainerEvents.StreamProvider);
+            client.AddMemoryStreams(ContainerEvents.StreamProvider).UseClusterTls(TestTls.Client());
             client.AddOutgoingGrainCallFilter(new TestHooksCallFilter());
         });
         var cluster = builder.Build();

@@ -1,0 +1,68 @@
+using System.Net;
+
+namespace ZlhGrind.ClusterTls;
+
+/// <summary>
+/// The certificates of a cluster on one machine (<c>./zlh up</c>, the tests, the benchmarks): a CA, a silo certificate for
+/// 127.0.0.1 and localhost and a client certificate, as PEM files in one folder, and the settings that point at them.
+/// </summary>
+public static class LocalCertificates
+{
+    public const string Silo = "silo";
+    public const string Client = "client";
+    private static readonly TimeSpan CaLifetime = TimeSpan.FromDays(3650);
+    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(825);
+
+    /// <summary>Creates whatever of ca, silo and client is missing in <paramref name="directory"/>; existing files are kept.</summary>
+    public static void Create(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var now = DateTimeOffset.UtcNow;
+        if (!File.Exists(Path.Combine(directory, "ca.pem")))
+        {
+            using var created = CertificateAuthority.CreateCa("ZlhGrind cluster CA " + Environment.MachineName, now, CaLifetime);
+            CertificateAuthority.WritePem(created, Path.Combine(directory, "ca.pem"), Path.Combine(directory, "ca.key"));
+        }
+
+        using var ca = CertificateAuthority.ReadPem(Path.Combine(directory, "ca.pem"), Path.Combine(directory, "ca.key"));
+        IssueIfMissing(directory, ca, Silo, ClusterTlsRole.Silo, [IPAddress.Loopback], ["localhost"], now);
+        IssueIfMissing(directory, ca, Client, ClusterTlsRole.Client, [], [], now);
+    }
+
+    /// <summary>
+    /// The TLS settings under <paramref name="section"/> (e.g. <c>Cluster:Tls</c>) for a process trusting the CA of
+    /// <paramref name="directory"/> and presenting its certificate <paramref name="certificate"/> (none when null).
+    /// </summary>
+    public static Dictionary<string, string?> Settings(string directory, string section, string? certificate)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [section + ":Enabled"] = "true",
+            [section + ":CaCertificate"] = Path.Combine(directory, "ca.pem"),
+        };
+        if (certificate is not null)
+        {
+            settings[section + ":Certificate"] = Path.Combine(directory, certificate + ".pem");
+            settings[section + ":Key"] = Path.Combine(directory, certificate + ".key");
+        }
+
+        return settings;
+    }
+
+    private static void IssueIfMissing(
+        string directory,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 ca,
+        string name,
+        ClusterTlsRole role,
+        IReadOnlyCollection<IPAddress> addresses,
+        IReadOnlyCollection<string> dnsNames,
+        DateTimeOffset now)
+    {
+        var certificate = Path.Combine(directory, name + ".pem");
+        if (!File.Exists(certificate))
+        {
+            using var issued = CertificateAuthority.Issue(ca, name, role, addresses, dnsNames, now, Lifetime);
+            CertificateAuthority.WritePem(issued, certificate, Path.Combine(directory, name + ".key"));
+        }
+    }
+}
