@@ -199,7 +199,17 @@ internal sealed partial class IdeTunnelHandler(
 
     private async Task<IdeSessionView?> UnavailableAsync(HttpContext http, long id, Exception exception)
     {
-        LogLookupFailed(logger, id, exception.GetType().Name);
+        // An outage is logged once per state change by the cluster's outage monitor, not once per tunnel request.
+        var errorType = exception.GetType().Name;
+        if (ClusterOutageMonitor.IsOutage(exception))
+        {
+            LogLookupFailedInOutage(logger, id, errorType);
+        }
+        else
+        {
+            LogLookupFailed(logger, id, errorType);
+        }
+
         await HtmlPages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "The IDE is unavailable", "The control plane could not be reached; try again shortly.");
         return null;
     }
@@ -221,4 +231,7 @@ internal sealed partial class IdeTunnelHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IDE session lookup for container {ContainerId} failed: {ErrorType}")]
     private static partial void LogLookupFailed(ILogger logger, long containerId, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "IDE session lookup for container {ContainerId} failed while the cluster is out of reach: {ErrorType}")]
+    private static partial void LogLookupFailedInOutage(ILogger logger, long containerId, string errorType);
 }

@@ -193,6 +193,13 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
         Assert.Contains("The control plane could not be reached", await pastWindow.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(before + 2, fixture.SessionLookups(id));
         Assert.DoesNotContain(fixture.Upstream.Requests, r => r.Path == "/outage-3");
+
+        // The outage is the outage monitor's to report, once per state change; the tunnel adds no warning per request.
+        var container = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.DoesNotContain(
+            fixture.Logs.Events,
+            e => e.Level >= Serilog.Events.LogEventLevel.Warning
+                && e.Properties.TryGetValue("ContainerId", out var value) && value.ToString() == container);
     }
 
     [Fact]
