@@ -143,6 +143,14 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
+        if (IsClientGone(http, error))
+        {
+            // A browser navigating away, closing a tab or dropping a socket (and a revocation ending one) is ordinary:
+            // nothing the upstream failed at, so no warning and no forward error.
+            LogClientWentAway(logger, id, error);
+            return;
+        }
+
         LogForwardFailed(logger, id, error);
         metrics.TunnelErrors.Add(1);
         if (!http.Response.HasStarted)
@@ -210,6 +218,20 @@ internal sealed partial class IdeTunnelHandler(
         http.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true
         || http.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true;
 
+    /// <summary>
+    /// Whether the forward ended because the client went away rather than because the upstream failed: cancellations
+    /// of the request or upgrade, failures on the client's side of a body or upgrade copy, and a body copy canceled
+    /// because the client's connection was aborted.
+    /// </summary>
+    private static bool IsClientGone(HttpContext http, ForwarderError error) => error switch
+    {
+        ForwarderError.RequestCanceled or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled => true,
+        ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
+            or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient => true,
+        ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => http.RequestAborted.IsCancellationRequested,
+        _ => false,
+    };
+
     private static Task RefuseAsync(HttpContext http) => HtmlPages.WriteAsync(
         http,
         StatusCodes.Status401Unauthorized,
@@ -218,6 +240,9 @@ internal sealed partial class IdeTunnelHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IDE tunnel to container {ContainerId} failed: {ForwarderError}")]
     private static partial void LogForwardFailed(ILogger logger, long containerId, ForwarderError forwarderError);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "IDE tunnel to container {ContainerId} ended by the client: {ForwarderError}")]
+    private static partial void LogClientWentAway(ILogger logger, long containerId, ForwarderError forwarderError);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IDE session lookup for container {ContainerId} failed: {ErrorType}")]
     private static partial void LogLookupFailed(ILogger logger, long containerId, string errorType);
