@@ -232,11 +232,40 @@ internal sealed partial class IdeTunnelHandler(
         _ => false,
     };
 
-    private static Task RefuseAsync(HttpContext http) => HtmlPages.WriteAsync(
-        http,
-        StatusCodes.Status401Unauthorized,
-        "Not signed in to this IDE",
-        "Your IDE session is missing, expired or was revoked. Open the IDE again from the portal.");
+    /// <summary>
+    /// The answer to a request without a valid session, typically the IDE reconnecting after revocation or expiry. A
+    /// navigation gets a page saying so; the IDE's WebSocket reconnects and fetches get the same words as plain text
+    /// (a browser does not show those bodies: code-server's reconnect dialog fails and its reload lands on the page).
+    /// </summary>
+    private static Task RefuseAsync(HttpContext http)
+    {
+        if (!IsUpgrade(http) && WantsHtml(http.Request))
+        {
+            return HtmlPages.WriteAsync(http, StatusCodes.Status401Unauthorized, SessionEndedTitle, SessionEndedPage);
+        }
+
+        http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        return http.Response.WriteAsync(SessionEndedText);
+    }
+
+    private const string SessionEndedTitle = "IDE session ended";
+    private const string SessionEndedPage = "Your IDE session ended: it expired, was revoked, or was never opened in this browser. Reopen it from the portal.";
+    private const string SessionEndedText = "IDE session ended \u2014 reopen it from the portal.\n";
+
+    private static bool WantsHtml(HttpRequest request)
+    {
+        foreach (var accept in request.Headers.Accept)
+        {
+            if (accept is not null && accept.Contains("text/html", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IDE tunnel to container {ContainerId} failed: {ForwarderError}")]
     private static partial void LogForwardFailed(ILogger logger, long containerId, ForwarderError forwarderError);
