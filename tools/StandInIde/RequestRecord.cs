@@ -25,8 +25,12 @@ public sealed record RequestRecord(
 /// <summary>What /healthz answers, shaped like code-server's.</summary>
 public sealed record HealthReply(string Status);
 
+/// <summary>The folder the stand-in was asked to open (code-server's positional path), or null when none was given.</summary>
+public sealed record FolderReply(string? Folder);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(RequestRecord))]
 [JsonSerializable(typeof(IReadOnlyList<RequestRecord>))]
 [JsonSerializable(typeof(HealthReply))]
+[JsonSerializable(typeof(FolderReply))]
 internal sealed partial class StandInJson : JsonSerializerContext;

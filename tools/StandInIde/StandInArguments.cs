@@ -2,8 +2,12 @@ using System.Globalization;
 
 namespace ZlhGrind.Tools.StandInIde;
 
-/// <summary>The subset of code-server's command line the stand-in understands; the rest is accepted and ignored, as code-server's own flags would be.</summary>
-internal sealed record StandInArguments(string Host, int Port, string Auth, bool ShowVersion, IReadOnlyList<string> Ignored)
+/// <summary>
+/// The subset of code-server's command line the stand-in understands; the rest is accepted and ignored, as code-server's
+/// own flags would be. Like code-server (<c>code-server [options] &lt;path&gt;</c>), a last argument that is not a flag is
+/// the folder to open.
+/// </summary>
+internal sealed record StandInArguments(string Host, int Port, string Auth, bool ShowVersion, string? Folder, IReadOnlyList<string> Ignored)
 {
     public const string Version = "4.0.0-zlh-standin";
 
@@ -14,6 +18,7 @@ internal sealed record StandInArguments(string Host, int Port, string Auth, bool
         var port = 8080;
         var auth = "password";
         var showVersion = false;
+        string? folder = null;
         var ignored = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -31,6 +36,12 @@ internal sealed record StandInArguments(string Host, int Port, string Auth, bool
                     showVersion = true;
                     break;
                 default:
+                    if (i == args.Count - 1 && !args[i].StartsWith('-'))
+                    {
+                        folder = args[i];
+                        break;
+                    }
+
                     ignored.Add(args[i]);
                     break;
             }
@@ -41,7 +52,7 @@ internal sealed record StandInArguments(string Host, int Port, string Auth, bool
             throw new ArgumentException($"--auth must be 'none' or 'password', not '{auth}'");
         }
 
-        return new StandInArguments(host, port, auth, showVersion, ignored);
+        return new StandInArguments(host, port, auth, showVersion, folder, ignored);
     }
 
     private static (string Name, string? Value) Split(string arg)

@@ -103,7 +103,8 @@ public static class StandInIdePackage
 
         """;
 
-    private static string FindDotnetHost()
+    /// <summary>The dotnet host that runs StandInIde.dll: the SDK's, else the one running this code, else "dotnet" on PATH.</summary>
+    public static string FindDotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))

@@ -36,6 +36,7 @@ internal static class StandInServer
         app.MapGet("/healthz", () => Results.Json(new HealthReply("alive"), StandInJson.Default.HealthReply));
         app.MapGet("/headers", (HttpRequest request) =>
             Results.Json(RequestRecord.From(request, false), StandInJson.Default.RequestRecord));
+        app.MapGet("/__standin/folder", () => Results.Json(new FolderReply(arguments.Folder), StandInJson.Default.FolderReply));
         app.MapGet("/__standin/requests", () => Results.Json(seen.Snapshot(), StandInJson.Default.IReadOnlyListRequestRecord));
         app.Map("/echo", async context =>
         {
@@ -60,6 +61,11 @@ internal static class StandInServer
 
             Console.Out.Flush();
         });
+
+        if (arguments.Folder is not null)
+        {
+            await Console.Out.WriteLineAsync($"opening folder {arguments.Folder}");
+        }
 
         if (arguments.Ignored.Count > 0)
         {

@@ -52,7 +52,11 @@ internal sealed class CodeServerInstaller(
             }
 
             // Verified before it replaces anything, so a bad artifact leaves the installed one in place.
-            var version = await verifier.VerifyAsync(staging, "bin", [EntryPoint, "--version"], cancellationToken);
+            var printed = await verifier.VerifyAsync(staging, "bin", [EntryPoint, "--version"], cancellationToken);
+            var version = CodeServerVersion.Parse(printed.Output)
+                ?? throw new RuntimeInstallException(
+                    InstallFailure.VerifyFailed,
+                    $"{EntryPoint} --version printed no version: {RelativePath.Printable(printed.Output.Split('\n')[0])}");
             if (Directory.Exists(InstallDirectory))
             {
                 // A running code-server keeps its open files; it runs the new version after its next start.
@@ -62,8 +66,8 @@ internal sealed class CodeServerInstaller(
             }
 
             Directory.Move(staging, InstallDirectory);
-            await File.WriteAllTextAsync(MarkerFile, JsonSerializer.Serialize(new InstalledMarker(artifact.Sha256, version.Output)), cancellationToken);
-            CodeServerLog.Installed(logger, version.Output, InstallDirectory);
+            await File.WriteAllTextAsync(MarkerFile, JsonSerializer.Serialize(new InstalledMarker(artifact.Sha256, version)), cancellationToken);
+            CodeServerLog.Installed(logger, version, InstallDirectory);
             return true;
         }
         finally

@@ -305,7 +305,16 @@ internal sealed class CodeServerSupervisor : IDisposable
             return;
         }
 
-        List<string> arguments = [_installer.Launcher, "--bind-addr", $"{BindArgument()}:{port.ToString(CultureInfo.InvariantCulture)}", "--auth", _options.Auth, .. _options.ExtraArguments];
+        // code-server takes the folder to open as its last, positional argument (`code-server [options] <path>`);
+        // its working directory alone leaves the IDE on the Welcome page with no folder.
+        List<string> arguments =
+        [
+            _installer.Launcher,
+            "--bind-addr", $"{BindArgument()}:{port.ToString(CultureInfo.InvariantCulture)}",
+            "--auth", _options.Auth,
+            .. _options.ExtraArguments,
+            _environment.User.Workspace,
+        ];
 
         // Under setsid the server leads its own process group, so a stop reaches its helper processes too.
         var start = _setsid is not null

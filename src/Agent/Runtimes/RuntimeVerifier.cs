@@ -33,13 +33,49 @@ internal sealed class RuntimeVerifier(IOptions<RuntimeInstallOptions> options, T
         // A clean environment: the agent's own variables (credentials among them) are none of the runtime's business.
         start.Environment.Clear();
         start.Environment["PATH"] = Path.Combine(installDirectory, binPath) + ":" + SystemPath;
-        start.Environment["HOME"] = installDirectory;
         start.Environment["LANG"] = "C.UTF-8";
-        if (environment?.PreparedUser is { IsAgentUser: false } user)
+        var user = environment?.PreparedUser is { IsAgentUser: false } devUser ? devUser : null;
+        if (user is not null)
         {
             start.UserName = user.Name;
         }
 
+        // A throwaway HOME outside the install: what a runtime writes there on a version check (code-server writes its
+        // config.yaml and ~/.local) must not end up inside the installed tree, nor in the user's real home.
+        var home = ThrowawayHome(user);
+        start.Environment["HOME"] = home.FullName;
+        try
+        {
+            return await RunAsync(start, command, cancellationToken);
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+    }
+
+    private static DirectoryInfo ThrowawayHome(DevUser? user)
+    {
+        var home = Directory.CreateTempSubdirectory("zlh-verify-home-");
+        if (user is not null)
+        {
+            // Created 0700 by the agent; the dev user, who runs the check, gets to write in it.
+            var fd = Libc.OpenDirectory(home.FullName);
+            try
+            {
+                Libc.ChangeOwner(fd, user.Uid, user.Gid);
+            }
+            finally
+            {
+                Libc.Close(fd);
+            }
+        }
+
+        return home;
+    }
+
+    private async Task<VerifyResult> RunAsync(ProcessStartInfo start, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    {
         using var process = new Process { StartInfo = start };
         try
         {

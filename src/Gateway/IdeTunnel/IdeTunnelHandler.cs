@@ -143,6 +143,14 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
+        if (IsClientGone(http, error))
+        {
+            // A browser navigating away, closing a tab or dropping a socket (and a revocation ending one) is ordinary:
+            // nothing the upstream failed at, so no warning and no forward error.
+            LogClientWentAway(logger, id, error);
+            return;
+        }
+
         LogForwardFailed(logger, id, error);
         metrics.TunnelErrors.Add(1);
         if (!http.Response.HasStarted)
@@ -220,14 +228,60 @@ internal sealed partial class IdeTunnelHandler(
         http.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true
         || http.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true;
 
-    private static Task RefuseAsync(HttpContext http) => HtmlPages.WriteAsync(
-        http,
-        StatusCodes.Status401Unauthorized,
-        "Not signed in to this IDE",
-        "Your IDE session is missing, expired or was revoked. Open the IDE again from the portal.");
+    /// <summary>
+    /// Whether the forward ended because the client went away rather than because the upstream failed: cancellations
+    /// of the request or upgrade, failures on the client's side of a body or upgrade copy, and a body copy canceled
+    /// because the client's connection was aborted.
+    /// </summary>
+    private static bool IsClientGone(HttpContext http, ForwarderError error) => error switch
+    {
+        ForwarderError.RequestCanceled or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled => true,
+        ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
+            or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient => true,
+        ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => http.RequestAborted.IsCancellationRequested,
+        _ => false,
+    };
+
+    /// <summary>
+    /// The answer to a request without a valid session, typically the IDE reconnecting after revocation or expiry. A
+    /// navigation gets a page saying so; the IDE's WebSocket reconnects and fetches get the same words as plain text
+    /// (a browser does not show those bodies: code-server's reconnect dialog fails and its reload lands on the page).
+    /// </summary>
+    private static Task RefuseAsync(HttpContext http)
+    {
+        if (!IsUpgrade(http) && WantsHtml(http.Request))
+        {
+            return HtmlPages.WriteAsync(http, StatusCodes.Status401Unauthorized, SessionEndedTitle, SessionEndedPage);
+        }
+
+        http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        return http.Response.WriteAsync(SessionEndedText);
+    }
+
+    private const string SessionEndedTitle = "IDE session ended";
+    private const string SessionEndedPage = "Your IDE session ended: it expired, was revoked, or was never opened in this browser. Reopen it from the portal.";
+    private const string SessionEndedText = "IDE session ended \u2014 reopen it from the portal.\n";
+
+    private static bool WantsHtml(HttpRequest request)
+    {
+        foreach (var accept in request.Headers.Accept)
+        {
+            if (accept is not null && accept.Contains("text/html", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IDE tunnel to container {ContainerId} failed: {ForwarderError}")]
     private static partial void LogForwardFailed(ILogger logger, long containerId, ForwarderError forwarderError);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "IDE tunnel to container {ContainerId} ended by the client: {ForwarderError}")]
+    private static partial void LogClientWentAway(ILogger logger, long containerId, ForwarderError forwarderError);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IDE session lookup for container {ContainerId} failed: {ErrorType}")]
     private static partial void LogLookupFailed(ILogger logger, long containerId, string errorType);

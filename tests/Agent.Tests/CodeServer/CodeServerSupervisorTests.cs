@@ -36,6 +36,13 @@ public sealed class CodeServerSupervisorTests
         Assert.Contains($"127.0.0.1:{harness.Port}", commandLine);
         Assert.Contains("alive", health, StringComparison.Ordinal);
 
+        // The workspace is code-server's positional folder argument, the last one, and the stand-in took it as such.
+        var workspace = harness.Environment.User.Workspace;
+        Assert.Equal(workspace, commandLine[^1]);
+        Assert.Equal(
+            $$"""{"folder":{{System.Text.Json.JsonSerializer.Serialize(workspace)}}}""",
+            await http.GetStringAsync(new Uri($"http://{harness.CodeServer.Endpoint}/__standin/folder")));
+
         await harness.CodeServer.StopAsync(CancellationToken.None);
 
         Assert.Equal(CodeServerState.Stopped, harness.CodeServer.State);

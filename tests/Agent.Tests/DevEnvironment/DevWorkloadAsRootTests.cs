@@ -20,8 +20,9 @@ public sealed class DevWorkloadAsRootTests
                 ["Agent:Dev:UserName"] = userName,
             });
             var home = harness.Root.Combine("home");
+            // The verify command writes into HOME, as code-server's does: the throwaway HOME must be the dev user's to write.
             var entry = harness.Server.PublishRuntime("tool", "1.0.0", TestArchives.Build(tar =>
-                TestArchives.File(tar, "bin/tool", "#!/bin/sh\necho \"tool as $(id -un)\"\n", TestArchives.Executable)));
+                TestArchives.File(tar, "bin/tool", "#!/bin/sh\nset -e\nmkdir -p \"$HOME/.config/tool\"\necho \"tool as $(id -un)\"\n", TestArchives.Executable)));
 
             await harness.Workload.StartAsync(CancellationToken.None);
             await harness.Workload.ApplyAsync(

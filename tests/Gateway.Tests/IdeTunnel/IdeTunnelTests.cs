@@ -252,7 +252,7 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, withinTtl.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, afterTtl.StatusCode);
-        Assert.Contains("Not signed in to this IDE", await afterTtl.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("session ended \u2014 reopen it from the portal", await afterTtl.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -267,7 +267,9 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, garbage.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
-        Assert.Equal("text/html; charset=utf-8", missing.Content.Headers.ContentType?.ToString());
+        // Not a navigation (no Accept naming text/html): the words as text; a navigation gets the page.
+        Assert.Equal("text/plain; charset=utf-8", missing.Content.Headers.ContentType?.ToString());
+        Assert.Equal("IDE session ended \u2014 reopen it from the portal.\n", await missing.Content.ReadAsStringAsync());
     }
 
     [Fact]
