@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Hosting;
@@ -23,8 +24,7 @@ public static class SiloBuilderExtensions
             .Bind(configuration.GetSection(ContainerOptions.Section))
             .ValidateDataAnnotations()
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero, "Containers:HeartbeatInterval must be positive.")
-            .Validate(o => o.WatchReminderPeriod > TimeSpan.Zero, "Containers:WatchReminderPeriod must be positive.")
-            .Validate(o => o.ConnectivityCheckPeriod is null || o.ConnectivityCheckPeriod > TimeSpan.Zero, "Containers:ConnectivityCheckPeriod must be positive.")
+            .Validate(o => o.WatchSweepPeriod > TimeSpan.Zero, "Containers:WatchSweepPeriod must be positive.")
             .Validate(o => o.ReportRefill > TimeSpan.Zero && o.HeartbeatRefill > TimeSpan.Zero, "Containers:ReportRefill and Containers:HeartbeatRefill must be positive.")
             .Validate(o => o.MaxAgentClockSkew >= TimeSpan.Zero && o.MaxAgentScheduleAhead >= TimeSpan.Zero, "Containers:MaxAgentClockSkew and Containers:MaxAgentScheduleAhead must not be negative.")
             .ValidateOnStart();
@@ -35,6 +35,8 @@ public static class SiloBuilderExtensions
             .Validate(o => o.SessionLifetime > TimeSpan.Zero, "Ide:SessionLifetime must be positive.")
             .ValidateOnStart();
 
+        services.AddSingleton<ConnectivitySweeper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(static sp => sp.GetRequiredService<ConnectivitySweeper>());
         builder.AddCallAuthorization(configuration);
         builder.AddMemoryStreams(ContainerEvents.StreamProvider);
 
@@ -46,7 +48,7 @@ public static class SiloBuilderExtensions
 
     /// <summary>
     /// Gives the grains their own clock (tests pass a fake one). Orleans' own timers and stream agents keep
-    /// the real clock, so faking grain time never stalls the runtime; only the check timer's cadence is real.
+    /// the real clock, so faking grain time never stalls the runtime; only the watch sweep's cadence is real.
     /// </summary>
     public static ISiloBuilder UseGrainClock(this ISiloBuilder builder, TimeProvider time)
     {

@@ -5,6 +5,7 @@ using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Silo.Authorization;
+using ZlhGrind.Silo.Grains.Watch;
 
 namespace ZlhGrind.Silo.Grains.Containers;
 
@@ -13,10 +14,8 @@ namespace ZlhGrind.Silo.Grains.Containers;
 /// ordered and de-duplicated reports, desired-spec generations), connectivity and live events.
 /// Each kind supplies its stored record, its status parts and how it applies agent events.
 /// </summary>
-internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRemindable, IAgentCredentialHolder
+internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IConnectivityCheck, IRemindable, IAgentCredentialHolder
 {
-    private const string WatchReminder = "agent-watch";
-
     /// <summary>What a report refused for its rate carries in its ack, so the agent logs why it must wait.</summary>
     internal const string RateLimited = "rate limited: nothing of this report was taken; send it again later";
 
@@ -69,11 +68,6 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         _presence.Published = Core.AgentEverConnected ? Connectivity.Connected : Connectivity.Unknown;
         _events = this.GetStreamProvider(ContainerEvents.StreamProvider)
             .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, ContainerId));
-        var checkEvery = Options.ConnectivityCheckPeriod ?? Options.HeartbeatInterval;
-        this.RegisterGrainTimer(CheckConnectivityAsync, new GrainTimerCreationOptions(checkEvery, checkEvery)
-        {
-            Interleave = true,
-        });
         return Task.CompletedTask;
     }
 
@@ -113,6 +107,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
         LogAgentConnected(Logger, ContainerId, hello.AgentVersion, hello.InstanceId);
         await PublishConnectivityIfChangedAsync();
+        await EnsureWatchedAsync();
         return new AgentSession(BuildDesiredSpec(), Options.HeartbeatInterval, Core.AppliedSequence);
     }
 
@@ -128,7 +123,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         }
 
         Presence.Beat(Clamped(heartbeat));
-        if (Presence.Published == Connectivity.Connected)
+        if (Presence.Published == Connectivity.Connected && Presence.Watched)
         {
             return ValueTask.FromResult(ack);
         }
@@ -138,6 +133,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         async ValueTask<HeartbeatAck> PublishThenAck(HeartbeatAck result)
         {
             await PublishConnectivityIfChangedAsync();
+            await EnsureWatchedAsync();
             return result;
         }
     }
@@ -219,7 +215,30 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     public bool IsAgentCredential(string credential) => AgentCredentials.Matches(credential, Core.AgentCredentialHash);
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => CheckConnectivityAsync(CancellationToken.None);
+    /// <summary>
+    /// Containers provisioned before the connectivity watch carry a per-container reminder; the first time it
+    /// fires it is dropped (the watch sweep replaced it).
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (await this.GetReminder(reminderName) is { } legacy)
+        {
+            await this.UnregisterReminder(legacy);
+        }
+    }
+
+    public async Task<DateTimeOffset?> CheckConnectivityAsync()
+    {
+        if (!Core.Exists)
+        {
+            return null;
+        }
+
+        await PublishConnectivityIfChangedAsync();
+        var next = Presence.Published == Connectivity.Connected ? Presence.Deadline(Core.AgentEverConnected) : null;
+        Presence.Watched = next is not null;
+        return next;
+    }
 
     /// <summary>
     /// Creates the container once every check passed: claims the id in the registry, lets the kind record its spec
@@ -242,7 +261,6 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         Core.AgentCredentialHash = AgentCredentials.Hash(credential);
         Core.Generation = 1;
         await WriteAsync();
-        await this.RegisterOrUpdateReminder(WatchReminder, Options.WatchReminderPeriod, Options.WatchReminderPeriod);
 
         LogProvisioned(Logger, ContainerId, _kind, actor.UserId);
         await PublishAsync(ContainerEventKind.Provisioned, $"{_kind} container provisioned");
@@ -389,11 +407,25 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
     /// <summary>Runs before each live event is published, for what else must hear of the change; must not throw.</summary>
     protected virtual Task OnPublishingAsync(ContainerEventKind kind) => Task.CompletedTask;
 
-    private async Task CheckConnectivityAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts a connected agent's container into the connectivity watch once per activation (the partition writes
+    /// only when it was not watched yet); a failure is retried with the next heartbeat.
+    /// </summary>
+    private async Task EnsureWatchedAsync()
     {
-        if (Core.Exists)
+        if (Presence.Watched || Presence.Published != Connectivity.Connected || Presence.Deadline(Core.AgentEverConnected) is not { } deadline)
         {
-            await PublishConnectivityIfChangedAsync();
+            return;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IConnectivityWatchGrain>(ConnectivityWatch.PartitionOf(ContainerId)).WatchAsync(ContainerId, _kind, deadline);
+            Presence.Watched = true;
+        }
+        catch (Exception ex)
+        {
+            LogWatchFailed(Logger, ContainerId, ex.Message);
         }
     }
 
@@ -424,6 +456,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} refused agent event {Sequence}: {Reason}")]
     private static partial void LogEventRejected(ILogger logger, long containerId, long sequence, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} could not join the connectivity watch; the next heartbeat retries: {Reason}")]
+    private static partial void LogWatchFailed(ILogger logger, long containerId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Container {ContainerId} could not hint its agent: {Reason}")]
     private static partial void LogHintFailed(ILogger logger, long containerId, string reason);
