@@ -119,7 +119,7 @@ public sealed class HostileTenantTests(HostileTenantFixture fixture) : IClassFix
             return Task.CompletedTask;
         });
         var before = await fixture.ViewAsync(fixture.B);
-        var forged = new ContainerEvent(fixture.B, ContainerEventKind.Crashed, DateTimeOffset.UnixEpoch, "crashed: oom", (await fixture.Gateway.GetGrain<IGameServerGrain>(fixture.B).GetStatusAsync(Ops)) with { State = "Crashed" }, GameServerGrainTests.Crash(1));
+        var forged = new ContainerEvent(fixture.B, ContainerEventKind.Crashed, DateTimeOffset.UnixEpoch, "crashed: oom", (await fixture.Gateway.GetGrain<IGameServerGrain>(fixture.B).GetStatusAsync(Ops)) with { State = "Crashed" }, GameServerGrainTests.Crash(1), 1);
 
         var error = await Assert.ThrowsAsync<CallerRejectedException>(() => Events(Client(caller), fixture.B).OnNextAsync(forged));
 

@@ -19,7 +19,15 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     /// <summary>What a report refused for its rate carries in its ack, so the agent logs why it must wait.</summary>
     internal const string RateLimited = "rate limited: nothing of this report was taken; send it again later";
 
+    /// <summary>
+    /// Live-event numbers reserved with one write: a grain writes for its events once per activation and then once
+    /// per this many events, never for each.
+    /// </summary>
+    private const long SequenceBlock = 1024;
+
     private readonly ContainerKind _kind;
+    private readonly Queue<ContainerEvent> _recent = new();
+    private long _lastSequence;
     private IAsyncStream<ContainerEvent>? _events;
     private AgentPresence? _presence;
 
@@ -66,6 +74,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     {
         _presence = new AgentPresence(Time, Options);
         _presence.Published = Core.AgentEverConnected ? Connectivity.Connected : Connectivity.Unknown;
+        _lastSequence = Core.EventSequenceCeiling;
         _events = this.GetStreamProvider(ContainerEvents.StreamProvider)
             .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, ContainerId));
         return Task.CompletedTask;
@@ -75,6 +84,21 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     {
         RequireAccess(actor);
         return Task.FromResult(BuildStatus());
+    }
+
+    public Task<EventReplay> GetEventsSinceAsync(Actor actor, long? afterSequence)
+    {
+        RequireAccess(actor);
+        IReadOnlyList<ContainerEvent>? events = [];
+        if (afterSequence is { } after && after != _lastSequence)
+        {
+            // Replayed only when the buffer still holds the event right after the client's; a number this
+            // container never gave (negative, ahead, an older activation's) is a gap too.
+            var held = after >= 0 && after < _lastSequence && _recent.TryPeek(out var oldest) && oldest.Sequence <= after + 1;
+            events = held ? _recent.Where(e => e.Sequence > after).ToArray() : null;
+        }
+
+        return Task.FromResult(new EventReplay(BuildStatus(), _lastSequence, events));
     }
 
     public async Task<AgentSession> ConnectAgentAsync(AgentHello hello, IAgentObserver observer)
@@ -102,6 +126,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
 
         if (changed)
         {
+            ReserveSequences();
             await WriteAsync();
         }
 
@@ -260,6 +285,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         Core.CreatedAt = now;
         Core.AgentCredentialHash = AgentCredentials.Hash(credential);
         Core.Generation = 1;
+        ReserveSequences();
         await WriteAsync();
 
         LogProvisioned(Logger, ContainerId, _kind, actor.UserId);
@@ -395,13 +421,37 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         await OnPublishingAsync(kind);
         try
         {
-            await _events!.OnNextAsync(new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, BuildStatus(), crash));
+            if (ReserveSequences())
+            {
+                await WriteAsync();
+            }
+
+            var published = new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, BuildStatus(), crash, ++_lastSequence);
+            _recent.Enqueue(published);
+            while (_recent.Count > Options.EventReplayBuffer)
+            {
+                _recent.Dequeue();
+            }
+
+            await _events!.OnNextAsync(published);
         }
         catch (Exception ex)
         {
             // Live events are a convenience for open portals; the state is already written.
             LogPublishFailed(Logger, ContainerId, kind, ex.Message);
         }
+    }
+
+    /// <summary>Reserves the next block of live-event numbers when the next one is not reserved yet; true when the record must be written.</summary>
+    private bool ReserveSequences()
+    {
+        if (_lastSequence < Core.EventSequenceCeiling)
+        {
+            return false;
+        }
+
+        Core.EventSequenceCeiling = _lastSequence + SequenceBlock;
+        return true;
     }
 
     /// <summary>Runs before each live event is published, for what else must hear of the change; must not throw.</summary>

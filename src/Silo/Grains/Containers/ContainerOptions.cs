@@ -22,6 +22,10 @@ internal sealed class ContainerOptions
     [Range(1, 10_000)]
     public int CrashHistoryLimit { get; set; } = 50;
 
+    /// <summary>Live events a container grain keeps in memory for clients that reconnect with <c>Last-Event-ID</c>.</summary>
+    [Range(1, 10_000)]
+    public int EventReplayBuffer { get; set; } = 64;
+
     /// <summary>Largest log tail kept with a crash record, in characters (the agent keeps 8 KiB; longer tails are refused).</summary>
     [Range(1024, AgentInputLimits.CrashLogTail)]
     public int MaxLogTailBytes { get; set; } = AgentInputLimits.CrashLogTail;
