@@ -202,7 +202,7 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
         }
     }
 
-    private static async Task<(string Name, JsonElement Data)> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
+    internal static async Task<(string Name, JsonElement Data)> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
     {
         var (name, data, _) = await ReadWithIdAsync(reader, cancellationToken);
         return (name, data);
