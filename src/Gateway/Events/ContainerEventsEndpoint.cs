@@ -7,16 +7,21 @@ using Orleans.Streams;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Gateway.Hosting;
+using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.Events;
 
 namespace ZlhGrind.Gateway.Events;
 
 /// <summary>
 /// <c>GET /api/servers/{id}/events</c>: server-sent events fed by the container's <c>container-events</c> stream.
-/// Ownership is checked (by reading the status) before subscribing; the first event is that status, so the portal
-/// has a baseline; idle streams get heartbeat comments; the subscription ends when the client goes away.
+/// Ownership is checked (by reading the status) before subscribing. Every event carries its container sequence
+/// number as <c>id:</c>. A fresh stream starts with the status (so the portal has a baseline); a client that
+/// reconnects with <c>Last-Event-ID</c> gets what it missed from the grain's bounded buffer, or a <c>resync</c> event
+/// carrying the current status when the gap is older than the buffer. Every keep-alive tick the stream compares
+/// notes with the grain: events the subscription did not bring (a silo restart drops it) are sent from the buffer
+/// (or a <c>resync</c>) and the stream subscribes again, so an open stream never goes silent for good.
 /// </summary>
-internal static class ContainerEventsEndpoint
+internal static partial class ContainerEventsEndpoint
 {
     public static RouteGroupBuilder MapContainerEvents(this RouteGroupBuilder api)
     {
@@ -44,7 +49,6 @@ internal static class ContainerEventsEndpoint
         }
 
         var settings = options.Value;
-        var serializer = json.Value.SerializerOptions;
         var channel = Channel.CreateBounded<ContainerEvent?>(new BoundedChannelOptions(settings.BufferSize)
         {
             FullMode = BoundedChannelFullMode.DropOldest,
@@ -53,17 +57,14 @@ internal static class ContainerEventsEndpoint
 
         var stream = client.GetStreamProvider(ContainerEvents.StreamProvider)
             .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, id));
-        var subscription = await stream.SubscribeAsync((item, _) =>
-        {
-            channel.Writer.TryWrite(item);
-            return Task.CompletedTask;
-        });
+        var subscription = await SubscribeAsync(stream, channel.Writer);
 
         metrics.OpenEventStreams.Add(1);
 
         // A null item is the heartbeat tick.
         using var heartbeat = timeProvider.CreateTimer(static state => ((ChannelWriter<ContainerEvent?>)state!).TryWrite(null), channel.Writer, settings.HeartbeatInterval, settings.HeartbeatInterval);
         var logger = loggers.CreateLogger(typeof(ContainerEventsEndpoint));
+        var writer = new EventWriter(http.Response, json.Value.SerializerOptions, http.RequestAborted);
         try
         {
             http.Response.ContentType = "text/event-stream";
@@ -71,27 +72,45 @@ internal static class ContainerEventsEndpoint
             http.Response.Headers["X-Accel-Buffering"] = "no";
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-            // The baseline is read after subscribing, so no change can fall between it and the first event.
-            Grains.Containers.ContainerStatus status;
-            using (ContainerGrains.ScopeFor(actor))
+            // The baseline is read after subscribing, so no change can fall between it and the first event; events
+            // the subscription brings again are skipped by their number.
+            var lastEventId = LastEventId(http.Request);
+            var replay = await ReplayAsync(grain, actor, lastEventId);
+            if (lastEventId is null)
             {
-                status = await grain.GetStatusAsync(actor);
+                await writer.WriteAsync("status", replay.LastSequence, replay.Status);
+                writer.Delivered = replay.LastSequence;
+            }
+            else
+            {
+                await writer.CatchUpAsync(replay);
             }
 
-            var cancel = http.RequestAborted;
-            await WriteEventAsync(http.Response, "status", JsonSerializer.Serialize(status, serializer), cancel);
-            await foreach (var item in channel.Reader.ReadAllAsync(cancel))
+            await foreach (var item in channel.Reader.ReadAllAsync(http.RequestAborted))
             {
-                if (item is null)
+                if (item is not null)
                 {
-                    await http.Response.WriteAsync(": keep-alive\n\n", cancel);
-                }
-                else
-                {
-                    await WriteEventAsync(http.Response, JsonNamingPolicy.CamelCase.ConvertName(item.Kind.ToString()), JsonSerializer.Serialize(item, serializer), cancel);
+                    await writer.WriteAsync(item);
+                    continue;
                 }
 
-                await http.Response.Body.FlushAsync(cancel);
+                await http.Response.WriteAsync(": keep-alive\n\n", http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+                try
+                {
+                    if (await writer.CatchUpAsync(await ReplayAsync(grain, actor, writer.Delivered)))
+                    {
+                        // The subscription missed events (it is gone after a silo restart): take a fresh one.
+                        LogResubscribed(logger, id);
+                        await UnsubscribeAsync(subscription, logger, id);
+                        subscription = await SubscribeAsync(stream, channel.Writer);
+                    }
+                }
+                catch (Exception exception) when (!http.RequestAborted.IsCancellationRequested)
+                {
+                    // The cluster may be restarting: the stream stays open and the next tick tries again.
+                    LogCatchUpFailed(logger, id, exception.Message);
+                }
             }
         }
         catch (Exception) when (http.RequestAborted.IsCancellationRequested)
@@ -101,23 +120,94 @@ internal static class ContainerEventsEndpoint
         finally
         {
             channel.Writer.TryComplete();
-            try
-            {
-                await subscription.UnsubscribeAsync();
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                logger.LogWarning("Unsubscribing the events of {ContainerId} failed: {Reason}", id, exception.Message);
-            }
-
+            await UnsubscribeAsync(subscription, logger, id);
             metrics.OpenEventStreams.Add(-1);
         }
     }
 
-    private static async Task WriteEventAsync(HttpResponse response, string eventName, string data, CancellationToken cancellationToken)
+    private static Task<StreamSubscriptionHandle<ContainerEvent>> SubscribeAsync(IAsyncStream<ContainerEvent> stream, ChannelWriter<ContainerEvent?> channel) =>
+        stream.SubscribeAsync((item, _) =>
+        {
+            channel.TryWrite(item);
+            return Task.CompletedTask;
+        });
+
+    private static async Task UnsubscribeAsync(StreamSubscriptionHandle<ContainerEvent> subscription, ILogger logger, long id)
     {
-        // Serialized JSON has no raw newlines, so one data line carries the whole document.
-        await response.WriteAsync("event: " + eventName + "\ndata: " + data + "\n\n", cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
+        try
+        {
+            await subscription.UnsubscribeAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning("Unsubscribing the events of {ContainerId} failed: {Reason}", id, exception.Message);
+        }
+    }
+
+    private static async Task<EventReplay> ReplayAsync(IContainerGrain grain, Actor actor, long? afterSequence)
+    {
+        using (ContainerGrains.ScopeFor(actor))
+        {
+            return await grain.GetEventsSinceAsync(actor, afterSequence);
+        }
+    }
+
+    /// <summary>The client's <c>Last-Event-ID</c> when it is a number we could have sent; anything else starts afresh.</summary>
+    private static long? LastEventId(HttpRequest request) =>
+        long.TryParse(request.Headers["Last-Event-ID"].ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id
+            : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The event stream of {ContainerId} could not compare notes with its container; the next keep-alive retries: {Reason}")]
+    private static partial void LogCatchUpFailed(ILogger logger, long containerId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The event stream of {ContainerId} missed events and subscribed again")]
+    private static partial void LogResubscribed(ILogger logger, long containerId);
+
+    /// <summary>Writes events in order of their numbers, each once.</summary>
+    private sealed class EventWriter(HttpResponse response, JsonSerializerOptions serializer, CancellationToken cancellationToken)
+    {
+        /// <summary>The number of the last event the client has.</summary>
+        public long Delivered { get; set; }
+
+        public async Task WriteAsync(ContainerEvent item)
+        {
+            if (item.Sequence <= Delivered)
+            {
+                return;
+            }
+
+            await WriteAsync(JsonNamingPolicy.CamelCase.ConvertName(item.Kind.ToString()), item.Sequence, item);
+            Delivered = item.Sequence;
+        }
+
+        /// <summary>Sends what the client misses after <see cref="Delivered"/>; true when anything was missing.</summary>
+        public async Task<bool> CatchUpAsync(EventReplay replay)
+        {
+            if (replay.Events is null)
+            {
+                await WriteAsync("resync", replay.LastSequence, replay.Status);
+                Delivered = replay.LastSequence;
+                return true;
+            }
+
+            var missed = false;
+            foreach (var item in replay.Events)
+            {
+                missed |= item.Sequence > Delivered;
+                await WriteAsync(item);
+            }
+
+            Delivered = Math.Max(Delivered, replay.LastSequence);
+            return missed;
+        }
+
+        public async Task WriteAsync<T>(string eventName, long sequence, T data)
+        {
+            // Serialized JSON has no raw newlines, so one data line carries the whole document.
+            var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"id: {sequence}\nevent: {eventName}\ndata: {JsonSerializer.Serialize(data, serializer)}\n\n");
+            await response.WriteAsync(text, cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
     }
 }

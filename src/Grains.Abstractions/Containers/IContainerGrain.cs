@@ -1,5 +1,6 @@
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Authorization;
+using ZlhGrind.Grains.Events;
 
 namespace ZlhGrind.Grains.Containers;
 
@@ -10,6 +11,13 @@ public interface IContainerGrain : IGrainWithIntegerKey
     /// <summary>The status document; non-owners get <see cref="ContainerNotFoundException"/>.</summary>
     [Alias("GetStatus"), Accepts(CallerKind.Gateway)]
     Task<ContainerStatus> GetStatusAsync(Actor actor);
+
+    /// <summary>
+    /// The status with the last event number and, for <paramref name="afterSequence"/>, the events after it from the
+    /// grain's bounded buffer (null when the gap is older than the buffer); non-owners get <see cref="ContainerNotFoundException"/>.
+    /// </summary>
+    [Alias("GetEventsSince"), Accepts(CallerKind.Gateway)]
+    Task<EventReplay> GetEventsSinceAsync(Actor actor, long? afterSequence);
 
     /// <summary>Registers the agent's observer and returns what it must converge to.</summary>
     [Alias("ConnectAgent"), Accepts(CallerKind.Agent)]

@@ -25,7 +25,10 @@ public enum ContainerEventKind
     SpecChanged = 7,
 }
 
-/// <summary>A live event for the portal: what happened and the status right after it.</summary>
+/// <summary>
+/// A live event for the portal: what happened and the status right after it. <see cref="Sequence"/> numbers the
+/// container's events, increasing across grain activations and silo restarts (numbers may be skipped, never reused).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.ContainerEvent")]
 public sealed record ContainerEvent(
     long ContainerId,
@@ -33,4 +36,12 @@ public sealed record ContainerEvent(
     DateTimeOffset At,
     string Summary,
     ContainerStatus Status,
-    CrashRecord? Crash);
+    CrashRecord? Crash,
+    long Sequence);
+
+/// <summary>
+/// The status and the last event number read in one grain turn, and the events after the number a client last saw;
+/// <see cref="Events"/> is null when they are no longer all held (the client must take the status as new).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("zlh.EventReplay")]
+public sealed record EventReplay(ContainerStatus Status, long LastSequence, IReadOnlyList<ContainerEvent>? Events);

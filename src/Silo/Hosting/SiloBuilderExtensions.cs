@@ -3,6 +3,7 @@ using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Hosting;
@@ -24,8 +25,7 @@ public static class SiloBuilderExtensions
             .Bind(configuration.GetSection(ContainerOptions.Section))
             .ValidateDataAnnotations()
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero, "Containers:HeartbeatInterval must be positive.")
-            .Validate(o => o.WatchReminderPeriod > TimeSpan.Zero, "Containers:WatchReminderPeriod must be positive.")
-            .Validate(o => o.ConnectivityCheckPeriod is null || o.ConnectivityCheckPeriod > TimeSpan.Zero, "Containers:ConnectivityCheckPeriod must be positive.")
+            .Validate(o => o.WatchSweepPeriod > TimeSpan.Zero, "Containers:WatchSweepPeriod must be positive.")
             .Validate(o => o.ReportRefill > TimeSpan.Zero && o.HeartbeatRefill > TimeSpan.Zero, "Containers:ReportRefill and Containers:HeartbeatRefill must be positive.")
             .Validate(o => o.MaxAgentClockSkew >= TimeSpan.Zero && o.MaxAgentScheduleAhead >= TimeSpan.Zero, "Containers:MaxAgentClockSkew and Containers:MaxAgentScheduleAhead must not be negative.")
             .ValidateOnStart();
@@ -37,6 +37,8 @@ public static class SiloBuilderExtensions
             .ValidateOnStart();
 
         builder.UseClusterTls(configuration);
+        services.AddSingleton<ConnectivitySweeper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(static sp => sp.GetRequiredService<ConnectivitySweeper>());
         builder.AddCallAuthorization(configuration);
         builder.AddMemoryStreams(ContainerEvents.StreamProvider);
 
@@ -48,7 +50,7 @@ public static class SiloBuilderExtensions
 
     /// <summary>
     /// Gives the grains their own clock (tests pass a fake one). Orleans' own timers and stream agents keep
-    /// the real clock, so faking grain time never stalls the runtime; only the check timer's cadence is real.
+    /// the real clock, so faking grain time never stalls the runtime; only the watch sweep's cadence is real.
     /// </summary>
     public static ISiloBuilder UseGrainClock(this ISiloBuilder builder, TimeProvider time)
     {

@@ -117,6 +117,78 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
         Assert.Equal(1, whileOpen);
     }
 
+    [Fact]
+    public async Task Events_ReconnectWithLastEventId_GetsOnlyWhatItMissed()
+    {
+        var (id, agent) = await fixture.ProvisionDevAsync("events-again");
+        using var portal = fixture.CreateClient(TestTokens.For("events-again"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        long seen;
+        using (var first = await portal.GetAsync($"/api/servers/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token))
+        using (var reader = new StreamReader(await first.Content.ReadAsStreamAsync(cancel.Token)))
+        {
+            seen = (await ReadWithIdAsync(reader, cancel.Token)).Id!.Value;
+        }
+
+        await agent.ReportStateAsync(DevContainerState.Installing);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/servers/{id}/events");
+        request.Headers.Add("Last-Event-ID", seen.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var again = await portal.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var replayed = new StreamReader(await again.Content.ReadAsStreamAsync(cancel.Token));
+        var missed = await ReadWithIdAsync(replayed, cancel.Token);
+
+        Assert.Equal(1, seen);
+        Assert.Equal("stateChanged", missed.Name);
+        Assert.Equal(2, missed.Id);
+        Assert.Equal("Installing", missed.Data.GetProperty("status").GetProperty("state").GetString());
+        Assert.Equal(2, missed.Data.GetProperty("sequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task Events_LastEventIdNotHeld_GetsResyncWithTheStatus()
+    {
+        var (id, agent) = await fixture.ProvisionDevAsync("events-resync");
+        await agent.ReportStateAsync(DevContainerState.Installing);
+        using var portal = fixture.CreateClient(TestTokens.For("events-resync"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/servers/{id}/events");
+        request.Headers.Add("Last-Event-ID", "999999");
+        using var response = await portal.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+
+        var first = await ReadWithIdAsync(reader, cancel.Token);
+
+        Assert.Equal("resync", first.Name);
+        Assert.Equal(2, first.Id);
+        Assert.Equal("Installing", first.Data.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Events_SubscriptionLostAsInASiloRestart_NextEventStillArrives()
+    {
+        var (id, agent) = await fixture.ProvisionDevAsync("events-lost");
+        var stream = fixture.Client.GetStreamProvider(ContainerEvents.StreamProvider)
+            .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, id));
+        using var portal = fixture.CreateClient(TestTokens.For("events-lost"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await portal.GetAsync($"/api/servers/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        await ReadEventAsync(reader, cancel.Token);
+
+        // The pub/sub forgets the gateway's subscription, as a restarted silo's memory streams do.
+        foreach (var handle in await stream.GetAllSubscriptionHandles())
+        {
+            await handle.UnsubscribeAsync();
+        }
+
+        await agent.ReportStateAsync(DevContainerState.Installing);
+        fixture.Clock.Advance(TimeSpan.FromSeconds(10));
+        var next = await ReadUntilAsync(reader, "stateChanged", cancel.Token);
+
+        Assert.Equal("Installing", next.Data.GetProperty("status").GetProperty("state").GetString());
+        Assert.Equal(2, next.Data.GetProperty("sequence").GetInt64());
+    }
+
     private static async Task<(string Name, JsonElement Data)> ReadUntilAsync(StreamReader reader, string name, CancellationToken cancellationToken)
     {
         // Events published just before the subscription (provisioned) may still arrive first.
@@ -130,18 +202,29 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
         }
     }
 
-    private static async Task<(string Name, JsonElement Data)> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
+    internal static async Task<(string Name, JsonElement Data)> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
+    {
+        var (name, data, _) = await ReadWithIdAsync(reader, cancellationToken);
+        return (name, data);
+    }
+
+    private static async Task<(string Name, JsonElement Data, long? Id)> ReadWithIdAsync(StreamReader reader, CancellationToken cancellationToken)
     {
         string? name = null;
         string? data = null;
+        long? id = null;
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.Length == 0 && data is not null)
             {
-                return (name ?? "message", JsonDocument.Parse(data).RootElement.Clone());
+                return (name ?? "message", JsonDocument.Parse(data).RootElement.Clone(), id);
             }
 
-            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = long.Parse(line["id: ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
             {
                 name = line["event: ".Length..];
             }

@@ -57,25 +57,35 @@ public sealed class TcpSilo : IAsyncDisposable
         return app;
     }
 
-    public static async Task<TcpSilo> StartAsync(Action<ISiloBuilder>? configure = null)
+    /// <summary>
+    /// Starts a silo; <paramref name="extra"/> overrides its settings (storage), and given ports let a test restart
+    /// a silo where a running gateway expects it.
+    /// </summary>
+    public static async Task<TcpSilo> StartAsync(Action<ISiloBuilder>? configure = null, IDictionary<string, string?>? extra = null, int? gatewayPort = null, int? siloPort = null)
     {
-        var gatewayPort = LoopbackPorts.Free();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
             ["Storage:Provider"] = "Memory",
-        }.With(TestTls.Silo())).Build();
+        }.With(TestTls.Silo());
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var clientPort = gatewayPort ?? LoopbackPorts.Free();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(LoopbackPorts.Free(), gatewayPort, serviceId: "zlhgrind", clusterId: "zlhgrind")
+            silo.UseLocalhostClustering(siloPort ?? LoopbackPorts.Free(), clientPort, serviceId: "zlhgrind", clusterId: "zlhgrind")
                 .AddZlhGrind(configuration);
             configure?.Invoke(silo);
         });
         var host = builder.Build();
         await host.StartAsync();
-        return new TcpSilo(host, gatewayPort);
+        return new TcpSilo(host, clientPort);
     }
 
     /// <summary>Stops the silo (its ports close); disposing afterwards does nothing more.</summary>

@@ -6,6 +6,7 @@ using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Grains.Runtimes;
+using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Tests.Grains;
 using ZlhGrind.Silo.Tests.TestSupport;
 using static ZlhGrind.Silo.Tests.TestSupport.Scenario;
@@ -119,7 +120,7 @@ public sealed class HostileTenantTests(HostileTenantFixture fixture) : IClassFix
             return Task.CompletedTask;
         });
         var before = await fixture.ViewAsync(fixture.B);
-        var forged = new ContainerEvent(fixture.B, ContainerEventKind.Crashed, DateTimeOffset.UnixEpoch, "crashed: oom", (await fixture.Gateway.GetGrain<IGameServerGrain>(fixture.B).GetStatusAsync(Ops)) with { State = "Crashed" }, GameServerGrainTests.Crash(1));
+        var forged = new ContainerEvent(fixture.B, ContainerEventKind.Crashed, DateTimeOffset.UnixEpoch, "crashed: oom", (await fixture.Gateway.GetGrain<IGameServerGrain>(fixture.B).GetStatusAsync(Ops)) with { State = "Crashed" }, GameServerGrainTests.Crash(1), 1);
 
         var error = await Assert.ThrowsAsync<CallerRejectedException>(() => Events(Client(caller), fixture.B).OnNextAsync(forged));
 
@@ -132,6 +133,23 @@ public sealed class HostileTenantTests(HostileTenantFixture fixture) : IClassFix
         Assert.Equal(ContainerEventKind.SpecChanged, first.Kind);
         Assert.Equal("power stop requested", first.Summary);
         await subscription.UnsubscribeAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public async Task ConnectivityWatchAndEventReplay_CalledByATenant_RefusedAndNothingChanged(string caller)
+    {
+        var client = Client(caller);
+        var a = client.GetGrain<IGameServerGrain>(fixture.A);
+        var partition = client.GetGrain<IConnectivityWatchGrain>(ConnectivityWatch.PartitionOf(fixture.A));
+        var before = await fixture.ViewAsync(fixture.A);
+
+        await RefusedAsync(() => a.AsReference<IConnectivityCheck>().CheckConnectivityAsync(), "ZlhGrind.Silo.Grains.Watch.IConnectivityCheck.CheckConnectivityAsync", "Internal");
+        await RefusedAsync(() => partition.WatchAsync(fixture.A, ContainerKind.Game, DateTimeOffset.MaxValue), "ZlhGrind.Silo.Grains.Watch.IConnectivityWatchGrain.WatchAsync", "Internal");
+        await RefusedAsync(() => partition.SweepAsync(), "ZlhGrind.Silo.Grains.Watch.IConnectivityWatchGrain.SweepAsync", "Internal");
+        await RefusedAsync(() => a.GetEventsSinceAsync(Ops, 0), "ZlhGrind.Grains.Containers.IContainerGrain.GetEventsSinceAsync", "Gateway");
+
+        Assert.Equal(before, await fixture.ViewAsync(fixture.A));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Orleans.Storage;
 using Orleans.TestingHost;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Authorization;
+using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Grains.Runtimes;
@@ -138,30 +139,18 @@ public sealed class PostgresStorageTests(PostgresDatabase database) : IClassFixt
     }
 
     [Fact]
-    public async Task Reminder_OfAProvisionedContainer_FiresAndBringsTheGrainBack()
+    public async Task Watch_SiloRestartedAndAgentNeverBack_ContainerTurnsUnreachableByItself()
     {
-        await using var cluster = await ClusterAsync(
-            extra: new Dictionary<string, string?> { ["Containers:WatchReminderPeriod"] = "00:00:01" },
-            configure: silo => silo.Configure<ReminderOptions>(o =>
-            {
-                o.MinimumReminderPeriod = TimeSpan.FromSeconds(1);
-                o.RefreshReminderListPeriod = TimeSpan.FromSeconds(1);
-            }));
-        var (game, _) = await GameAsync(cluster.Client);
-        var id = game.GetPrimaryKeyLong();
-        var grainId = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"gameserver/{id:X}");
-        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'agent-watch' AND grain_id = @id", ("id", grainId)));
+        var configuration = TestClusters.Configuration(database.SiloConfiguration());
+        var clusterId = "pg-" + Guid.NewGuid().ToString("N")[..8];
+        var gameId = Ids.Next();
 
-        CallAs.Gateway();
-        await cluster.DeactivateAsync(game);
-        var management = cluster.Client.GetGrain<IManagementGrain>(0);
-        var deadline = Stopwatch.StartNew();
-        while (await management.GetActivationAddress(game) is null && deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(100);
-        }
+        var (published, restartedAt) = await WatchRestart.SilentAgentAfterRestartAsync(configuration, gameId, database.ConnectionString, clusterId);
 
-        Assert.NotNull(await management.GetActivationAddress(game));
+        Assert.Equal(gameId, published.ContainerId);
+        Assert.Equal(Connectivity.Unreachable, published.Status.Connectivity);
+        Assert.Equal(restartedAt.AddSeconds(15), published.Status.UnreachableSince);
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminder"));
     }
 
     [Fact]

@@ -70,4 +70,21 @@ public sealed class SqliteStorageTests : IDisposable
             Assert.Equal([gameId, devId], listed.Select(c => c.ContainerId));
         }
     }
+
+    [Fact]
+    public async Task Watch_SiloRestartedAndAgentNeverBack_ContainerTurnsUnreachableByItself()
+    {
+        var configuration = TestClusters.Configuration(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Sqlite",
+            ["Storage:SqlitePath"] = Path.Combine(_directory, "silo.db"),
+        });
+
+        var (published, restartedAt) = await WatchRestart.SilentAgentAfterRestartAsync(configuration, 4110);
+
+        Assert.Equal(4110, published.ContainerId);
+        Assert.Equal(Connectivity.Unreachable, published.Status.Connectivity);
+        Assert.Equal(restartedAt.AddSeconds(15), published.Status.UnreachableSince);
+        Assert.Equal("agent unreachable", published.Summary);
+    }
 }

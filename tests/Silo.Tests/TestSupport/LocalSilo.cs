@@ -35,7 +35,7 @@ internal sealed class LocalSilo : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<LocalSilo> StartAsync(IConfiguration configuration, string? postgres = null, string clusterId = "zlh-test", ILoggerProvider? logs = null)
+    public static async Task<LocalSilo> StartAsync(IConfiguration configuration, string? postgres = null, string clusterId = "zlh-test", ILoggerProvider? logs = null, TimeProvider? time = null)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
@@ -64,6 +64,11 @@ internal sealed class LocalSilo : IAsyncDisposable
                     o.ConnectionString = postgres;
                 });
                 silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort, listenOnAnyHostAddress: false);
+            }
+
+            if (time is not null)
+            {
+                silo.UseGrainClock(time);
             }
 
             silo.AddZlhGrind(configuration);

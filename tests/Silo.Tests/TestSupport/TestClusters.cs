@@ -18,7 +18,7 @@ internal static class TestClusters
             ["Cluster:ServiceKey"] = CallAs.ServiceKey,
             ["Storage:Provider"] = "Memory",
             ["Containers:HeartbeatInterval"] = "00:00:05",
-            ["Containers:ConnectivityCheckPeriod"] = "00:00:00.100",
+            ["Containers:WatchSweepPeriod"] = "00:00:00.100",
         };
         TestTls.AddSiloSettings(values);
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())

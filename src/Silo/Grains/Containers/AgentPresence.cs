@@ -27,6 +27,9 @@ internal sealed class AgentPresence(TimeProvider time, ContainerOptions options)
 
     public IAgentObserver? Observer { get; private set; }
 
+    /// <summary>Set once this activation knows its container is in the connectivity watch.</summary>
+    public bool Watched { get; set; }
+
     /// <summary>The connectivity last published, to raise an event only on change.</summary>
     public Connectivity Published { get; set; }
 
@@ -50,13 +53,18 @@ internal sealed class AgentPresence(TimeProvider time, ContainerOptions options)
     /// </summary>
     public (Connectivity Connectivity, DateTimeOffset? Since) Evaluate(bool agentEverConnected)
     {
-        var lastSeen = LastHeartbeatAt ?? (agentEverConnected ? _activatedAt : (DateTimeOffset?)null);
-        if (lastSeen is not { } seen)
+        if (Deadline(agentEverConnected) is not { } deadline)
         {
             return (Connectivity.Unknown, null);
         }
 
-        var deadline = seen + _unreachableAfter;
         return time.GetUtcNow() >= deadline ? (Connectivity.Unreachable, deadline) : (Connectivity.Connected, null);
+    }
+
+    /// <summary>When the agent turns unreachable without another heartbeat; null before any agent connected.</summary>
+    public DateTimeOffset? Deadline(bool agentEverConnected)
+    {
+        var lastSeen = LastHeartbeatAt ?? (agentEverConnected ? _activatedAt : (DateTimeOffset?)null);
+        return lastSeen + _unreachableAfter;
     }
 }

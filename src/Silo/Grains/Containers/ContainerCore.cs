@@ -36,5 +36,12 @@ internal sealed class ContainerCore
     [Id(8)]
     public bool AgentEverConnected { get; set; }
 
+    /// <summary>
+    /// Live-event numbers up to this one are reserved by an activation; the next activation starts above it, so a
+    /// number is never given twice though the numbers themselves are never written one by one.
+    /// </summary>
+    [Id(9)]
+    public long EventSequenceCeiling { get; set; }
+
     public bool Exists => OwnerId is not null;
 }

@@ -5,6 +5,7 @@ using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Silo.Authorization;
+using ZlhGrind.Silo.Grains.Watch;
 
 namespace ZlhGrind.Silo.Grains.Containers;
 
@@ -13,14 +14,20 @@ namespace ZlhGrind.Silo.Grains.Containers;
 /// ordered and de-duplicated reports, desired-spec generations), connectivity and live events.
 /// Each kind supplies its stored record, its status parts and how it applies agent events.
 /// </summary>
-internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRemindable, IAgentCredentialHolder
+internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IConnectivityCheck, IRemindable, IAgentCredentialHolder
 {
-    private const string WatchReminder = "agent-watch";
-
     /// <summary>What a report refused for its rate carries in its ack, so the agent logs why it must wait.</summary>
     internal const string RateLimited = "rate limited: nothing of this report was taken; send it again later";
 
+    /// <summary>
+    /// Live-event numbers reserved with one write: a grain writes for its events once per activation and then once
+    /// per this many events, never for each.
+    /// </summary>
+    private const long SequenceBlock = 1024;
+
     private readonly ContainerKind _kind;
+    private readonly Queue<ContainerEvent> _recent = new();
+    private long _lastSequence;
     private IAsyncStream<ContainerEvent>? _events;
     private AgentPresence? _presence;
 
@@ -67,13 +74,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
     {
         _presence = new AgentPresence(Time, Options);
         _presence.Published = Core.AgentEverConnected ? Connectivity.Connected : Connectivity.Unknown;
+        _lastSequence = Core.EventSequenceCeiling;
         _events = this.GetStreamProvider(ContainerEvents.StreamProvider)
             .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, ContainerId));
-        var checkEvery = Options.ConnectivityCheckPeriod ?? Options.HeartbeatInterval;
-        this.RegisterGrainTimer(CheckConnectivityAsync, new GrainTimerCreationOptions(checkEvery, checkEvery)
-        {
-            Interleave = true,
-        });
         return Task.CompletedTask;
     }
 
@@ -81,6 +84,21 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
     {
         RequireAccess(actor);
         return Task.FromResult(BuildStatus());
+    }
+
+    public Task<EventReplay> GetEventsSinceAsync(Actor actor, long? afterSequence)
+    {
+        RequireAccess(actor);
+        IReadOnlyList<ContainerEvent>? events = [];
+        if (afterSequence is { } after && after != _lastSequence)
+        {
+            // Replayed only when the buffer still holds the event right after the client's; a number this
+            // container never gave (negative, ahead, an older activation's) is a gap too.
+            var held = after >= 0 && after < _lastSequence && _recent.TryPeek(out var oldest) && oldest.Sequence <= after + 1;
+            events = held ? _recent.Where(e => e.Sequence > after).ToArray() : null;
+        }
+
+        return Task.FromResult(new EventReplay(BuildStatus(), _lastSequence, events));
     }
 
     public async Task<AgentSession> ConnectAgentAsync(AgentHello hello, IAgentObserver observer)
@@ -108,11 +126,13 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
         if (changed)
         {
+            ReserveSequences();
             await WriteAsync();
         }
 
         LogAgentConnected(Logger, ContainerId, hello.AgentVersion, hello.InstanceId);
         await PublishConnectivityIfChangedAsync();
+        await EnsureWatchedAsync();
         return new AgentSession(BuildDesiredSpec(), Options.HeartbeatInterval, Core.AppliedSequence);
     }
 
@@ -128,7 +148,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         }
 
         Presence.Beat(Clamped(heartbeat));
-        if (Presence.Published == Connectivity.Connected)
+        if (Presence.Published == Connectivity.Connected && Presence.Watched)
         {
             return ValueTask.FromResult(ack);
         }
@@ -138,6 +158,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         async ValueTask<HeartbeatAck> PublishThenAck(HeartbeatAck result)
         {
             await PublishConnectivityIfChangedAsync();
+            await EnsureWatchedAsync();
             return result;
         }
     }
@@ -219,7 +240,30 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     public bool IsAgentCredential(string credential) => AgentCredentials.Matches(credential, Core.AgentCredentialHash);
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => CheckConnectivityAsync(CancellationToken.None);
+    /// <summary>
+    /// Containers provisioned before the connectivity watch carry a per-container reminder; the first time it
+    /// fires it is dropped (the watch sweep replaced it).
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (await this.GetReminder(reminderName) is { } legacy)
+        {
+            await this.UnregisterReminder(legacy);
+        }
+    }
+
+    public async Task<DateTimeOffset?> CheckConnectivityAsync()
+    {
+        if (!Core.Exists)
+        {
+            return null;
+        }
+
+        await PublishConnectivityIfChangedAsync();
+        var next = Presence.Published == Connectivity.Connected ? Presence.Deadline(Core.AgentEverConnected) : null;
+        Presence.Watched = next is not null;
+        return next;
+    }
 
     /// <summary>
     /// Creates the container once every check passed: claims the id in the registry, lets the kind record its spec
@@ -241,8 +285,8 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         Core.CreatedAt = now;
         Core.AgentCredentialHash = AgentCredentials.Hash(credential);
         Core.Generation = 1;
+        ReserveSequences();
         await WriteAsync();
-        await this.RegisterOrUpdateReminder(WatchReminder, Options.WatchReminderPeriod, Options.WatchReminderPeriod);
 
         LogProvisioned(Logger, ContainerId, _kind, actor.UserId);
         await PublishAsync(ContainerEventKind.Provisioned, $"{_kind} container provisioned");
@@ -377,7 +421,19 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         await OnPublishingAsync(kind);
         try
         {
-            await _events!.OnNextAsync(new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, BuildStatus(), crash));
+            if (ReserveSequences())
+            {
+                await WriteAsync();
+            }
+
+            var published = new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, BuildStatus(), crash, ++_lastSequence);
+            _recent.Enqueue(published);
+            while (_recent.Count > Options.EventReplayBuffer)
+            {
+                _recent.Dequeue();
+            }
+
+            await _events!.OnNextAsync(published);
         }
         catch (Exception ex)
         {
@@ -386,14 +442,40 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
         }
     }
 
+    /// <summary>Reserves the next block of live-event numbers when the next one is not reserved yet; true when the record must be written.</summary>
+    private bool ReserveSequences()
+    {
+        if (_lastSequence < Core.EventSequenceCeiling)
+        {
+            return false;
+        }
+
+        Core.EventSequenceCeiling = _lastSequence + SequenceBlock;
+        return true;
+    }
+
     /// <summary>Runs before each live event is published, for what else must hear of the change; must not throw.</summary>
     protected virtual Task OnPublishingAsync(ContainerEventKind kind) => Task.CompletedTask;
 
-    private async Task CheckConnectivityAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts a connected agent's container into the connectivity watch once per activation (the partition writes
+    /// only when it was not watched yet); a failure is retried with the next heartbeat.
+    /// </summary>
+    private async Task EnsureWatchedAsync()
     {
-        if (Core.Exists)
+        if (Presence.Watched || Presence.Published != Connectivity.Connected || Presence.Deadline(Core.AgentEverConnected) is not { } deadline)
         {
-            await PublishConnectivityIfChangedAsync();
+            return;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IConnectivityWatchGrain>(ConnectivityWatch.PartitionOf(ContainerId)).WatchAsync(ContainerId, _kind, deadline);
+            Presence.Watched = true;
+        }
+        catch (Exception ex)
+        {
+            LogWatchFailed(Logger, ContainerId, ex.Message);
         }
     }
 
@@ -424,6 +506,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IRe
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} refused agent event {Sequence}: {Reason}")]
     private static partial void LogEventRejected(ILogger logger, long containerId, long sequence, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} could not join the connectivity watch; the next heartbeat retries: {Reason}")]
+    private static partial void LogWatchFailed(ILogger logger, long containerId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Container {ContainerId} could not hint its agent: {Reason}")]
     private static partial void LogHintFailed(ILogger logger, long containerId, string reason);

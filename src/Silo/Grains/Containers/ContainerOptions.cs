@@ -11,8 +11,8 @@ internal sealed class ContainerOptions
     /// <summary>How often agents heartbeat (sent to them on connect).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often a grain checks whether its agent went silent (default: the heartbeat interval).</summary>
-    public TimeSpan? ConnectivityCheckPeriod { get; set; }
+    /// <summary>How often each silo sweeps the connectivity watch for agents whose deadline passed (real time).</summary>
+    public TimeSpan WatchSweepPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Missed intervals after which an agent is unreachable.</summary>
     [Range(1, 100)]
@@ -22,11 +22,9 @@ internal sealed class ContainerOptions
     [Range(1, 10_000)]
     public int CrashHistoryLimit { get; set; } = 50;
 
-    /// <summary>
-    /// Period of the watch reminder that brings a collected container grain back, so an agent that went
-    /// silent is still reported unreachable when nobody is asking.
-    /// </summary>
-    public TimeSpan WatchReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>Live events a container grain keeps in memory for clients that reconnect with <c>Last-Event-ID</c>.</summary>
+    [Range(1, 10_000)]
+    public int EventReplayBuffer { get; set; } = 64;
 
     /// <summary>Largest log tail kept with a crash record, in characters (the agent keeps 8 KiB; longer tails are refused).</summary>
     [Range(1024, AgentInputLimits.CrashLogTail)]

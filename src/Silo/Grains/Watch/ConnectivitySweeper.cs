@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+using ZlhGrind.Silo.Grains.Containers;
+
+namespace ZlhGrind.Silo.Grains.Watch;
+
+/// <summary>
+/// Every silo sweeps every partition of the watch each <see cref="ContainerOptions.WatchSweepPeriod"/> (real time),
+/// so the watch needs no reminder and comes back with the first silo after a restart, whatever the storage. A
+/// partition swept by two silos at once runs one sweep.
+/// </summary>
+internal sealed partial class ConnectivitySweeper(IGrainFactory grains, IOptions<ContainerOptions> options, ILogger<ConnectivitySweeper> logger)
+    : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    private readonly TaskCompletionSource _firstSweep = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+
+    /// <summary>Completes once this silo swept every partition once (a barrier for tests and health checks).</summary>
+    public Task FirstSweep => _firstSweep.Task;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(ConnectivitySweeper), ServiceLifecycleStage.Active, OnStartAsync, OnStopAsync);
+
+    public void Dispose() => _stop.Dispose();
+
+    private Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(LoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task LoopAsync()
+    {
+        using var timer = new PeriodicTimer(options.Value.WatchSweepPeriod);
+        try
+        {
+            do
+            {
+                await SweepAllAsync();
+                _firstSweep.TrySetResult();
+            }
+            while (await timer.WaitForNextTickAsync(_stop.Token));
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The silo stops.
+        }
+    }
+
+    private async Task SweepAllAsync()
+    {
+        var sweeps = new Task[ConnectivityWatch.Partitions];
+        for (var partition = 0; partition < sweeps.Length; partition++)
+        {
+            sweeps[partition] = grains.GetGrain<IConnectivityWatchGrain>(partition).SweepAsync();
+        }
+
+        try
+        {
+            await Task.WhenAll(sweeps);
+        }
+        catch (Exception ex) when (!_stop.IsCancellationRequested)
+        {
+            // Swept again next period; a partition that failed keeps its entries and their passed deadlines.
+            LogSweepFailed(logger, ex.Message);
+        }
+        catch (Exception) when (_stop.IsCancellationRequested)
+        {
+            // The silo is stopping; the partitions go with it.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A connectivity sweep failed; the next one retries: {Reason}")]
+    private static partial void LogSweepFailed(ILogger logger, string reason);
+}
