@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Gateway.Tests.TestSupport;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Authorization;
@@ -86,6 +88,7 @@ public sealed class EventsAcrossSiloRestartTests : IDisposable
         {
             client.UseLocalhostClustering(gatewayPort, serviceId: "zlhgrind", clusterId: "zlhgrind");
             client.AddOutgoingGrainCallFilter(filter);
+            client.UseClusterTls(new ConfigurationBuilder().AddInMemoryCollection(TestTls.Gateway()).Build());
         });
         var host = builder.Build();
         await host.StartAsync();
