@@ -33,6 +33,10 @@ public sealed class BrowserTests
         await portal.ClickAsync("#sign-in-form button[type=submit]");
         await portal.ClickAsync($"#containers tbody tr[data-id='{id}']");
         await Assertions.Expect(portal.Locator("#detail-state")).ToHaveTextAsync("Ready");
+
+        // The live stream opens with a status document (event: status): it updates the page and adds no event line.
+        await Assertions.Expect(portal.Locator("#events[data-live=yes]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Assertions.Expect(portal.Locator("#events li", new() { HasTextString = "undefined" })).ToHaveCountAsync(0);
         var ide = await context.RunAndWaitForPageAsync(() => portal.ClickAsync("#open-ide"));
         await Assertions.Expect(ide.Locator("#status")).ToHaveTextAsync("connected", new() { Timeout = 30_000 });
 

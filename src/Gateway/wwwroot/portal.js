@@ -17,7 +17,12 @@ function clearMessage() { $('#message').hidden = true; }
 
 // ---- API -------------------------------------------------------------------------------------
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(message, final = false) {
+    super(message);
+    this.final = final;
+  }
+}
 
 async function api(method, path, body) {
   let response;
@@ -203,46 +208,92 @@ async function showCrashes(id) {
 function stopEvents() {
   if (state.events) state.events.abort();
   state.events = null;
+  delete $('#events').dataset.live;
 }
 
+// Frames are handled by their `event:` type: `status` and `resync` carry a status document, every other type a
+// container event. A dropped stream reconnects by itself with growing pauses and sends the last `id:` it saw as
+// Last-Event-ID, so the gateway replays what was missed (or answers `resync` when that is gone).
 async function startEvents(id) {
   stopEvents();
   const controller = new AbortController();
   state.events = controller;
-  try {
-    const response = await fetch(`/api/servers/${id}/events`, {
-      headers: { 'Authorization': `Bearer ${state.token}`, 'Accept': 'text/event-stream' },
-      signal: controller.signal,
-    });
-    if (!response.ok) throw new ApiError(`Live events unavailable (HTTP ${response.status}).`);
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-        if (data) onEvent(JSON.parse(data));
+  let lastEventId = null;
+  let pause = 1000;
+  while (!controller.signal.aborted) {
+    try {
+      const headers = { 'Authorization': `Bearer ${state.token}`, 'Accept': 'text/event-stream' };
+      if (lastEventId) headers['Last-Event-ID'] = lastEventId;
+      const response = await fetch(`/api/servers/${id}/events`, { headers, signal: controller.signal });
+      if (response.status === 401 || response.status === 404) throw new ApiError(`Live events unavailable (HTTP ${response.status}).`, true);
+      if (!response.ok) throw new ApiError(`Live events unavailable (HTTP ${response.status}).`);
+      clearStale();
+      pause = 1000;
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = parseFrame(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          if (frame.id) lastEventId = frame.id;
+          if (frame.data) onFrame(frame.type, JSON.parse(frame.data));
+        }
       }
+    } catch (e) {
+      if (controller.signal.aborted) return;
+      if (e instanceof ApiError && e.final) { show(e.message); return; }
     }
-  } catch (e) {
-    if (!controller.signal.aborted) show(`Live events stopped: ${e.message}. Select the container again to reconnect.`);
+    if (controller.signal.aborted) return;
+    markStale(pause);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(pause * 2, 30000);
   }
+}
+
+function parseFrame(text) {
+  const frame = { type: 'message', id: null, data: '' };
+  const data = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('event:')) frame.type = line.slice(6).trim();
+    else if (line.startsWith('id:')) frame.id = line.slice(3).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).trim());
+  }
+  frame.data = data.join('\n');
+  return frame;
+}
+
+function markStale(pause) {
+  $('#events-state').textContent = `Live events interrupted; reconnecting in ${Math.round(pause / 1000)} s — what is shown may be out of date.`;
+}
+
+function clearStale() {
+  $('#events-state').textContent = '';
+}
+
+function onFrame(type, data) {
+  $('#events').dataset.live = 'yes';
+  if (type === 'status' || type === 'resync') {
+    renderLive(data);
+    return;
+  }
+  onEvent(data);
+}
+
+function renderLive(status) {
+  render(status);
+  const tr = document.querySelector(`#containers tr[data-id="${status.containerId}"]`);
+  if (tr) tr.replaceWith(row(status));
 }
 
 function onEvent(event) {
   const li = document.createElement('li');
   li.textContent = `${when(event.at)} ${event.summary}`;
   $('#events').prepend(li);
-  if (event.status) {
-    render(event.status);
-    const tr = document.querySelector(`#containers tr[data-id="${event.containerId}"]`);
-    if (tr) tr.replaceWith(row(event.status));
-  }
+  if (event.status) renderLive(event.status);
   if (event.crash) showCrashes(event.containerId);
 }
 
