@@ -86,6 +86,10 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         gateway.Environment["Auth__SigningKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         gateway.Environment["IdeTunnel__AllowedUpstreamNetworks__0"] = "127.0.0.1/32";
         gateway.Environment["IdeTunnel__ExplicitUpstreams__0"] = $"127.0.0.1:{upstreamPort}";
+
+        // The load generator stands for many browsers behind one loopback address; the per-address lookup budget is
+        // for one real client, so it is lifted here (route scale visits 100,000 IDEs once each).
+        gateway.Environment["IdeTunnel__LookupPermitLimit"] = "10000000";
         gateway.Environment["Auth__AllowDevTokens"] = allowDevTokens ? "true" : "false";
         var gatewayProcess = context.Children.Start(gateway, Path.Combine(context.LogDirectory, scenario + "-gateway.log"));
 
