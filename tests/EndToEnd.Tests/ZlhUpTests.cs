@@ -173,9 +173,18 @@ public sealed class ZlhUpTests : IDisposable
 
         public async ValueTask DisposeAsync()
         {
+            // Cleanup after a failure inside the test: a Ctrl-C that does not finish must not hide that failure, so the
+            // stack we started is then ended by its PID. The test itself asserts the Ctrl-C path.
             if (!process.HasExited)
             {
-                await CtrlCAsync();
+                try
+                {
+                    await CtrlCAsync();
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
             }
 
             process.Dispose();
