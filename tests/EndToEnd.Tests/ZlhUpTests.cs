@@ -62,7 +62,11 @@ public sealed class ZlhUpTests : IDisposable
 
     private async Task<Stack> UpAsync()
     {
-        var info = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = Repo.Root };
+        // A shell cannot trap a signal that was ignored when it started, and a suite launched as a background job (`&`)
+        // starts with SIGINT ignored; `env --default-signal` gives ./zlh up the disposition a terminal would.
+        var info = new ProcessStartInfo("env") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = Repo.Root };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("bash");
         info.ArgumentList.Add(Path.Combine(Repo.Root, "zlh"));
         info.ArgumentList.Add("up");
         foreach (var (key, value) in _environment)
