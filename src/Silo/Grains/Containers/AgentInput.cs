@@ -37,8 +37,10 @@ internal static class AgentInput
             Text(dev.IdeEndpoint, "heartbeat.dev.ideEndpoint", AgentInputLimits.IdeEndpoint);
             Require(dev.Runtimes is not null, "heartbeat.dev.runtimes is required.");
             Count(dev.Runtimes!.Count, "heartbeat.dev.runtimes", AgentInputLimits.Runtimes);
-            foreach (var runtime in dev.Runtimes)
+            // Indexed, not foreach: an IReadOnlyList enumerator is boxed, and this runs on every heartbeat.
+            for (var i = 0; i < dev.Runtimes.Count; i++)
             {
+                var runtime = dev.Runtimes[i];
                 Require(runtime is not null, "heartbeat.dev.runtimes holds an empty entry.");
                 Text(runtime!.Name, "heartbeat.dev.runtimes.name", AgentInputLimits.RuntimeName, required: true);
                 Text(runtime.Version, "heartbeat.dev.runtimes.version", AgentInputLimits.RuntimeName, required: true);
