@@ -50,8 +50,32 @@ internal sealed class RuntimeVerifier(IOptions<RuntimeInstallOptions> options, T
         }
         finally
         {
-            home.Delete(recursive: true);
+            await DeleteHomeAsync(home, user);
         }
+    }
+
+    /// <summary>
+    /// Removes the throwaway HOME. Once the dev user owned it, their processes may still swap its entries for links, so
+    /// root never walks it: the dev user removes it (rm does not follow links and cannot reach past what that user may
+    /// delete). The agent's own HOME is the agent's to delete.
+    /// </summary>
+    private static async Task DeleteHomeAsync(DirectoryInfo home, DevUser? user)
+    {
+        if (user is null)
+        {
+            home.Delete(recursive: true);
+            return;
+        }
+
+        var remove = new ProcessStartInfo("rm") { UseShellExecute = false, UserName = user.Name };
+        remove.ArgumentList.Add("-rf");
+        remove.ArgumentList.Add("--one-file-system");
+        remove.ArgumentList.Add("--");
+        remove.ArgumentList.Add(home.FullName);
+        remove.Environment.Clear();
+        remove.Environment["PATH"] = SystemPath;
+        using var process = Process.Start(remove)!;
+        await process.WaitForExitAsync();
     }
 
     private static DirectoryInfo ThrowawayHome(DevUser? user)
