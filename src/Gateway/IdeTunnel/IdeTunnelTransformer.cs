@@ -61,7 +61,7 @@ internal sealed class IdeTunnelTransformer : HttpTransformer
         var location = headers.Location;
         if (location.Count > 0)
         {
-            var held = location.Count == 1 ? HeldLocation(location[0] ?? "", tunnel, httpContext.Request.Host) : null;
+            var held = location.Count == 1 ? HeldLocation(location[0] ?? "", tunnel, httpContext.Request.Host, (httpContext.Request.PathBase + httpContext.Request.Path).ToUriComponent()) : null;
             if (held is null)
             {
                 // Leading out of the tunnel (another site, the portal, /api): not followed, the handler says why.
@@ -77,29 +77,46 @@ internal sealed class IdeTunnelTransformer : HttpTransformer
         return copied;
     }
 
-    /// <summary>The Location the browser gets, or null when it would leave the tunnel.</summary>
-    internal static string? HeldLocation(string target, string tunnel, HostString host)
+    /// <summary>
+    /// The Location the browser gets, or null when it would leave the tunnel (<paramref name="tunnel"/>, empty on an IDE
+    /// host); a relative <paramref name="target"/> resolves against <paramref name="document"/>, the request's path, and an
+    /// absolute one must name <paramref name="host"/>.
+    /// </summary>
+    internal static string? HeldLocation(string target, string tunnel, HostString host, string document)
     {
-        if (target.Length == 0 || target[0] == '\\')
+        // Browsers drop tabs and line breaks and read "\" as "/", so "/\t/x" or "/\\x" would be another host to them:
+        // a target holding any of these is refused rather than second-guessed.
+        if (target.Length == 0 || target.AsSpan().IndexOfAnyInRange('\0', ' ') >= 0 || target.Contains('\\', StringComparison.Ordinal))
         {
             return null;
         }
 
         if (target[0] == '/')
         {
-            // "//x" and "/\x" are another host to a browser; "/x" is the IDE's own root, which is the tunnel's.
-            return target.Length > 1 && target[1] is '/' or '\\' ? null : tunnel + target;
+            // "//x" is another host; "/x" is the IDE's own root, which is the tunnel's.
+            return target.Length > 1 && target[1] == '/' ? null : tunnel + target;
         }
 
-        if (!Uri.TryCreate(target, UriKind.Absolute, out var absolute))
+        if (HasScheme(target))
         {
-            // Relative to the current document, which is inside the tunnel already.
-            return target.Contains('\\', StringComparison.Ordinal) ? null : target;
+            // "http:evil.example" is absolute to a browser even where Uri cannot parse it: only a same-host URL inside the tunnel passes.
+            var sameHost = Uri.TryCreate(target, UriKind.Absolute, out var absolute)
+                && (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps)
+                && string.Equals(absolute.Authority, host.Value, StringComparison.OrdinalIgnoreCase);
+            return sameHost && (tunnel.Length == 0 || absolute!.AbsolutePath.StartsWith(tunnel + "/", StringComparison.Ordinal)) ? target : null;
         }
 
-        var sameHost = (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps)
-            && string.Equals(absolute.Authority, host.Value, StringComparison.OrdinalIgnoreCase);
-        return sameHost && (tunnel.Length == 0 || absolute.AbsolutePath.StartsWith(tunnel + "/", StringComparison.Ordinal)) ? target : null;
+        // Relative to the current document: "../../api" would climb out of the tunnel, so resolve it and look.
+        var resolved = new Uri(new Uri("http://ide" + document), target).AbsolutePath;
+        return tunnel.Length == 0 || resolved.StartsWith(tunnel + "/", StringComparison.Ordinal) ? target : null;
+    }
+
+    /// <summary>True when <paramref name="target"/> names a scheme: a colon before any '/', '?' or '#'.</summary>
+    private static bool HasScheme(string target)
+    {
+        var colon = target.IndexOf(':', StringComparison.Ordinal);
+        var delimiter = target.AsSpan().IndexOfAny('/', '?', '#');
+        return colon >= 0 && (delimiter < 0 || colon < delimiter);
     }
 
     /// <summary>The upstream's cookies without the gateway's names or a Domain, with their Path moved below the tunnel.</summary>

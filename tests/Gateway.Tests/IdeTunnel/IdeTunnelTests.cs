@@ -105,6 +105,9 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
     [InlineData("javascript:alert(1)")]
     [InlineData("{gateway}/api/servers")]
     [InlineData("{gateway}/__ide/100/")]
+    [InlineData("http:evil.example")]
+    [InlineData("https:/evil.example/")]
+    [InlineData("../../api/servers")]
     public async Task Proxy_UpstreamRedirectsOutOfTheTunnel_502AndNoLocation(string target)
     {
         var (id, _, session) = await fixture.ReadyIdeAsync("tunnel-redirect-out-" + Guid.NewGuid().ToString("N"));
