@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Grains.DevContainers;
 
 namespace ZlhGrind.Gateway.IdeTunnel;
@@ -177,7 +178,13 @@ internal sealed class IdeSessionCache : IDisposable
         catch (Exception exception)
         {
             var now = _timeProvider.GetTimestamp();
-            Volatile.Write(ref _lastFailureAt, now);
+
+            // Only the cluster being out of reach vouches for stale sessions; any other failure says nothing of it.
+            if (ClusterOutageMonitor.IsOutage(exception))
+            {
+                Volatile.Write(ref _lastFailureAt, now);
+            }
+
             if (stale is not null && IsOutageServable(stale, now) && _entries.TryUpdate(key, stale, entry))
             {
                 // The cluster did not answer; nothing changed about the session as far as anyone can tell.
