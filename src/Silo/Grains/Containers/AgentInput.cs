@@ -110,7 +110,12 @@ internal static class AgentInput
     {
         if (value is null)
         {
-            Require(!required, $"{field} is required.");
+            // Not Require(...): its message would be built on every heartbeat with an empty optional field.
+            if (required)
+            {
+                throw new InvalidRequestException($"{field} is required.");
+            }
+
             return;
         }
 

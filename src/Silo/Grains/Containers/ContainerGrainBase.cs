@@ -422,9 +422,19 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         await OnPublishingAsync(kind);
         try
         {
+            var ceiling = Core.EventSequenceCeiling;
             if (ReserveSequences())
             {
-                await WriteAsync();
+                try
+                {
+                    await WriteAsync();
+                }
+                catch
+                {
+                    // Numbers the store never reserved must not be handed out: after a restart they would come again.
+                    Core.EventSequenceCeiling = ceiling;
+                    throw;
+                }
             }
 
             var published = new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, BuildStatus(), crash, ++_lastSequence);

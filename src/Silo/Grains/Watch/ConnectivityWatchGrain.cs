@@ -47,7 +47,16 @@ internal sealed partial class ConnectivityWatchGrain(
         }
 
         record.State.Entries[containerId] = new WatchEntry { Kind = kind, Deadline = deadline };
-        await WriteAsync();
+        try
+        {
+            await WriteAsync();
+        }
+        catch
+        {
+            // Not stored, so not watched: the container asks again with its next heartbeat and the write is retried.
+            record.State.Entries.Remove(containerId);
+            throw;
+        }
     }
 
     public Task SweepAsync()
