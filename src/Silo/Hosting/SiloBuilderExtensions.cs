@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Authorization;
+using ZlhGrind.Silo.Grains;
 using ZlhGrind.Silo.Grains.Containers;
 using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
@@ -57,10 +58,4 @@ public static class SiloBuilderExtensions
         builder.Services.AddKeyedSingleton(GrainClock.Key, time);
         return builder;
     }
-}
-
-/// <summary>The DI key of the clock grains read (lifecycle times, connectivity, token expiry).</summary>
-public static class GrainClock
-{
-    public const string Key = "zlh.grain-clock";
 }
