@@ -1,8 +1,8 @@
 using System.Net;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Serilog;
-using Serilog.Formatting.Compact;
+using Serilog.Events;
+using ZlhGrind.ServiceDefaults;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Hosting;
@@ -13,25 +13,14 @@ internal static class SiloHostExtensions
     public const string ClusterId = "zlhgrind";
     public const string ServiceId = "zlhgrind";
 
-    /// <summary>Readable console in Development, compact JSON (one event per line, Loki-ready) otherwise.</summary>
-    public static WebApplicationBuilder AddZlhLogging(this WebApplicationBuilder builder)
+    /// <summary>The shared Serilog set-up; the framework, Orleans and Polly speak only from Warning.</summary>
+    public static WebApplicationBuilder AddSiloLogging(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSerilog((services, logger) =>
+        builder.AddZlhLogging("silo", new Dictionary<string, LogEventLevel>
         {
-            logger.ReadFrom.Configuration(builder.Configuration)
-                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
-                .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Warning)
-                .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
-                .Enrich.FromLogContext()
-                .Enrich.WithProperty("Service", "silo");
-            if (builder.Environment.IsDevelopment())
-            {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] silo: {Message:lj}{NewLine}{Exception}");
-            }
-            else
-            {
-                logger.WriteTo.Console(new CompactJsonFormatter());
-            }
+            ["Microsoft.AspNetCore"] = LogEventLevel.Warning,
+            ["Orleans"] = LogEventLevel.Warning,
+            ["Polly"] = LogEventLevel.Warning,
         });
         return builder;
     }
