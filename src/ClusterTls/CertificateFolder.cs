@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 
 namespace ZlhGrind.ClusterTls;
@@ -40,15 +39,11 @@ internal static class CertificateFolder
         return true;
     }
 
-    /// <summary>Issues <paramref name="name"/> with the folder's CA unless the folder holds it; the new certificate, or null when kept.</summary>
-    public static X509Certificate2? Issue(
-        string directory,
-        string name,
-        ClusterTlsRole role,
-        IReadOnlyCollection<IPAddress> addresses,
-        IReadOnlyCollection<string> dnsNames,
-        DateTimeOffset now,
-        TimeSpan lifetime)
+    /// <summary>
+    /// Issues <paramref name="name"/> with the folder's CA through <paramref name="issue"/> unless the folder holds it;
+    /// the new certificate, or null when kept.
+    /// </summary>
+    public static X509Certificate2? Issue(string directory, string name, Func<X509Certificate2, X509Certificate2> issue)
     {
         if (Holds(directory, name))
         {
@@ -58,7 +53,7 @@ internal static class CertificateFolder
         var (caCertificate, caKey) = Paths(directory, Ca);
         var (certificate, key) = Paths(directory, name);
         using var ca = CertificateAuthority.ReadPem(caCertificate, caKey);
-        var issued = CertificateAuthority.Issue(ca, name, role, addresses, dnsNames, now, lifetime);
+        var issued = issue(ca);
         CertificateAuthority.WritePem(issued, certificate, key);
         return issued;
     }

@@ -103,7 +103,7 @@ public static class CertsCommand
         }
 
         var (certificate, key) = CertificateFolder.Paths(directory, name);
-        using var issued = CertificateFolder.Issue(directory, name, role, addresses, dnsNames, DateTimeOffset.UtcNow, TimeSpan.FromDays(days));
+        using var issued = CertificateFolder.Issue(directory, name, ca => CertificateAuthority.Issue(ca, name, role, addresses, dnsNames, DateTimeOffset.UtcNow, TimeSpan.FromDays(days)));
         output.WriteLine(issued is null
             ? $"certs: {certificate} exists; kept (remove it and its key to issue a new one)"
             : $"certs: wrote {certificate} and {key} ({roleText}, valid until {issued.NotAfter.ToUniversalTime():u})");

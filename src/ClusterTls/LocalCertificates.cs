@@ -17,8 +17,8 @@ public static class LocalCertificates
     {
         var now = DateTimeOffset.UtcNow;
         CertificateFolder.CreateCa(directory, now);
-        CertificateFolder.Issue(directory, Silo, ClusterTlsRole.Silo, [IPAddress.Loopback], ["localhost"], now, Lifetime)?.Dispose();
-        CertificateFolder.Issue(directory, Client, ClusterTlsRole.Client, [], [], now, Lifetime)?.Dispose();
+        CertificateFolder.Issue(directory, Silo, ca => CertificateAuthority.Issue(ca, Silo, ClusterTlsRole.Silo, [IPAddress.Loopback], ["localhost"], now, Lifetime))?.Dispose();
+        CertificateFolder.Issue(directory, Client, ca => CertificateAuthority.Issue(ca, Client, ClusterTlsRole.Client, [], [], now, Lifetime))?.Dispose();
     }
 
     /// <summary>
