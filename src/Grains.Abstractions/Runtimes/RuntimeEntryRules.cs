@@ -20,7 +20,7 @@ public static partial class RuntimeEntryRules
 
     private const int MaxPrintable = 64;
 
-    /// <summary>One sentence per bad field, in field order; empty when the entry is good.</summary>
+    /// <summary>One sentence per bad field, in field order, each starting with the field's name; empty when the entry is good.</summary>
     public static List<string> Problems(RuntimeEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -37,12 +37,12 @@ public static partial class RuntimeEntryRules
 
         if (!Uri.TryCreate(entry.ArtifactUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
-            problems.Add("artifact URL must be an absolute http or https URL.");
+            problems.Add("artifactUrl is refused: the artifact URL must be an absolute http or https URL.");
         }
         else if (url.UserInfo.Length > 0)
         {
             // Credentials in a URL end up in logs, heartbeats and the portal's catalog.
-            problems.Add("artifact URL must not carry credentials.");
+            problems.Add("artifactUrl is refused: the artifact URL must not carry credentials.");
         }
 
         if (entry.Sha256 is null || !Sha256().IsMatch(entry.Sha256))
@@ -52,11 +52,11 @@ public static partial class RuntimeEntryRules
 
         if (entry.SizeBytes <= 0)
         {
-            problems.Add($"size must be positive, not {entry.SizeBytes}.");
+            problems.Add($"sizeBytes is refused: the size must be positive, not {entry.SizeBytes}.");
         }
         else if (entry.SizeBytes > MaxArtifactBytes)
         {
-            problems.Add($"size must be at most {MaxArtifactBytes} bytes, not {entry.SizeBytes}.");
+            problems.Add($"sizeBytes is refused: the size must be at most {MaxArtifactBytes} bytes, not {entry.SizeBytes}.");
         }
 
         if (!IsRelativeInside(entry.BinPath))
@@ -66,7 +66,7 @@ public static partial class RuntimeEntryRules
 
         if (entry.VerifyCommand is null || entry.VerifyCommand.Count == 0)
         {
-            problems.Add("verify command is empty: a runtime that cannot prove it runs is not installed.");
+            problems.Add("verifyCommand is refused: the verify command is empty, and a runtime that cannot prove it runs is not installed.");
         }
         else if (entry.VerifyCommand.Count > MaxVerifyWords || !IsRelativeInside(entry.VerifyCommand[0]) || !entry.VerifyCommand.All(IsArgument))
         {
