@@ -11,7 +11,6 @@ namespace ZlhGrind.ClusterTls;
 public static class CertsCommand
 {
     public const string Name = "certs";
-    private const int CaDays = 3650;
     private const int DefaultDays = 825;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -38,17 +37,10 @@ public static class CertsCommand
 
     private static int CreateCa(string directory, TextWriter output)
     {
-        var (certificate, key) = Paths(directory, "ca");
-        if (File.Exists(certificate) || File.Exists(key))
-        {
-            output.WriteLine($"certs: {certificate} exists; kept");
-            return 0;
-        }
-
-        Directory.CreateDirectory(directory);
-        using var ca = CertificateAuthority.CreateCa("ZlhGrind cluster CA " + Environment.MachineName, DateTimeOffset.UtcNow, TimeSpan.FromDays(CaDays));
-        CertificateAuthority.WritePem(ca, certificate, key);
-        output.WriteLine($"certs: wrote {certificate} and {key}");
+        var (certificate, key) = CertificateFolder.Paths(directory, CertificateFolder.Ca);
+        output.WriteLine(CertificateFolder.CreateCa(directory, DateTimeOffset.UtcNow)
+            ? $"certs: wrote {certificate} and {key}"
+            : $"certs: {certificate} exists; kept");
         return 0;
     }
 
@@ -61,7 +53,7 @@ public static class CertsCommand
 
     private static int Issue(string directory, string name, string roleText, string[] rest, TextWriter output, TextWriter error)
     {
-        if (name.Length == 0 || name == "ca" || name.IndexOfAny(['/', '\\']) >= 0 || name.StartsWith('.'))
+        if (name.Length == 0 || name == CertificateFolder.Ca || name.IndexOfAny(['/', '\\']) >= 0 || name.StartsWith('.'))
         {
             error.WriteLine($"certs: '{name}' is not a usable certificate name (a file name other than 'ca').");
             return 2;
@@ -95,11 +87,11 @@ public static class CertsCommand
                 case "--dns" when !string.IsNullOrWhiteSpace(value):
                     dnsNames.Add(value);
                     break;
-                case "--days" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is > 0 and <= CaDays:
+                case "--days" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is > 0 and <= CertificateFolder.CaDays:
                     days = parsed;
                     break;
                 default:
-                    error.WriteLine($"certs: '{rest[i]} {value}' is not --ip ADDRESS, --dns NAME or --days 1..{CaDays}.");
+                    error.WriteLine($"certs: '{rest[i]} {value}' is not --ip ADDRESS, --dns NAME or --days 1..{CertificateFolder.CaDays}.");
                     return 2;
             }
         }
@@ -110,23 +102,13 @@ public static class CertsCommand
             return 2;
         }
 
-        var (caCertificate, caKey) = Paths(directory, "ca");
-        var (certificate, key) = Paths(directory, name);
-        if (File.Exists(certificate) || File.Exists(key))
-        {
-            output.WriteLine($"certs: {certificate} exists; kept (remove it and its key to issue a new one)");
-            return 0;
-        }
-
-        using var ca = CertificateAuthority.ReadPem(caCertificate, caKey);
-        using var issued = CertificateAuthority.Issue(ca, name, role, addresses, dnsNames, DateTimeOffset.UtcNow, TimeSpan.FromDays(days));
-        CertificateAuthority.WritePem(issued, certificate, key);
-        output.WriteLine($"certs: wrote {certificate} and {key} ({roleText}, valid until {issued.NotAfter.ToUniversalTime():u})");
+        var (certificate, key) = CertificateFolder.Paths(directory, name);
+        using var issued = CertificateFolder.Issue(directory, name, ca => CertificateAuthority.Issue(ca, name, role, addresses, dnsNames, DateTimeOffset.UtcNow, TimeSpan.FromDays(days)));
+        output.WriteLine(issued is null
+            ? $"certs: {certificate} exists; kept (remove it and its key to issue a new one)"
+            : $"certs: wrote {certificate} and {key} ({roleText}, valid until {issued.NotAfter.ToUniversalTime():u})");
         return 0;
     }
-
-    private static (string Certificate, string Key) Paths(string directory, string name) =>
-        (Path.Combine(directory, name + ".pem"), Path.Combine(directory, name + ".key"));
 
     private static int Usage(TextWriter error)
     {

@@ -11,8 +11,8 @@ namespace ZlhGrind.ClusterTls;
 /// <summary>Puts TLS with the pinned CA on a silo's or a client's cluster links, from a configuration section.</summary>
 public static class ClusterTlsBuilderExtensions
 {
-    /// <summary>The section silos and gateways read; agents read <c>Agent:Cluster:Tls</c>.</summary>
-    public const string Section = "Cluster:Tls";
+    /// <summary>The section silos and gateways read (<see cref="ClusterTlsOptions.SectionName"/>).</summary>
+    public const string Section = ClusterTlsOptions.SectionName;
 
     private const string LoggerName = "ZlhGrind.ClusterTls";
 

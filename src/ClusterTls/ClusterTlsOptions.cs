@@ -6,6 +6,9 @@ namespace ZlhGrind.ClusterTls;
 /// </summary>
 public sealed class ClusterTlsOptions
 {
+    /// <summary>The section silos and gateways read; agents read <c>Agent:Cluster:Tls</c>.</summary>
+    public const string SectionName = "Cluster:Tls";
+
     /// <summary>Runs every cluster link of this process over TLS.</summary>
     public bool Enabled { get; set; }
 

@@ -10,23 +10,15 @@ public static class LocalCertificates
 {
     public const string Silo = "silo";
     public const string Client = "client";
-    private static readonly TimeSpan CaLifetime = TimeSpan.FromDays(3650);
     private static readonly TimeSpan Lifetime = TimeSpan.FromDays(825);
 
     /// <summary>Creates whatever of ca, silo and client is missing in <paramref name="directory"/>; existing files are kept.</summary>
     public static void Create(string directory)
     {
-        Directory.CreateDirectory(directory);
         var now = DateTimeOffset.UtcNow;
-        if (!File.Exists(Path.Combine(directory, "ca.pem")))
-        {
-            using var created = CertificateAuthority.CreateCa("ZlhGrind cluster CA " + Environment.MachineName, now, CaLifetime);
-            CertificateAuthority.WritePem(created, Path.Combine(directory, "ca.pem"), Path.Combine(directory, "ca.key"));
-        }
-
-        using var ca = CertificateAuthority.ReadPem(Path.Combine(directory, "ca.pem"), Path.Combine(directory, "ca.key"));
-        IssueIfMissing(directory, ca, Silo, ClusterTlsRole.Silo, [IPAddress.Loopback], ["localhost"], now);
-        IssueIfMissing(directory, ca, Client, ClusterTlsRole.Client, [], [], now);
+        CertificateFolder.CreateCa(directory, now);
+        CertificateFolder.Issue(directory, Silo, ca => CertificateAuthority.Issue(ca, Silo, ClusterTlsRole.Silo, [IPAddress.Loopback], ["localhost"], now, Lifetime))?.Dispose();
+        CertificateFolder.Issue(directory, Client, ca => CertificateAuthority.Issue(ca, Client, ClusterTlsRole.Client, [], [], now, Lifetime))?.Dispose();
     }
 
     /// <summary>
@@ -47,22 +39,5 @@ public static class LocalCertificates
         }
 
         return settings;
-    }
-
-    private static void IssueIfMissing(
-        string directory,
-        System.Security.Cryptography.X509Certificates.X509Certificate2 ca,
-        string name,
-        ClusterTlsRole role,
-        IReadOnlyCollection<IPAddress> addresses,
-        IReadOnlyCollection<string> dnsNames,
-        DateTimeOffset now)
-    {
-        var certificate = Path.Combine(directory, name + ".pem");
-        if (!File.Exists(certificate))
-        {
-            using var issued = CertificateAuthority.Issue(ca, name, role, addresses, dnsNames, now, Lifetime);
-            CertificateAuthority.WritePem(issued, certificate, Path.Combine(directory, name + ".key"));
-        }
     }
 }

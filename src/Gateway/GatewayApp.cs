@@ -80,14 +80,10 @@ public static class GatewayApp
 
     private static WebApplicationBuilder AddGatewayApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ApiOptions>()
-            .BindConfiguration(ApiOptions.Section)
-            .Validate(o => o.MaxRequestBodyBytes > 0, "Api:MaxRequestBodyBytes must be positive.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<EventsOptions>()
-            .BindConfiguration(EventsOptions.Section)
-            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.BufferSize > 0, "Events:HeartbeatInterval and Events:BufferSize must be positive.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
+        builder.Services.AddOptions<EventsOptions>().BindConfiguration(EventsOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<EventsOptions>, EventsOptionsValidator>();
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<VmidRouteConstraint>(VmidRouteConstraint.Name));
 
         // Bad input surfaces as BadHttpRequestException so the exception handler can say what was wrong.

@@ -7,7 +7,7 @@ if (args is [CertsCommand.Name, ..])
 }
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddZlhLogging();
+builder.AddSiloLogging();
 builder.AddZlhSilo();
 
 var app = builder.Build();

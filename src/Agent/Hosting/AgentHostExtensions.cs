@@ -2,9 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Serilog;
-using Serilog.Formatting.Compact;
+using Serilog.Events;
 using ZlhGrind.Agent.ClusterLink;
+using ZlhGrind.ServiceDefaults;
 
 namespace ZlhGrind.Agent.Hosting;
 
@@ -30,24 +30,15 @@ internal static class AgentHostExtensions
         // Read from raw configuration: the options are validated later, at start, with clear messages.
         var rawId = builder.Configuration[$"{AgentOptions.Section}:ContainerId"];
         object containerId = long.TryParse(rawId, out var id) ? id : rawId ?? "";
-        var development = builder.Environment.IsDevelopment();
-        builder.Services.AddSerilog((_, logger) =>
-        {
-            logger.ReadFrom.Configuration(builder.Configuration)
-                .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
-                .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Error)
-                .Enrich.FromLogContext()
-                .Enrich.WithProperty("ContainerId", containerId)
-                .Enrich.WithProperty("Service", "agent");
-            if (development)
+        builder.AddZlhLogging(
+            "agent",
+            new Dictionary<string, LogEventLevel>
             {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] agent {ContainerId}: {Message:lj}{NewLine}{Exception}");
-            }
-            else
-            {
-                logger.WriteTo.Console(new CompactJsonFormatter());
-            }
-        });
+                ["Microsoft"] = LogEventLevel.Warning,
+                ["Orleans"] = LogEventLevel.Error,
+            },
+            consoleLabel: "agent {ContainerId}",
+            enrich: logger => logger.Enrich.WithProperty("ContainerId", containerId));
         return builder;
     }
 

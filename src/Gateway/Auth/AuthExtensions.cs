@@ -13,9 +13,9 @@ internal static class AuthExtensions
     public static WebApplicationBuilder AddGatewayAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<JwtOptions>()
-            .BindConfiguration(JwtOptions.Section)
-            .Validate(o => o.IsValid(out _), "Auth: Issuer and Audience are required, SigningKey needs at least 32 bytes, ClockSkew at most 5 minutes.")
+            .BindConfiguration(JwtOptions.SectionName)
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

@@ -1,11 +1,9 @@
-using System.Text;
-
 namespace ZlhGrind.Gateway.Auth;
 
 /// <summary>The <c>Auth</c> section: how portal bearer tokens (HS256 JWTs) are validated.</summary>
 public sealed class JwtOptions
 {
-    public const string Section = "Auth";
+    public const string SectionName = "Auth";
 
     public string Issuer { get; set; } = "";
 
@@ -22,27 +20,4 @@ public sealed class JwtOptions
 
     /// <summary>Lifetime of a token minted by the development route.</summary>
     public TimeSpan DevTokenLifetime { get; set; } = TimeSpan.FromHours(12);
-
-    internal bool IsValid(out string? error)
-    {
-        error = null;
-        if (string.IsNullOrWhiteSpace(Issuer) || string.IsNullOrWhiteSpace(Audience))
-        {
-            error = "Auth:Issuer and Auth:Audience are required.";
-        }
-        else if (Encoding.UTF8.GetByteCount(SigningKey) < 32)
-        {
-            error = "Auth:SigningKey must be at least 32 bytes.";
-        }
-        else if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(5))
-        {
-            error = "Auth:ClockSkew must be between 0 and 5 minutes.";
-        }
-        else if (DevTokenLifetime <= TimeSpan.Zero)
-        {
-            error = "Auth:DevTokenLifetime must be positive.";
-        }
-
-        return error is null;
-    }
 }

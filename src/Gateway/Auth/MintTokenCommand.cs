@@ -46,10 +46,14 @@ internal static class MintTokenCommand
             .AddEnvironmentVariables()
             .AddConfiguration(overrides ?? new ConfigurationBuilder().Build())
             .Build();
-        var settings = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
-        if (!settings.IsValid(out var problem))
+        var settings = configuration.GetSection(JwtOptions.SectionName).Get<JwtOptions>() ?? new JwtOptions();
+        if (new JwtOptionsValidator().Validate(null, settings) is { Failed: true } invalid)
         {
-            error.WriteLine(problem);
+            foreach (var failure in invalid.Failures)
+            {
+                error.WriteLine(failure);
+            }
+
             return 1;
         }
 

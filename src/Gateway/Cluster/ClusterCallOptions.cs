@@ -6,6 +6,8 @@ namespace ZlhGrind.Gateway.Cluster;
 /// </summary>
 public sealed class ClusterCallOptions
 {
+    public const string SectionName = "Cluster";
+
     /// <summary>How long one grain call may take before the request answers 503 (Orleans' own default is 30 s).</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -17,9 +19,4 @@ public sealed class ClusterCallOptions
 
     /// <summary><see cref="RetryAfter"/> as the header's whole seconds.</summary>
     internal string RetryAfterHeader => ((int)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    internal bool IsValid() =>
-        CallTimeout > TimeSpan.Zero && CallTimeout <= TimeSpan.FromMinutes(5)
-        && RetryAfter >= TimeSpan.FromSeconds(1)
-        && OutageSummaryInterval > TimeSpan.Zero;
 }

@@ -3,7 +3,7 @@ namespace ZlhGrind.Gateway.Cluster;
 /// <summary>The <c>Cluster</c> configuration section: how to reach the silos and the key that proves we are a gateway.</summary>
 public sealed class ClusterConnectionOptions
 {
-    public const string Section = "Cluster";
+    public const string SectionName = "Cluster";
 
     public ClusterMode Mode { get; set; } = ClusterMode.Localhost;
 
@@ -25,4 +25,21 @@ public sealed class ClusterConnectionOptions
 
     /// <summary>Pause between attempts while the cluster cannot be reached at start.</summary>
     public TimeSpan ConnectRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Parses <see cref="Gateways"/>; false when one is not an ip:port or there are none.</summary>
+    internal bool TryGetGateways(out System.Net.IPEndPoint[] endpoints)
+    {
+        endpoints = new System.Net.IPEndPoint[Gateways.Count];
+        for (var i = 0; i < Gateways.Count; i++)
+        {
+            if (!System.Net.IPEndPoint.TryParse(Gateways[i], out var endpoint) || endpoint.Port == 0)
+            {
+                return false;
+            }
+
+            endpoints[i] = endpoint;
+        }
+
+        return endpoints.Length > 0;
+    }
 }

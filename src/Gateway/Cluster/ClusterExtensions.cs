@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using ZlhGrind.ClusterTls;
@@ -10,8 +9,6 @@ namespace ZlhGrind.Gateway.Cluster;
 /// <summary>Registers the gateway's Orleans client.</summary>
 public static class ClusterExtensions
 {
-    private const int MinServiceKeyLength = 16;
-
     /// <summary>
     /// Connects to the cluster described by the <c>Cluster</c> section. A host that registered its own
     /// <see cref="IClusterClient"/> beforehand (an in-process test cluster) keeps it.
@@ -19,12 +16,9 @@ public static class ClusterExtensions
     public static WebApplicationBuilder AddGatewayCluster(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ClusterConnectionOptions>()
-            .BindConfiguration(ClusterConnectionOptions.Section)
-            .Validate(o => o.ConnectRetryDelay > TimeSpan.Zero, "Cluster:ConnectRetryDelay must be positive.")
-            .Validate(o => o.ServiceKey.Length >= MinServiceKeyLength, "Cluster:ServiceKey is required (at least 16 characters): silos refuse gateway calls without it.")
-            .Validate(o => o.Mode != ClusterMode.Static || TryParseEndpoints(o.Gateways, out _), "Cluster:Gateways must list at least one ip:port in Static mode.")
-            .Validate(o => o.Mode != ClusterMode.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString), "Cluster:ConnectionString is required in Postgres mode.")
+            .BindConfiguration(ClusterConnectionOptions.SectionName)
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ClusterConnectionOptions>, ClusterConnectionOptionsValidator>();
         builder.Services.AddSingleton<ContainerKinds>();
         builder.Services.AddSingleton<ClusterReadiness>();
         ClusterOutageMonitor.AddServices(builder.Services);
@@ -37,7 +31,7 @@ public static class ClusterExtensions
             }
         }
 
-        var settings = builder.Configuration.GetSection(ClusterConnectionOptions.Section).Get<ClusterConnectionOptions>() ?? new ClusterConnectionOptions();
+        var settings = builder.Configuration.GetSection(ClusterConnectionOptions.SectionName).Get<ClusterConnectionOptions>() ?? new ClusterConnectionOptions();
 
         // Started alongside Kestrel so /healthz answers while the cluster is still out of reach.
         builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
@@ -54,7 +48,7 @@ public static class ClusterExtensions
                         o.ClusterId = settings.ClusterId;
                         o.ServiceId = settings.ServiceId;
                     });
-                    client.UseStaticClustering(TryParseEndpoints(settings.Gateways, out var endpoints) ? endpoints : []);
+                    client.UseStaticClustering(settings.TryGetGateways(out var endpoints) ? endpoints : []);
                     break;
                 case ClusterMode.Postgres:
                     client.Configure<ClusterOptions>(o =>
@@ -69,7 +63,7 @@ public static class ClusterExtensions
                     });
                     break;
                 default:
-                    throw new OptionsValidationException(ClusterConnectionOptions.Section, typeof(ClusterConnectionOptions), [$"Unknown Cluster:Mode {settings.Mode}."]);
+                    throw new OptionsValidationException(ClusterConnectionOptions.SectionName, typeof(ClusterConnectionOptions), [$"Unknown Cluster:Mode {settings.Mode}."]);
             }
 
             client.Services.AddSingleton<IClientConnectionRetryFilter, ClusterConnectRetryFilter>();
@@ -86,27 +80,11 @@ public static class ClusterExtensions
         ArgumentNullException.ThrowIfNull(client);
         if (string.IsNullOrWhiteSpace(serviceKey))
         {
-            throw new OptionsValidationException(ClusterConnectionOptions.Section, typeof(ClusterConnectionOptions), ["Cluster:ServiceKey is required: silos refuse gateway calls without it."]);
+            throw new OptionsValidationException(ClusterConnectionOptions.SectionName, typeof(ClusterConnectionOptions), ["Cluster:ServiceKey is required: silos refuse gateway calls without it."]);
         }
 
         client.AddOutgoingGrainCallFilter(new ServiceKeyCallFilter(serviceKey));
         client.AddMemoryStreams(ContainerEvents.StreamProvider);
         return client;
-    }
-
-    private static bool TryParseEndpoints(List<string> values, out IPEndPoint[] endpoints)
-    {
-        endpoints = new IPEndPoint[values.Count];
-        for (var i = 0; i < values.Count; i++)
-        {
-            if (!IPEndPoint.TryParse(values[i], out var endpoint) || endpoint.Port == 0)
-            {
-                return false;
-            }
-
-            endpoints[i] = endpoint;
-        }
-
-        return endpoints.Length > 0;
     }
 }

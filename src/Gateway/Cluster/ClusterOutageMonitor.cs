@@ -104,10 +104,8 @@ internal sealed partial class ClusterOutageMonitor(
     /// <summary>Registers the <c>Cluster</c> call settings and the monitor in the gateway's services.</summary>
     public static void AddServices(IServiceCollection services)
     {
-        services.AddOptions<ClusterCallOptions>()
-            .BindConfiguration(ClusterConnectionOptions.Section)
-            .Validate(o => o.IsValid(), "Cluster:CallTimeout must be between 0 and 5 minutes, Cluster:RetryAfter at least 1 s, Cluster:OutageSummaryInterval positive.")
-            .ValidateOnStart();
+        services.AddOptions<ClusterCallOptions>().BindConfiguration(ClusterCallOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ClusterCallOptions>, ClusterCallOptionsValidator>();
         services.AddSingleton<ClusterOutageMonitor>();
     }
 

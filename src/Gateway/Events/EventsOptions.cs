@@ -3,7 +3,7 @@ namespace ZlhGrind.Gateway.Events;
 /// <summary>The <c>Events</c> section: the live events stream.</summary>
 public sealed class EventsOptions
 {
-    public const string Section = "Events";
+    public const string SectionName = "Events";
 
     /// <summary>How often a comment line is sent on an idle stream so proxies and load balancers keep it open.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);

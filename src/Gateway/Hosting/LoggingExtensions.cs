@@ -1,46 +1,32 @@
 using Serilog;
 using Serilog.Events;
-using Serilog.Formatting.Compact;
+using ZlhGrind.ServiceDefaults;
 
 namespace ZlhGrind.Gateway.Hosting;
 
-/// <summary>Serilog for the gateway: compact JSON in production, readable text in development.</summary>
+/// <summary>Serilog for the gateway (the shared set-up) and its request log.</summary>
 internal static class LoggingExtensions
 {
+    private static readonly Dictionary<string, LogEventLevel> Levels = new()
+    {
+        // These log full request URLs at Information, and an IDE bootstrap URL carries its token in the query
+        // string: keep them at Warning. Request lines come from UseSerilogRequestLogging (path only).
+        ["Microsoft.AspNetCore"] = LogEventLevel.Warning,
+        ["Yarp"] = LogEventLevel.Warning,
+        ["System.Net.Http"] = LogEventLevel.Warning,
+        ["Orleans"] = LogEventLevel.Warning,
+
+        // While the cluster is out of reach these warn once per grain call (a dead gateway per message, a broken
+        // promise per timeout, a failed connect per attempt): ClusterOutageMonitor reports the outage once per state
+        // change and counts the calls instead.
+        ["Orleans.Messaging.GatewayManager"] = LogEventLevel.Error,
+        ["Orleans.Runtime.CallbackData"] = LogEventLevel.Error,
+        ["Orleans.Runtime.Messaging.ConnectionManager"] = LogEventLevel.Error,
+    };
+
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
-        var development = builder.Environment.IsDevelopment();
-        builder.Services.AddSerilog((services, logger) =>
-        {
-            logger
-                .MinimumLevel.Information()
-
-                // These log full request URLs at Information, and an IDE bootstrap URL carries its token in the
-                // query string: keep them at Warning. Request lines come from UseSerilogRequestLogging (path only).
-                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
-                .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
-                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-                .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
-
-                // While the cluster is out of reach these warn once per grain call (a dead gateway per message, a
-                // broken promise per timeout, a failed connect per attempt): ClusterOutageMonitor reports the outage
-                // once per state change and counts the calls instead.
-                .MinimumLevel.Override("Orleans.Messaging.GatewayManager", LogEventLevel.Error)
-                .MinimumLevel.Override("Orleans.Runtime.CallbackData", LogEventLevel.Error)
-                .MinimumLevel.Override("Orleans.Runtime.Messaging.ConnectionManager", LogEventLevel.Error)
-                .ReadFrom.Configuration(builder.Configuration)
-                .ReadFrom.Services(services)
-                .Enrich.FromLogContext();
-            if (development)
-            {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
-            }
-            else
-            {
-                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-            }
-        },
-        preserveStaticLogger: true);
+        builder.AddZlhLogging("gateway", Levels, consoleLabel: "{SourceContext}");
         return builder;
     }
 

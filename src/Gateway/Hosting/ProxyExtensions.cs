@@ -10,9 +10,9 @@ internal static class ProxyExtensions
     public static WebApplicationBuilder AddTrustedProxies(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ProxyOptions>()
-            .BindConfiguration(ProxyOptions.Section)
-            .Validate(o => o.IsValid(), "Proxy:KnownProxies must be IP addresses and Proxy:KnownNetworks CIDR networks.")
+            .BindConfiguration(ProxyOptions.SectionName)
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         return builder;
     }
 

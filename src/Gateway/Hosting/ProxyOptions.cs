@@ -6,32 +6,11 @@ namespace ZlhGrind.Gateway.Hosting;
 /// </summary>
 public sealed class ProxyOptions
 {
-    public const string Section = "Proxy";
+    public const string SectionName = "Proxy";
 
     /// <summary>Proxy addresses (IP literals).</summary>
     public List<string> KnownProxies { get; set; } = [];
 
     /// <summary>Proxy networks (CIDR).</summary>
     public List<string> KnownNetworks { get; set; } = [];
-
-    internal bool IsValid()
-    {
-        foreach (var proxy in KnownProxies)
-        {
-            if (!System.Net.IPAddress.TryParse(proxy, out _))
-            {
-                return false;
-            }
-        }
-
-        foreach (var network in KnownNetworks)
-        {
-            if (!System.Net.IPNetwork.TryParse(network, out _))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

@@ -25,9 +25,9 @@ internal static class IdeBootstrapEndpoints
     public static WebApplicationBuilder AddIdeBootstrap(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<IdeTokenRateLimitOptions>()
-            .BindConfiguration(IdeTokenRateLimitOptions.Section)
-            .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero && o.RedeemPermitLimit > 0 && o.RedeemWindow > TimeSpan.Zero, "IdeTokens:PermitLimit, Window, RedeemPermitLimit and RedeemWindow must be positive.")
+            .BindConfiguration(IdeTokenRateLimitOptions.SectionName)
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<IdeTokenRateLimitOptions>, IdeTokenRateLimitOptionsValidator>();
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

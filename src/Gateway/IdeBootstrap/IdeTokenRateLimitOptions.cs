@@ -3,7 +3,7 @@ namespace ZlhGrind.Gateway.IdeBootstrap;
 /// <summary>The <c>IdeTokens</c> section: how many IDE tokens one user may mint, and one client address redeem, per window.</summary>
 public sealed class IdeTokenRateLimitOptions
 {
-    public const string Section = "IdeTokens";
+    public const string SectionName = "IdeTokens";
 
     public int PermitLimit { get; set; } = 10;
 

@@ -8,9 +8,9 @@ internal static class IdeTunnelExtensions
     public static WebApplicationBuilder AddIdeTunnel(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<IdeTunnelOptions>()
-            .BindConfiguration(IdeTunnelOptions.Section)
-            .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], SessionFeedPollInterval in [0, SessionCacheTtl), FeedTrustedSessionMaxAge at least the TTL, timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs, ExplicitUpstreams ip:port or CIDR, ports in 1..65535, Host a host name with one {id}.")
+            .BindConfiguration(IdeTunnelOptions.SectionName)
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<IdeTunnelOptions>, IdeTunnelOptionsValidator>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<UpstreamPolicy>();
         builder.Services.AddSingleton<IdeHostPattern>();

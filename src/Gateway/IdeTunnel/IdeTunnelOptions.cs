@@ -3,7 +3,7 @@ namespace ZlhGrind.Gateway.IdeTunnel;
 /// <summary>The <c>IdeTunnel</c> section: the <c>/__ide/{id}</c> tunnel's cache, timeouts and upstream rules.</summary>
 public sealed class IdeTunnelOptions
 {
-    public const string Section = "IdeTunnel";
+    public const string SectionName = "IdeTunnel";
 
     /// <summary>How long a session lookup is trusted; also the longest a revocation takes to bite (DESIGN §6: at most 5 s).</summary>
     public TimeSpan SessionCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
@@ -107,51 +107,6 @@ public sealed class IdeTunnelOptions
         }
 
         parsed = (new System.Net.IPNetwork(endpoint.Address, endpoint.Address.GetAddressBytes().Length * 8), endpoint.Port);
-        return true;
-    }
-
-    internal bool IsValid()
-    {
-        if (SessionCacheTtl <= TimeSpan.Zero || SessionCacheTtl > TimeSpan.FromSeconds(5))
-        {
-            return false;
-        }
-
-        if (SessionFeedPollInterval < TimeSpan.Zero || SessionFeedPollInterval >= SessionCacheTtl || FeedTrustedSessionMaxAge < SessionCacheTtl)
-        {
-            return false;
-        }
-
-        if (MaxCachedSessions <= 0 || ConnectTimeout <= TimeSpan.Zero || ActivityTimeout <= TimeSpan.Zero
-            || PooledConnectionIdleTimeout <= TimeSpan.Zero || MaxRequestBodyBytes <= 0)
-        {
-            return false;
-        }
-
-        if (UpstreamPort is <= 0 or > 65535 || NegativeCacheTtl <= TimeSpan.Zero || MaxNegativeCachedSessions <= 0
-            || LookupPermitLimit <= 0 || LookupWindow <= TimeSpan.Zero)
-        {
-            return false;
-        }
-
-        if (!string.IsNullOrEmpty(ContainerNetwork) && !System.Net.IPNetwork.TryParse(ContainerNetwork, out _))
-        {
-            return false;
-        }
-
-        if (!IdeHostPattern.IsValid(Host) || ExplicitUpstreams.Any(e => !TryParseExplicit(e, out _)) || EffectiveRefusedUpstreamPorts.Any(p => p is <= 0 or > 65535))
-        {
-            return false;
-        }
-
-        foreach (var network in AllowedUpstreamNetworks)
-        {
-            if (!System.Net.IPNetwork.TryParse(network, out _))
-            {
-                return false;
-            }
-        }
-
         return true;
     }
 }

@@ -38,7 +38,7 @@ internal sealed class UpstreamPolicy
         var settings = options.Value;
         _defaultPort = settings.UpstreamPort;
         _allowed = [.. settings.AllowedUpstreamNetworks.Select(n => System.Net.IPNetwork.Parse(n))];
-        _explicit = [.. settings.ExplicitUpstreams.Select(e => IdeTunnelOptions.TryParseExplicit(e, out var entry) ? entry : throw new OptionsValidationException(IdeTunnelOptions.Section, typeof(IdeTunnelOptions), ["IdeTunnel:ExplicitUpstreams: " + e]))];
+        _explicit = [.. settings.ExplicitUpstreams.Select(e => IdeTunnelOptions.TryParseExplicit(e, out var entry) ? entry : throw new OptionsValidationException(IdeTunnelOptions.SectionName, typeof(IdeTunnelOptions), ["IdeTunnel:ExplicitUpstreams: " + e]))];
         _refusedPorts = [.. settings.EffectiveRefusedUpstreamPorts];
         _containerNetwork = string.IsNullOrEmpty(settings.ContainerNetwork) ? null : System.Net.IPNetwork.Parse(settings.ContainerNetwork);
     }

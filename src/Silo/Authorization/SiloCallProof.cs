@@ -22,15 +22,14 @@ internal sealed class SiloCallProof
     public SiloCallProof(IOptions<ClusterSecurityOptions> options)
     {
         Value = Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.ServiceKey), Label));
-        _hash = SHA256.HashData(Encoding.UTF8.GetBytes(Value));
+        _hash = Secrets.Hash(Value);
     }
 
     /// <summary>The proof itself (never logged, never sent to a client).</summary>
     public string Value { get; }
 
     /// <summary>True when <paramref name="candidate"/> is the proof; time does not depend on where they differ.</summary>
-    public bool Matches(string candidate) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(candidate)), _hash);
+    public bool Matches(string candidate) => Secrets.Matches(candidate, _hash);
 }
 
 /// <summary>Every request-context key that proves something about a caller.</summary>

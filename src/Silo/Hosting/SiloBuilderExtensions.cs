@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Authorization;
+using ZlhGrind.Silo.Grains;
 using ZlhGrind.Silo.Grains.Containers;
 using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
@@ -21,20 +23,14 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddKeyedSingleton(GrainClock.Key, static (sp, _) => sp.GetRequiredService<TimeProvider>());
 
-        services.AddOptions<ContainerOptions>()
-            .Bind(configuration.GetSection(ContainerOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero, "Containers:HeartbeatInterval must be positive.")
-            .Validate(o => o.WatchSweepPeriod > TimeSpan.Zero, "Containers:WatchSweepPeriod must be positive.")
-            .Validate(o => o.ReportRefill > TimeSpan.Zero && o.HeartbeatRefill > TimeSpan.Zero, "Containers:ReportRefill and Containers:HeartbeatRefill must be positive.")
-            .Validate(o => o.MaxAgentClockSkew >= TimeSpan.Zero && o.MaxAgentScheduleAhead >= TimeSpan.Zero, "Containers:MaxAgentClockSkew and Containers:MaxAgentScheduleAhead must not be negative.")
-            .ValidateOnStart();
-        services.AddOptions<IdeOptions>()
-            .Bind(configuration.GetSection(IdeOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.TokenLifetime <= TimeSpan.FromMinutes(10), "Ide:TokenLifetime must be between 0 and 10 minutes.")
-            .Validate(o => o.SessionLifetime > TimeSpan.Zero, "Ide:SessionLifetime must be positive.")
-            .ValidateOnStart();
+        // Bound from the configuration given, not the host's: a test process hosts several silos, and a gateway's
+        // in-process test cluster, each with its own settings.
+        services.AddOptions<ContainerOptions>().Bind(configuration.GetSection(ContainerOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ContainerOptions>, ContainerOptionsValidator>();
+        services.AddOptions<IdeOptions>().Bind(configuration.GetSection(IdeOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdeOptions>, IdeOptionsValidator>();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
 
         builder.UseClusterTls(configuration);
         services.AddSingleton<ConnectivitySweeper>();
@@ -42,10 +38,8 @@ public static class SiloBuilderExtensions
         builder.AddCallAuthorization(configuration);
         builder.AddMemoryStreams(ContainerEvents.StreamProvider);
 
-        var storage = StorageOptions.From(configuration);
-        services.AddSingleton(storage);
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaPreparer>();
-        return builder.AddZlhStorage(storage);
+        return builder.AddZlhStorage(StorageOptions.Bind(configuration));
     }
 
     /// <summary>
@@ -57,10 +51,4 @@ public static class SiloBuilderExtensions
         builder.Services.AddKeyedSingleton(GrainClock.Key, time);
         return builder;
     }
-}
-
-/// <summary>The DI key of the clock grains read (lifecycle times, connectivity, token expiry).</summary>
-public static class GrainClock
-{
-    public const string Key = "zlh.grain-clock";
 }

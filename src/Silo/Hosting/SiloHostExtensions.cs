@@ -1,8 +1,9 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Serilog;
-using Serilog.Formatting.Compact;
+using Serilog.Events;
+using ZlhGrind.ServiceDefaults;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Hosting;
@@ -13,25 +14,14 @@ internal static class SiloHostExtensions
     public const string ClusterId = "zlhgrind";
     public const string ServiceId = "zlhgrind";
 
-    /// <summary>Readable console in Development, compact JSON (one event per line, Loki-ready) otherwise.</summary>
-    public static WebApplicationBuilder AddZlhLogging(this WebApplicationBuilder builder)
+    /// <summary>The shared Serilog set-up; the framework, Orleans and Polly speak only from Warning.</summary>
+    public static WebApplicationBuilder AddSiloLogging(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSerilog((services, logger) =>
+        builder.AddZlhLogging("silo", new Dictionary<string, LogEventLevel>
         {
-            logger.ReadFrom.Configuration(builder.Configuration)
-                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
-                .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Warning)
-                .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
-                .Enrich.FromLogContext()
-                .Enrich.WithProperty("Service", "silo");
-            if (builder.Environment.IsDevelopment())
-            {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] silo: {Message:lj}{NewLine}{Exception}");
-            }
-            else
-            {
-                logger.WriteTo.Console(new CompactJsonFormatter());
-            }
+            ["Microsoft.AspNetCore"] = LogEventLevel.Warning,
+            ["Orleans"] = LogEventLevel.Warning,
+            ["Polly"] = LogEventLevel.Warning,
         });
         return builder;
     }
@@ -40,14 +30,19 @@ internal static class SiloHostExtensions
     public static WebApplicationBuilder AddZlhSilo(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var storage = StorageOptions.From(configuration);
-        var siloPort = configuration.GetValue("Cluster:SiloPort", 11111);
-        var gatewayPort = configuration.GetValue("Cluster:GatewayPort", 30000);
-        var advertised = IPAddress.Parse(configuration.GetValue("Cluster:AdvertisedAddress", "127.0.0.1")!);
+        var services = builder.Services;
+        services.AddOptions<SiloEndpointOptions>().BindConfiguration(SiloEndpointOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SiloEndpointOptions>, SiloEndpointOptionsValidator>();
+        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
 
+        // The clustering kind shapes the registrations, so it is chosen while building; StorageOptionsValidator
+        // checks the same section at start.
+        var storage = StorageOptions.Bind(configuration);
+        var postgres = storage.Provider == StorageProvider.Postgres;
         builder.UseOrleans(silo =>
         {
-            if (storage.Provider == StorageProvider.Postgres)
+            if (postgres)
             {
                 silo.Configure<ClusterOptions>(o =>
                 {
@@ -59,12 +54,23 @@ internal static class SiloHostExtensions
                     o.Invariant = StorageExtensions.PostgresInvariant;
                     o.ConnectionString = storage.ConnectionString;
                 });
-                silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: false);
             }
             else
             {
-                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: ClusterId);
+                silo.UseLocalhostClustering(serviceId: ServiceId, clusterId: ClusterId);
             }
+
+            // Ports and address from the validated options, applied after the clustering's defaults (the localhost
+            // membership reads its primary endpoint from these when it starts).
+            silo.Services.AddOptions<EndpointOptions>().Configure<IOptions<SiloEndpointOptions>>((endpoints, settings) =>
+            {
+                endpoints.SiloPort = settings.Value.SiloPort;
+                endpoints.GatewayPort = settings.Value.GatewayPort;
+                if (postgres)
+                {
+                    endpoints.AdvertisedIPAddress = IPAddress.Parse(settings.Value.AdvertisedAddress);
+                }
+            });
 
             // Failure detection is the operator's trade-off (speed of failover against false suspicions).
             silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Cluster:Membership"));
@@ -72,7 +78,8 @@ internal static class SiloHostExtensions
             silo.AddDashboard();
         });
 
-        builder.WebHost.UseUrls(configuration.GetValue("Dashboard:Url", "http://127.0.0.1:8081")!);
+        // Kestrel parses the URL when it starts, after the options were validated.
+        builder.WebHost.UseUrls((configuration.GetSection(DashboardOptions.SectionName).Get<DashboardOptions>() ?? new DashboardOptions()).Url);
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }

@@ -16,7 +16,7 @@ internal enum StorageProvider
 /// <summary>Storage configuration (section <c>Storage</c>).</summary>
 internal sealed class StorageOptions
 {
-    public const string Section = "Storage";
+    public const string SectionName = "Storage";
 
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
@@ -29,20 +29,10 @@ internal sealed class StorageOptions
     /// <summary>Apply the project's schema at start (always done for SQLite, opt-in for PostgreSQL).</summary>
     public bool MigrateOnStart { get; set; }
 
-    /// <summary>Reads and checks the section, with a clear message for each bad value.</summary>
-    public static StorageOptions From(IConfiguration configuration)
-    {
-        var options = configuration.GetSection(Section).Get<StorageOptions>() ?? new StorageOptions();
-        if (options.Provider == StorageProvider.Postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            throw new InvalidOperationException("Storage:Provider is Postgres but Storage:ConnectionString is empty.");
-        }
-
-        if (options.Provider == StorageProvider.Sqlite && string.IsNullOrWhiteSpace(options.SqlitePath))
-        {
-            throw new InvalidOperationException("Storage:Provider is Sqlite but Storage:SqlitePath is empty.");
-        }
-
-        return options;
-    }
+    /// <summary>
+    /// The section as bound, unchecked: which providers a silo registers is decided while its services are built;
+    /// <see cref="StorageOptionsValidator"/> checks the same values at start, before anything connects.
+    /// </summary>
+    public static StorageOptions Bind(IConfiguration configuration) =>
+        configuration.GetSection(SectionName).Get<StorageOptions>() ?? new StorageOptions();
 }

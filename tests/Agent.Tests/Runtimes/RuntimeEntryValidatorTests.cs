@@ -58,6 +58,16 @@ public sealed class RuntimeEntryValidatorTests
     }
 
     [Fact]
+    public void Validate_NameWithUnderscore_RefusedWithTheSiloCatalogsMessage()
+    {
+        // The same entry and sentence as the silo's catalog (Silo.Tests RuntimeEntryRulesTests): one set of rules.
+        var error = Assert.Throws<RuntimeInstallException>(() => Validator().Validate(Valid with { Name = "node_js" }));
+
+        Assert.Equal(InstallFailure.InvalidEntry, error.Failure);
+        Assert.Equal("catalog entry node_js 20.11.1 is invalid: name 'node_js' must be 1-32 characters of a-z, 0-9 and '-', starting with a letter.", error.Message);
+    }
+
+    [Fact]
     public void DelayAfter_Attempts_DoublesUpToTheCap()
     {
         var options = new RuntimeInstallOptions { RetryBackoff = TimeSpan.FromSeconds(2), MaxRetryBackoff = TimeSpan.FromSeconds(10) };

@@ -100,16 +100,18 @@ public sealed class UpstreamPolicyTests
     [Fact]
     public void Options_InvalidEntries_Invalid()
     {
-        Assert.False(new IdeTunnelOptions { AllowedUpstreamNetworks = ["10.0.0.0/99"] }.IsValid());
-        Assert.False(new IdeTunnelOptions { SessionCacheTtl = TimeSpan.FromSeconds(6) }.IsValid());
-        Assert.False(new IdeTunnelOptions { ExplicitUpstreams = ["127.0.0.1"] }.IsValid());
-        Assert.False(new IdeTunnelOptions { UpstreamPort = 0 }.IsValid());
-        Assert.False(new IdeTunnelOptions { RefusedUpstreamPorts = [70000] }.IsValid());
-        Assert.False(new IdeTunnelOptions { ContainerNetwork = "10.10.0.0" }.IsValid());
-        Assert.False(new IdeTunnelOptions { Host = "ide.example.com" }.IsValid());
-        Assert.False(new IdeTunnelOptions { Host = "{id}.{id}.example.com" }.IsValid());
-        Assert.True(new IdeTunnelOptions { AllowedUpstreamNetworks = ["10.0.0.0/8"], ExplicitUpstreams = ["127.0.0.1:8080", "127.0.0.0/8"] }.IsValid());
+        Assert.False(Valid(new IdeTunnelOptions { AllowedUpstreamNetworks = ["10.0.0.0/99"] }));
+        Assert.False(Valid(new IdeTunnelOptions { SessionCacheTtl = TimeSpan.FromSeconds(6) }));
+        Assert.False(Valid(new IdeTunnelOptions { ExplicitUpstreams = ["127.0.0.1"] }));
+        Assert.False(Valid(new IdeTunnelOptions { UpstreamPort = 0 }));
+        Assert.False(Valid(new IdeTunnelOptions { RefusedUpstreamPorts = [70000] }));
+        Assert.False(Valid(new IdeTunnelOptions { ContainerNetwork = "10.10.0.0" }));
+        Assert.False(Valid(new IdeTunnelOptions { Host = "ide.example.com" }));
+        Assert.False(Valid(new IdeTunnelOptions { Host = "{id}.{id}.example.com" }));
+        Assert.True(Valid(new IdeTunnelOptions { AllowedUpstreamNetworks = ["10.0.0.0/8"], ExplicitUpstreams = ["127.0.0.1:8080", "127.0.0.0/8"] }));
     }
+
+    private static bool Valid(IdeTunnelOptions options) => new IdeTunnelOptionsValidator().Validate(null, options).Succeeded;
 
     private static UpstreamPolicy Policy(string[]? networks = null, string[]? explicitUpstreams = null) =>
         new(Options.Create(new IdeTunnelOptions { AllowedUpstreamNetworks = [.. networks ?? []], ExplicitUpstreams = [.. explicitUpstreams ?? []] }));

@@ -30,6 +30,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     private long _lastSequence;
     private IAsyncStream<ContainerEvent>? _events;
     private AgentPresence? _presence;
+    private AgentLink? _link;
 
     protected ContainerGrainBase(ContainerKind kind, TimeProvider time, IOptions<ContainerOptions> options, ILogger logger)
     {
@@ -48,6 +49,8 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     protected long ContainerId => this.GetPrimaryKeyLong();
 
     protected AgentPresence Presence => _presence ?? throw new InvalidOperationException("The grain is not active.");
+
+    private AgentLink Link => _link ?? throw new InvalidOperationException("The grain is not active.");
 
     /// <summary>The stored facts shared by both kinds (part of the derived grain's record).</summary>
     protected abstract ContainerCore Core { get; }
@@ -68,12 +71,13 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     /// Applies one agent event to the record (no write); returns the live event to publish, or null.
     /// Throws <see cref="InvalidTransitionException"/> or <see cref="InvalidRequestException"/> to refuse it.
     /// </summary>
-    protected abstract (ContainerEventKind Kind, string Summary, CrashRecord? Crash)? Apply(AgentEvent agentEvent, bool resync);
+    protected abstract LiveEvent? Apply(AgentEvent agentEvent, bool resync);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _presence = new AgentPresence(Time, Options);
         _presence.Published = Core.AgentEverConnected ? Connectivity.Connected : Connectivity.Unknown;
+        _link = new AgentLink(() => Core, ApplyChecked, ContainerId, Logger);
         _lastSequence = Core.EventSequenceCeiling;
         _events = this.GetStreamProvider(ContainerEvents.StreamProvider)
             .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, ContainerId));
@@ -105,7 +109,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     {
         CheckAgentInput(hello, AgentInput.Check);
         RequireExists();
-        var newInstance = hello.InstanceId != Core.AgentInstance;
+        var newInstance = Link.IsNewInstance(hello.InstanceId);
         if ((newInstance || !Core.AgentEverConnected) && !Presence.Writes.TryTake())
         {
             // A connect that would write counts against the same bucket as reports: a loop of fresh instance ids
@@ -116,11 +120,8 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         Presence.Connected(observer);
         var changed = !Core.AgentEverConnected;
         Core.AgentEverConnected = true;
-        if (newInstance)
+        if (Link.Adopt(hello.InstanceId))
         {
-            // A new agent process numbers its events from 1 again.
-            Core.AgentInstance = hello.InstanceId;
-            Core.AppliedSequence = 0;
             changed = true;
         }
 
@@ -170,52 +171,10 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         if (!Presence.Writes.TryTake())
         {
             // Nothing is taken; the agent keeps the events and sends them again with its next heartbeat.
-            return new ReportAck(report.InstanceId == Core.AgentInstance ? Core.AppliedSequence : 0, [RateLimited]);
+            return new ReportAck(Link.AppliedFor(report.InstanceId), [RateLimited]);
         }
 
-        if (report.InstanceId != Core.AgentInstance)
-        {
-            Core.AgentInstance = report.InstanceId;
-            Core.AppliedSequence = 0;
-        }
-
-        List<string>? rejected = null;
-        List<(ContainerEventKind Kind, string Summary, CrashRecord? Crash)>? published = null;
-
-        // After the agent dropped events, the next transition may skip states it never reported.
-        var resync = report.DroppedEvents > 0;
-        foreach (var agentEvent in report.Events)
-        {
-            if (agentEvent is null || agentEvent.Sequence <= Core.AppliedSequence)
-            {
-                continue;
-            }
-
-            try
-            {
-                if (AgentInput.Problem(agentEvent) is { } problem)
-                {
-                    LogInputRefusedOnce(problem);
-                    throw new InvalidRequestException(problem);
-                }
-
-                if (Apply(agentEvent with { At = ClampedTime(agentEvent.At) }, resync) is { } live)
-                {
-                    (published ??= []).Add(live);
-                }
-
-                resync = false;
-            }
-            catch (Exception ex) when (ex is InvalidTransitionException or InvalidRequestException)
-            {
-                (rejected ??= []).Add($"#{agentEvent.Sequence}: {ex.Message}");
-                LogEventRejected(Logger, ContainerId, agentEvent.Sequence, ex.Message);
-            }
-
-            Core.AppliedSequence = agentEvent.Sequence;
-        }
-
-        Core.DroppedEvents += report.DroppedEvents;
+        var (published, rejected) = Link.Apply(report);
         if (published is not null || rejected is not null || report.Events.Count > 0 || report.DroppedEvents > 0)
         {
             await WriteAsync();
@@ -223,9 +182,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
 
         if (published is not null)
         {
-            foreach (var (kind, summary, crash) in published)
+            foreach (var live in published)
             {
-                await PublishAsync(kind, summary, crash);
+                await PublishAsync(live.Kind, live.Summary, live.Crash);
             }
         }
 
@@ -350,6 +309,18 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
             ? observed with { NextRestartAt = latestRestart }
             : heartbeat.Game;
         return sentAt == heartbeat.SentAt && ReferenceEquals(game, heartbeat.Game) ? heartbeat : heartbeat with { SentAt = sentAt, Game = game };
+    }
+
+    /// <summary>The link's view of one agent event: checked against the input limits, its time clamped, then applied by the kind.</summary>
+    private LiveEvent? ApplyChecked(AgentEvent agentEvent, bool resync)
+    {
+        if (AgentInput.Problem(agentEvent) is { } problem)
+        {
+            LogInputRefusedOnce(problem);
+            throw new InvalidRequestException(problem);
+        }
+
+        return Apply(agentEvent with { At = ClampedTime(agentEvent.At) }, resync);
     }
 
     /// <summary>Runs an input check; a refusal is logged once per activation, so a hostile agent cannot flood the log.</summary>
@@ -514,9 +485,6 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent of {ContainerId} is {Connectivity}")]
     private static partial void LogConnectivity(ILogger logger, long containerId, Connectivity connectivity);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} refused agent event {Sequence}: {Reason}")]
-    private static partial void LogEventRejected(ILogger logger, long containerId, long sequence, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} could not join the connectivity watch; the next heartbeat retries: {Reason}")]
     private static partial void LogWatchFailed(ILogger logger, long containerId, string reason);

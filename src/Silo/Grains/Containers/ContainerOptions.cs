@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using ZlhGrind.Grains.Agents;
 
 namespace ZlhGrind.Silo.Grains.Containers;
@@ -6,7 +5,7 @@ namespace ZlhGrind.Silo.Grains.Containers;
 /// <summary>How container grains judge their agents and keep history.</summary>
 internal sealed class ContainerOptions
 {
-    public const string Section = "Containers";
+    public const string SectionName = "Containers";
 
     /// <summary>How often agents heartbeat (sent to them on connect).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -15,30 +14,24 @@ internal sealed class ContainerOptions
     public TimeSpan WatchSweepPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Missed intervals after which an agent is unreachable.</summary>
-    [Range(1, 100)]
     public int MissedHeartbeats { get; set; } = 3;
 
     /// <summary>Crash records kept per game server, newest first.</summary>
-    [Range(1, 10_000)]
     public int CrashHistoryLimit { get; set; } = 50;
 
     /// <summary>Live events a container grain keeps in memory for clients that reconnect with <c>Last-Event-ID</c>.</summary>
-    [Range(1, 10_000)]
     public int EventReplayBuffer { get; set; } = 64;
 
     /// <summary>Largest log tail kept with a crash record, in characters (the agent keeps 8 KiB; longer tails are refused).</summary>
-    [Range(1024, AgentInputLimits.CrashLogTail)]
     public int MaxLogTailBytes { get; set; } = AgentInputLimits.CrashLogTail;
 
     /// <summary>Reports and connects an agent may send at once before it has to wait for tokens.</summary>
-    [Range(1, 100_000)]
     public int ReportBurst { get; set; } = 100;
 
     /// <summary>One more report or connect is allowed per this interval (default 10 a second).</summary>
     public TimeSpan ReportRefill { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Heartbeats an agent may send at once; more are answered but not recorded.</summary>
-    [Range(1, 100_000)]
     public int HeartbeatBurst { get; set; } = 20;
 
     /// <summary>One more heartbeat is recorded per this interval (agents beat every 5 s).</summary>
@@ -51,18 +44,4 @@ internal sealed class ContainerOptions
     public TimeSpan MaxAgentScheduleAhead { get; set; } = TimeSpan.FromMinutes(15);
 
     public TimeSpan UnreachableAfter => HeartbeatInterval * MissedHeartbeats;
-}
-
-/// <summary>IDE bootstrap tokens and sessions.</summary>
-internal sealed class IdeOptions
-{
-    public const string Section = "Ide";
-
-    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromSeconds(60);
-
-    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
-
-    /// <summary>Live tokens or sessions kept per container; the oldest go first.</summary>
-    [Range(1, 10_000)]
-    public int MaxOpen { get; set; } = 64;
 }

@@ -6,7 +6,6 @@ using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.Runtimes;
 using ZlhGrind.Silo.Grains.Containers;
 using ZlhGrind.Silo.Grains.Lifecycle;
-using ZlhGrind.Silo.Hosting;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Grains.DevContainers;
@@ -203,7 +202,7 @@ internal sealed partial class DevContainerGrain(
         };
     }
 
-    protected override (ContainerEventKind Kind, string Summary, ZlhGrind.Grains.GameServers.CrashRecord? Crash)? Apply(AgentEvent agentEvent, bool resync)
+    protected override LiveEvent? Apply(AgentEvent agentEvent, bool resync)
     {
         switch (agentEvent)
         {
@@ -220,7 +219,7 @@ internal sealed partial class DevContainerGrain(
 
                 Record.State = changed.State;
                 Core.LastError = changed.State == DevContainerState.Error ? changed.Reason : null;
-                return (ContainerEventKind.StateChanged, $"now {changed.State}", null);
+                return new LiveEvent(ContainerEventKind.StateChanged, $"now {changed.State}");
 
             case RuntimeInstallFinished installed:
                 if (installed.Succeeded)
@@ -241,13 +240,13 @@ internal sealed partial class DevContainerGrain(
                 }
 
                 var outcome = installed.Succeeded ? "installed" : $"failed: {installed.Reason}";
-                return (ContainerEventKind.InstallFinished, $"{installed.Runtime} {installed.Version} {outcome}", null);
+                return new LiveEvent(ContainerEventKind.InstallFinished, $"{installed.Runtime} {installed.Version} {outcome}");
 
             case CodeServerChanged codeServer:
                 Record.CodeServer = codeServer.State;
                 Record.CodeServerAt = codeServer.At;
                 Record.IdeEndpoint = codeServer.Endpoint ?? Record.IdeEndpoint;
-                return (ContainerEventKind.CodeServerChanged, $"code-server {codeServer.State}", null);
+                return new LiveEvent(ContainerEventKind.CodeServerChanged, $"code-server {codeServer.State}");
 
             default:
                 throw new InvalidRequestException($"A dev container does not take {agentEvent.GetType().Name} events.");

@@ -5,7 +5,6 @@ using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Silo.Grains.Containers;
 using ZlhGrind.Silo.Grains.Lifecycle;
-using ZlhGrind.Silo.Hosting;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Grains.GameServers;
@@ -81,7 +80,7 @@ internal sealed class GameServerGrain(
         };
     }
 
-    protected override (ContainerEventKind Kind, string Summary, CrashRecord? Crash)? Apply(AgentEvent agentEvent, bool resync)
+    protected override LiveEvent? Apply(AgentEvent agentEvent, bool resync)
     {
         switch (agentEvent)
         {
@@ -98,7 +97,7 @@ internal sealed class GameServerGrain(
 
                 Record.State = changed.State;
                 Core.LastError = changed.State == GameServerState.Error ? changed.Reason : null;
-                return (ContainerEventKind.StateChanged, changed.Reason is null ? $"now {changed.State}" : $"now {changed.State}: {changed.Reason}", null);
+                return new LiveEvent(ContainerEventKind.StateChanged, changed.Reason is null ? $"now {changed.State}" : $"now {changed.State}: {changed.Reason}");
 
             case GameCrashed crashed:
                 var crash = Bounded(crashed.Crash);
@@ -114,7 +113,7 @@ internal sealed class GameServerGrain(
                 }
 
                 Record.CrashTotal++;
-                return (ContainerEventKind.Crashed, $"crashed: {crash.Classification}", crash);
+                return new LiveEvent(ContainerEventKind.Crashed, $"crashed: {crash.Classification}", crash);
 
             default:
                 throw new InvalidRequestException($"A game server does not take {agentEvent.GetType().Name} events.");

@@ -1,7 +1,6 @@
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Grains.GameServers;
-using ZlhGrind.Silo.Hosting;
 using ZlhGrind.Silo.Storage;
 
 using Orleans.Concurrency;
