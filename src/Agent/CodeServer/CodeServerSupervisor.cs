@@ -9,6 +9,7 @@ using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.DevContainers;
 
 using ZlhGrind.Agent.Processes;
+using ZlhGrind.Agent.Supervision;
 
 namespace ZlhGrind.Agent.CodeServer;
 
@@ -26,7 +27,8 @@ internal sealed class CodeServerSupervisor : IDisposable
     private static readonly string[] SetsidCandidates = ["/usr/bin/setsid", "/bin/setsid"];
 
     private readonly CodeServerOptions _options;
-    private readonly CodeServerRestartPolicy _policy;
+    private readonly RestartPolicy _policy;
+    private readonly RestartScheduler _restarts;
     private readonly CodeServerInstaller _installer;
     private readonly CodeServerProcessScanner _scanner;
     private readonly ProcFs _procFs;
@@ -44,7 +46,6 @@ internal sealed class CodeServerSupervisor : IDisposable
     private readonly Lazy<string> _advertisedHost;
 
     private Instance? _current;
-    private CancellationTokenSource? _pendingRestart;
     private bool _wanted;
     private CodeServerState _state = CodeServerState.Stopped;
     private string? _reason;
@@ -63,7 +64,8 @@ internal sealed class CodeServerSupervisor : IDisposable
     {
         _options = options.Value;
         _advertisedHost = new Lazy<string>(() => CodeServerEndpoint.AdvertisedHost(_options));
-        _policy = new CodeServerRestartPolicy(restartOptions.Value, timeProvider);
+        _policy = new RestartPolicy(restartOptions.Value, timeProvider);
+        _restarts = new RestartScheduler(timeProvider, RestartAfterBackoffAsync);
         _installer = installer;
         _scanner = scanner;
         _procFs = procFs;
@@ -225,7 +227,11 @@ internal sealed class CodeServerSupervisor : IDisposable
     }
 
     /// <summary>Stops watching (agent shutdown); code-server keeps running and is adopted by the next agent.</summary>
-    public void Detach() => _lifetime.Cancel();
+    public void Detach()
+    {
+        CancelPendingRestart();
+        _lifetime.Cancel();
+    }
 
     /// <summary>What an agent stop means for code-server: stopped if so configured, otherwise left serving.</summary>
     public async Task ReleaseAsync(CancellationToken cancellationToken)
@@ -240,6 +246,7 @@ internal sealed class CodeServerSupervisor : IDisposable
 
     public void Dispose()
     {
+        CancelPendingRestart();
         _lifetime.Cancel();
         _lifetime.Dispose();
         _commands.Dispose();
@@ -498,8 +505,6 @@ internal sealed class CodeServerSupervisor : IDisposable
     {
         instance.Exited.TrySetResult();
         RestartDecision decision;
-        CancellationTokenSource? restart = null;
-        Task? delay = null;
         lock (_gate)
         {
             if (!ReferenceEquals(_current, instance))
@@ -520,11 +525,8 @@ internal sealed class CodeServerSupervisor : IDisposable
             }
             else
             {
-                restart = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-                _pendingRestart = restart;
-
                 // The timer exists before the state is published, so whoever reacts to the event can move the clock.
-                delay = Task.Delay(decision.Delay, _time, restart.Token);
+                _restarts.Arm(decision.Delay);
             }
         }
 
@@ -542,25 +544,21 @@ internal sealed class CodeServerSupervisor : IDisposable
         SetState(
             CodeServerState.Failed,
             string.Create(CultureInfo.InvariantCulture, $"{how} after {uptime}s{detail}; restarting in {decision.Delay.TotalSeconds:0.#}s (crash {decision.ConsecutiveCrashes})"));
-        _ = RestartAfterAsync(delay!, restart!);
     }
 
-    private async Task RestartAfterAsync(Task delay, CancellationTokenSource restart)
+    private async Task RestartAfterBackoffAsync(long epoch)
     {
         try
         {
-            await delay;
             await _commands.WaitAsync(_lifetime.Token);
             try
             {
                 lock (_gate)
                 {
-                    if (!ReferenceEquals(_pendingRestart, restart) || !_wanted || _current is not null)
+                    if (!_wanted || _current is not null || !_restarts.TryClaim(epoch))
                     {
                         return;
                     }
-
-                    _pendingRestart = null;
                 }
 
                 await LaunchAsync(_lifetime.Token);
@@ -570,13 +568,9 @@ internal sealed class CodeServerSupervisor : IDisposable
                 _commands.Release();
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
-            // Cancelled by a stop, a user start or agent shutdown.
-        }
-        finally
-        {
-            restart.Dispose();
+            // Agent shutdown; a stop or a user start disarms the timer instead.
         }
     }
 
@@ -584,8 +578,7 @@ internal sealed class CodeServerSupervisor : IDisposable
     {
         lock (_gate)
         {
-            _pendingRestart?.Cancel();
-            _pendingRestart = null;
+            _restarts.Disarm(keepDeadline: false);
         }
     }
 

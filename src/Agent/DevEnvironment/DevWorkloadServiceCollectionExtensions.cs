@@ -22,7 +22,7 @@ public static class DevWorkloadServiceCollectionExtensions
         AddValidated<DevEnvironmentOptions, DevEnvironmentOptionsValidator>(services, configuration, DevEnvironmentOptions.SectionName);
         AddValidated<RuntimeInstallOptions, RuntimeInstallOptionsValidator>(services, configuration, RuntimeInstallOptions.SectionName);
         AddValidated<CodeServerOptions, CodeServerOptionsValidator>(services, configuration, CodeServerOptions.SectionName);
-        AddValidated<CodeServerRestartOptions, CodeServerOptionsValidator>(services, configuration, CodeServerRestartOptions.SectionName);
+        AddValidated<CodeServerRestartOptions, CodeServerRestartOptionsValidator>(services, configuration, CodeServerRestartOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(ArtifactDownloader.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);

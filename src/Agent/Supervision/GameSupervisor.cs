@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.Crashes;
 using ZlhGrind.Agent.Processes;
@@ -11,7 +12,7 @@ namespace ZlhGrind.Agent.Supervision;
 /// <summary>
 /// Keeps one game server alive: a closed set of states changed only through <see cref="SetState"/>
 /// (which reports a change, never a repeat), start/stop/restart serialized behind one lock with kill
-/// bypassing it, crash handling by <see cref="CrashPolicy"/>, and reattachment to a server a previous
+/// bypassing it, crash handling by <see cref="RestartPolicy"/>, and reattachment to a server a previous
 /// agent started.
 /// </summary>
 internal sealed class GameSupervisor : IAsyncDisposable
@@ -22,7 +23,8 @@ internal sealed class GameSupervisor : IAsyncDisposable
     private readonly IAgentEvents _events;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly CrashPolicy _policy;
+    private readonly RestartPolicy _policy;
+    private readonly RestartScheduler _restarts;
     private readonly SemaphoreSlim _power = new(1, 1);
     private readonly Lock _gate = new();
     // A fresh container starts where the grain does; StartAsync moves it on to Stopped.
@@ -30,9 +32,6 @@ internal sealed class GameSupervisor : IAsyncDisposable
     private string? _reason;
     private ServerProcess? _server;
     private Task _watch = Task.CompletedTask;
-    private ITimer? _restartTimer;
-    private DateTimeOffset? _restartAt;
-    private long _restartEpoch;
     private GameServerSpec? _spec;
     private bool _detached;
     private bool _resumeOnStart;
@@ -51,7 +50,8 @@ internal sealed class GameSupervisor : IAsyncDisposable
         _events = events;
         _time = time;
         _logger = logger;
-        _policy = new CrashPolicy(options, time);
+        _policy = new RestartPolicy(options, time);
+        _restarts = new RestartScheduler(time, RestartAfterBackoffAsync);
     }
 
     public GameServerState State
@@ -72,7 +72,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
         {
             var server = _server;
             var uptime = server is null ? TimeSpan.Zero : Max(TimeSpan.Zero, _time.GetUtcNow() - server.StartedAt);
-            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restartAt));
+            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restarts.RestartAt));
         }
     }
 
@@ -98,7 +98,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
                 _reason = saved.Reason;
                 _spec ??= saved.Spec;
                 _policy.Restore(saved.ConsecutiveCrashes);
-                _restartAt = saved.RestartAt;
+                _restarts.Restore(saved.RestartAt);
                 resume = saved.ResumeOnStart;
             }
 
@@ -121,9 +121,9 @@ internal sealed class GameSupervisor : IAsyncDisposable
                     SetState(launch.StopRequested ? GameServerState.Stopping : GameServerState.Running, "reattached after agent restart");
                 }
             }
-            else if (_state == GameServerState.Crashed && _restartAt is { } restartAt)
+            else if (_state == GameServerState.Crashed && _restarts.RestartAt is { } restartAt)
             {
-                ArmRestart(Max(TimeSpan.Zero, restartAt - _time.GetUtcNow()));
+                _restarts.Arm(Max(TimeSpan.Zero, restartAt - _time.GetUtcNow()));
             }
             else if (_state is GameServerState.Running or GameServerState.Starting or GameServerState.Stopping)
             {
@@ -251,7 +251,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
             }
 
             _detached = true;
-            DisarmRestart(keepDeadline: true);
+            _restarts.Disarm(keepDeadline: true);
             _server?.Dispose();
             watch = _watch;
             Persist();
@@ -275,7 +275,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
             {
                 // A user start is the way out of Error and clears the crash history.
                 _policy.Reset();
-                DisarmRestart(keepDeadline: false);
+                _restarts.Disarm(keepDeadline: false);
             }
 
             spec = _spec;
@@ -328,7 +328,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
             watch = _watch;
             if (server is null)
             {
-                DisarmRestart(keepDeadline: false);
+                _restarts.Disarm(keepDeadline: false);
                 if (_state is GameServerState.Crashed or GameServerState.Error)
                 {
                     SetState(GameServerState.Stopped, "stop requested");
@@ -395,7 +395,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
             watch = _watch;
             if (server is null)
             {
-                DisarmRestart(keepDeadline: false);
+                _restarts.Disarm(keepDeadline: false);
                 if (_state == GameServerState.Crashed)
                 {
                     SetState(GameServerState.Stopped, "kill requested");
@@ -431,6 +431,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
     private void Adopt(ServerProcess server)
     {
         _server = server;
+        _policy.OnStarted(server.StartedAt);
         _watch = WatchAsync(server);
     }
 
@@ -480,21 +481,22 @@ internal sealed class GameSupervisor : IAsyncDisposable
             {
                 var tail = LogTail.Read(server.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes);
                 (var classification, rule) = CrashClassifier.Classify(status, tail);
-                var decision = _policy.OnCrash(uptime, classification);
-                if (decision.RestartDelay is { } delay)
+                var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency);
+                if (!decision.GiveUp)
                 {
-                    ArmRestart(delay);
+                    _restarts.Arm(decision.Delay);
                 }
 
+                var reason = CrashReason(decision, classification);
                 crash = new CrashRecord(
                     Guid.NewGuid(), now, status.ExitCode, status.Signal, uptime, classification, tail,
-                    decision.ConsecutiveCrashes, decision.RestartDelay, decision.GaveUp);
-                SetState(GameServerState.Crashed, status + ", " + decision.Reason);
+                    decision.ConsecutiveCrashes, decision.RestartDelay, decision.GiveUp);
+                SetState(GameServerState.Crashed, status + ", " + reason);
                 var record = crash;
                 _events.Publish((sequence, at) => new GameCrashed(sequence, at, record));
-                if (decision.GaveUp)
+                if (decision.GiveUp)
                 {
-                    SetState(GameServerState.Error, decision.Reason);
+                    SetState(GameServerState.Error, reason);
                 }
             }
 
@@ -532,27 +534,6 @@ internal sealed class GameSupervisor : IAsyncDisposable
         }
     }
 
-    /// <summary>Schedules the backoff restart. Call under the gate.</summary>
-    private void ArmRestart(TimeSpan delay)
-    {
-        DisarmRestart(keepDeadline: false);
-        var epoch = ++_restartEpoch;
-        _restartAt = _time.GetUtcNow() + delay;
-        _restartTimer = _time.CreateTimer(_ => _ = RestartAfterBackoffAsync(epoch), null, delay, Timeout.InfiniteTimeSpan);
-    }
-
-    /// <summary>Cancels a pending restart. Call under the gate.</summary>
-    private void DisarmRestart(bool keepDeadline)
-    {
-        _restartEpoch++;
-        _restartTimer?.Dispose();
-        _restartTimer = null;
-        if (!keepDeadline)
-        {
-            _restartAt = null;
-        }
-    }
-
     private async Task RestartAfterBackoffAsync(long epoch)
     {
         try
@@ -562,14 +543,10 @@ internal sealed class GameSupervisor : IAsyncDisposable
             {
                 lock (_gate)
                 {
-                    if (epoch != _restartEpoch || _state != GameServerState.Crashed || _detached)
+                    if (_state != GameServerState.Crashed || _detached || !_restarts.TryClaim(epoch))
                     {
                         return;
                     }
-
-                    _restartTimer?.Dispose();
-                    _restartTimer = null;
-                    _restartAt = null;
                 }
 
                 await StartServerAsync(userRequested: false, CancellationToken.None);
@@ -604,13 +581,26 @@ internal sealed class GameSupervisor : IAsyncDisposable
     {
         try
         {
-            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restartAt, _spec, _resumeOnStart).Save(_settings.StateFile);
+            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart).Save(_settings.StateFile);
         }
         catch (IOException ex)
         {
             // Supervision goes on without the file; only an agent restart would lose the counter.
             SupervisorLog.PersistFailed(_logger, ex, _settings.StateFile);
         }
+    }
+
+    /// <summary>Why the server is Crashed (and, when the policy gave up, in Error).</summary>
+    private string CrashReason(RestartDecision decision, CrashClassification classification)
+    {
+        if (decision.GiveUp && classification == CrashClassification.MissingDependency)
+        {
+            return "missing_dependency: restarting cannot fix a missing library, jar or binary";
+        }
+
+        return decision.GiveUp
+            ? $"crashed {decision.ConsecutiveCrashes.ToString(CultureInfo.InvariantCulture)} times in a row, each within {_options.StableUptime.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s of starting"
+            : $"{CrashClassifier.WireName(classification)}; restart in {decision.Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
