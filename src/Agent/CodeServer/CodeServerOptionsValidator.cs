@@ -49,9 +49,12 @@ internal sealed partial class CodeServerOptionsValidator : IValidateOptions<Code
             errors.Add($"{Section}:Auth must be set (usually 'none')");
         }
 
-        if (options.StartTimeout <= TimeSpan.Zero || options.ReadyProbeInterval <= TimeSpan.Zero || options.StopTimeout <= TimeSpan.Zero)
+        foreach (var (key, value) in new[] { ("StartTimeout", options.StartTimeout), ("ReadyProbeInterval", options.ReadyProbeInterval), ("StopTimeout", options.StopTimeout) })
         {
-            errors.Add($"{Section}:StartTimeout, ReadyProbeInterval and StopTimeout must be positive");
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"{Section}:{key} must be positive, not {value}");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Outbox;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Supervision;
-using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.DevContainers;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.Crashes;
+using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
-using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.GameServers;
 

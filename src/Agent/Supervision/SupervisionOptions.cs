@@ -6,7 +6,7 @@ namespace ZlhGrind.Agent.Supervision;
 /// </summary>
 internal sealed class SupervisionOptions : RestartPolicyOptions
 {
-    public const string Section = "Agent:Supervision";
+    public const string SectionName = "Agent:Supervision";
 
     /// <summary>How long a graceful stop may take before SIGKILL.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);

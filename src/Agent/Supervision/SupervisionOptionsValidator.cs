@@ -9,7 +9,7 @@ internal sealed class SupervisionOptionsValidator : IValidateOptions<Supervision
     public ValidateOptionsResult Validate(string? name, SupervisionOptions options)
     {
         var failures = new List<string>();
-        RestartPolicyRules.AddFailures(SupervisionOptions.Section, options, failures);
+        RestartPolicyRules.AddFailures(SupervisionOptions.SectionName, options, failures);
         if (options.StopTimeout <= TimeSpan.Zero)
         {
             failures.Add($"Agent:Supervision:StopTimeout must be positive (got {options.StopTimeout}).");
