@@ -4,9 +4,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using ZlhGrind.Agent.Hosting;
+using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Outbox;
-using ZlhGrind.Agent.Workloads;
 using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Authorization;
 
@@ -20,14 +19,10 @@ internal static class ClusterLinkExtensions
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<ClusterLinkOptions>().BindConfiguration(ClusterLinkOptions.Section).ValidateOnStart();
+        services.AddOptions<ClusterLinkOptions>().BindConfiguration(ClusterLinkOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClusterLinkOptions>, ClusterLinkOptionsValidator>();
-        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)
-            .Validate(o => o.Capacity >= 1, "Agent:Outbox:Capacity must be at least 1.")
-            .Validate(
-                o => o.BatchSize is >= 1 and <= ZlhGrind.Grains.Agents.AgentInputLimits.EventsPerReport,
-                $"Agent:Outbox:BatchSize must be between 1 and {ZlhGrind.Grains.Agents.AgentInputLimits.EventsPerReport} (the silo refuses larger reports).")
-            .ValidateOnStart();
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidator>();
         services.AddSingleton<AgentInfo>();
         services.AddSingleton(sp => new AgentOutbox(
             sp.GetRequiredService<IOptions<OutboxOptions>>(),
@@ -54,7 +49,7 @@ internal static class ClusterLinkExtensions
             client.UseClusterTls(configuration, ClusterLinkOptions.TlsSection);
             client.Services.AddSingleton<IOutgoingGrainCallFilter>(_ =>
             {
-                var agent = configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+                var agent = configuration.GetSection(AgentOptions.SectionName).Get<AgentOptions>() ?? new AgentOptions();
                 var credential = AgentCredentialFile.Check(agent.CredentialFile) is null ? AgentCredentialFile.TryRead(agent.CredentialFile) : null;
                 return new AgentCredentialCallFilter(agent.ContainerId, credential ?? "");
             });
@@ -65,5 +60,5 @@ internal static class ClusterLinkExtensions
     }
 
     private static ClusterLinkOptions Raw(IConfiguration configuration) =>
-        configuration.GetSection(ClusterLinkOptions.Section).Get<ClusterLinkOptions>() ?? new ClusterLinkOptions();
+        configuration.GetSection(ClusterLinkOptions.SectionName).Get<ClusterLinkOptions>() ?? new ClusterLinkOptions();
 }

@@ -7,10 +7,10 @@ namespace ZlhGrind.Agent.ClusterLink;
 /// <summary>How the agent reaches the cluster and how often it speaks (section <c>Agent:Cluster</c>).</summary>
 internal sealed class ClusterLinkOptions
 {
-    public const string Section = "Agent:Cluster";
+    public const string SectionName = "Agent:Cluster";
 
     /// <summary>TLS to the silos: the same keys as a gateway's <c>Cluster:Tls</c>, under the agent's section.</summary>
-    public const string TlsSection = Section + ":Tls";
+    public const string TlsSection = SectionName + ":Tls";
 
     /// <summary>Silo client gateways as <c>host:port</c> (e.g. <c>127.0.0.1:30000</c>).</summary>
     public IList<string> Gateways { get; } = [];

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZlhGrind.Agent.Hosting;
+using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ZlhGrind.Agent.CodeServer;
 
 /// <summary>Refuses code-server settings that could never work, with the key and the bad value in the message.</summary>
-internal sealed partial class CodeServerOptionsValidator : IValidateOptions<CodeServerOptions>, IValidateOptions<CodeServerRestartOptions>
+internal sealed partial class CodeServerOptionsValidator : IValidateOptions<CodeServerOptions>
 {
     public ValidateOptionsResult Validate(string? name, CodeServerOptions options)
     {
@@ -49,36 +49,12 @@ internal sealed partial class CodeServerOptionsValidator : IValidateOptions<Code
             errors.Add($"{Section}:Auth must be set (usually 'none')");
         }
 
-        if (options.StartTimeout <= TimeSpan.Zero || options.ReadyProbeInterval <= TimeSpan.Zero || options.StopTimeout <= TimeSpan.Zero)
+        foreach (var (key, value) in new[] { ("StartTimeout", options.StartTimeout), ("ReadyProbeInterval", options.ReadyProbeInterval), ("StopTimeout", options.StopTimeout) })
         {
-            errors.Add($"{Section}:StartTimeout, ReadyProbeInterval and StopTimeout must be positive");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    public ValidateOptionsResult Validate(string? name, CodeServerRestartOptions options)
-    {
-        const string Section = CodeServerRestartOptions.SectionName;
-        var errors = new List<string>();
-        if (options.InitialDelay < TimeSpan.Zero)
-        {
-            errors.Add($"{Section}:InitialDelay must not be negative, not {options.InitialDelay}");
-        }
-
-        if (options.MaxDelay < options.InitialDelay)
-        {
-            errors.Add($"{Section}:MaxDelay must be at least InitialDelay, not {options.MaxDelay}");
-        }
-
-        if (options.ResetAfterUptime <= TimeSpan.Zero)
-        {
-            errors.Add($"{Section}:ResetAfterUptime must be positive, not {options.ResetAfterUptime}");
-        }
-
-        if (options.MaxConsecutiveCrashes < 1)
-        {
-            errors.Add($"{Section}:MaxConsecutiveCrashes must be at least 1, not {options.MaxConsecutiveCrashes}");
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"{Section}:{key} must be positive, not {value}");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 
 namespace ZlhGrind.Agent.CodeServer;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZlhGrind.Agent.Processes;
 
 namespace ZlhGrind.Agent.DevEnvironment;
 

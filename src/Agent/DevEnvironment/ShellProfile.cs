@@ -1,4 +1,5 @@
 using System.Text;
+using ZlhGrind.Agent.Processes;
 
 namespace ZlhGrind.Agent.DevEnvironment;
 

@@ -1,9 +1,11 @@
+
+
 namespace ZlhGrind.Agent.GameServer;
 
 /// <summary>Where the game server lives and how its process is watched.</summary>
 internal sealed class GameServerOptions
 {
-    public const string Section = "Agent:Game";
+    public const string SectionName = "Agent:Game";
 
     /// <summary>The server's working directory (its files); default <c>{DataRoot}/game/server</c>.</summary>
     public string? ServerDirectory { get; set; }

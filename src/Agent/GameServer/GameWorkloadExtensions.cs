@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZlhGrind.Agent.Hosting;
+using ZlhGrind.Agent.Identity;
+using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Agent.Workloads;
@@ -18,16 +19,10 @@ internal static class GameWorkloadExtensions
     {
         _ = configuration;
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<SupervisionOptions>().BindConfiguration(SupervisionOptions.Section).ValidateOnStart();
+        services.AddOptions<SupervisionOptions>().BindConfiguration(SupervisionOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SupervisionOptions>, SupervisionOptionsValidator>();
-        services.AddOptions<GameServerOptions>().BindConfiguration(GameServerOptions.Section)
-            .Validate(o => o.ExitPollInterval > TimeSpan.Zero, "Agent:Game:ExitPollInterval must be positive.")
-            .Validate(o => o.LaunchTimeout > TimeSpan.Zero, "Agent:Game:LaunchTimeout must be positive.")
-            .Validate(o => o.MaxConsoleLogBytes >= 64 * 1024, "Agent:Game:MaxConsoleLogBytes must be at least 65536.")
-            .Validate(o => o.ConsoleLogCheckInterval > TimeSpan.Zero, "Agent:Game:ConsoleLogCheckInterval must be positive.")
-            .Validate(o => o.ServerDirectory is null || Path.IsPathFullyQualified(o.ServerDirectory), "Agent:Game:ServerDirectory must be an absolute path.")
-            .Validate(o => o.RunDirectory is null || Path.IsPathFullyQualified(o.RunDirectory), "Agent:Game:RunDirectory must be an absolute path.")
-            .ValidateOnStart();
+        services.AddOptions<GameServerOptions>().BindConfiguration(GameServerOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GameServerOptions>, GameServerOptionsValidator>();
 
         services.AddSingleton(sp =>
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Serilog.Events;
 using ZlhGrind.Agent.ClusterLink;
+using ZlhGrind.Agent.Identity;
 using ZlhGrind.ServiceDefaults;
 
 namespace ZlhGrind.Agent.Hosting;
@@ -15,7 +16,7 @@ internal static class AgentHostExtensions
     {
         builder.AddAgentLogging();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
 
         // Order matters: the workload's hosted service starts before the cluster client, which may wait to connect.
@@ -28,7 +29,7 @@ internal static class AgentHostExtensions
     public static IHostApplicationBuilder AddAgentLogging(this IHostApplicationBuilder builder)
     {
         // Read from raw configuration: the options are validated later, at start, with clear messages.
-        var rawId = builder.Configuration[$"{AgentOptions.Section}:ContainerId"];
+        var rawId = builder.Configuration[$"{AgentOptions.SectionName}:ContainerId"];
         object containerId = long.TryParse(rawId, out var id) ? id : rawId ?? "";
         builder.AddZlhLogging(
             "agent",

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.DevContainer;
 using ZlhGrind.Agent.GameServer;
+using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Workloads;
 
 namespace ZlhGrind.Agent.Hosting;
@@ -11,7 +12,7 @@ internal static class WorkloadRegistration
 {
     public static IServiceCollection AddWorkload(this IServiceCollection services, IConfiguration configuration)
     {
-        switch (configuration[$"{AgentOptions.Section}:Kind"])
+        switch (configuration[$"{AgentOptions.SectionName}:Kind"])
         {
             case AgentOptions.GameKind:
                 services.AddGameWorkload(configuration);

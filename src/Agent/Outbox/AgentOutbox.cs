@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 
 namespace ZlhGrind.Agent.Outbox;

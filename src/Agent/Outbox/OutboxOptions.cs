@@ -3,7 +3,7 @@ namespace ZlhGrind.Agent.Outbox;
 /// <summary>How many undelivered events the agent keeps, and how many go in one report.</summary>
 internal sealed class OutboxOptions
 {
-    public const string Section = "Agent:Outbox";
+    public const string SectionName = "Agent:Outbox";
 
     /// <summary>Beyond this the oldest event is dropped (and counted in the next report).</summary>
     public int Capacity { get; set; } = 1000;

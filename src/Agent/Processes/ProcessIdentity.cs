@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ZlhGrind.Agent.Processes;
 
 /// <summary>
@@ -21,51 +19,5 @@ internal readonly record struct ProcessIdentity(int Pid, ulong StartTicks)
     {
         var stat = ProcStat.TryRead(Pid);
         return stat is { IsLiving: true } s && s.StartTicks == StartTicks;
-    }
-}
-
-/// <summary>The two fields of /proc/[pid]/stat the agent needs.</summary>
-internal readonly record struct ProcStat(char State, ulong StartTicks)
-{
-    /// <summary>Zombies ('Z') and dead tasks ('X') have ended; they only wait to be reaped.</summary>
-    public bool IsLiving => State is not ('Z' or 'X' or 'x');
-
-    public static ProcStat? TryRead(int pid)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        return Parse(text);
-    }
-
-    /// <summary>Parses a stat line; the command name may contain spaces and parentheses, so fields are counted after the last ')'.</summary>
-    public static ProcStat? Parse(string text)
-    {
-        var close = text.LastIndexOf(')');
-        if (close < 0 || close + 2 >= text.Length)
-        {
-            return null;
-        }
-
-        // After ") " come fields 3 (state) onward; start time is field 22, i.e. index 19 here.
-        var fields = text[(close + 2)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length < 20 || fields[0].Length != 1
-            || !ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
-        {
-            return null;
-        }
-
-        return new ProcStat(fields[0][0], start);
     }
 }

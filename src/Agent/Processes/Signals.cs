@@ -1,9 +1,7 @@
-using System.Runtime.InteropServices;
-
 namespace ZlhGrind.Agent.Processes;
 
 /// <summary>POSIX signals sent to processes the agent does not own as <see cref="System.Diagnostics.Process"/> objects (a reattached server).</summary>
-internal static partial class Signals
+internal static class Signals
 {
     public const int Term = 15;
     public const int Kill = 9;
@@ -17,7 +15,7 @@ internal static partial class Signals
             return false;
         }
 
-        return NativeKill(process.Pid, signal) == 0;
+        return Libc.Kill(process.Pid, signal) == 0;
     }
 
     /// <summary>
@@ -25,8 +23,5 @@ internal static partial class Signals
     /// process alone; false when it is gone.
     /// </summary>
     public static bool SendToGroup(int pid, int processGroup, int signal) =>
-        NativeKill(processGroup == pid ? -pid : pid, signal) == 0;
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int NativeKill(int pid, int signal);
+        Libc.Kill(processGroup == pid ? -pid : pid, signal) == 0;
 }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 
 namespace ZlhGrind.Agent.Runtimes;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 
 namespace ZlhGrind.Agent.Runtimes;
 

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using Microsoft.Extensions.Options;
-using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 
 namespace ZlhGrind.Agent.Runtimes;
 

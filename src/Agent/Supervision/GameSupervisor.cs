@@ -1,8 +1,7 @@
-using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.Crashes;
+using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
-using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.GameServers;
 
@@ -10,11 +9,17 @@ namespace ZlhGrind.Agent.Supervision;
 
 /// <summary>
 /// Keeps one game server alive: a closed set of states changed only through <see cref="SetState"/>
-/// (which reports a change, never a repeat), start/stop/restart serialized behind one lock with kill
-/// bypassing it, crash handling by <see cref="CrashPolicy"/>, and reattachment to a server a previous
-/// agent started.
+/// (which reports a change, never a repeat), start/stop/restart serialized behind one <see cref="PowerLock"/>
+/// with kill bypassing it, crashes handled by <see cref="RestartPolicy"/> and <see cref="RestartScheduler"/>,
+/// and reattachment to a server a previous agent started. Split by concern like Wings' server package:
+/// power (<c>.Power</c>), launch (<c>.Launch</c>), exit → crash record (<c>.Crash</c>), backoff restarts
+/// (<c>.Restart</c>) and persisted state (<c>.State</c>).
 /// </summary>
-internal sealed class GameSupervisor : IAsyncDisposable
+/// <remarks>
+/// The locking rule (the same in <c>CodeServerSupervisor</c>): every mutable field is read and written under
+/// <c>_gate</c>, never across an await; a power action takes <c>_power</c> first; kill takes only <c>_gate</c>.
+/// </remarks>
+internal sealed partial class GameSupervisor : IAsyncDisposable
 {
     private readonly ServerLauncher _launcher;
     private readonly GameSupervisorSettings _settings;
@@ -22,17 +27,15 @@ internal sealed class GameSupervisor : IAsyncDisposable
     private readonly IAgentEvents _events;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly CrashPolicy _policy;
-    private readonly SemaphoreSlim _power = new(1, 1);
+    private readonly RestartPolicy _policy;
+    private readonly RestartScheduler _restarts;
+    private readonly PowerLock _power = new();
     private readonly Lock _gate = new();
     // A fresh container starts where the grain does; StartAsync moves it on to Stopped.
     private GameServerState _state = GameServerState.Provisioning;
     private string? _reason;
     private ServerProcess? _server;
     private Task _watch = Task.CompletedTask;
-    private ITimer? _restartTimer;
-    private DateTimeOffset? _restartAt;
-    private long _restartEpoch;
     private GameServerSpec? _spec;
     private bool _detached;
     private bool _resumeOnStart;
@@ -51,7 +54,8 @@ internal sealed class GameSupervisor : IAsyncDisposable
         _events = events;
         _time = time;
         _logger = logger;
-        _policy = new CrashPolicy(options, time);
+        _policy = new RestartPolicy(options, time);
+        _restarts = new RestartScheduler(time, RestartAfterBackoffAsync);
     }
 
     public GameServerState State
@@ -72,7 +76,7 @@ internal sealed class GameSupervisor : IAsyncDisposable
         {
             var server = _server;
             var uptime = server is null ? TimeSpan.Zero : Max(TimeSpan.Zero, _time.GetUtcNow() - server.StartedAt);
-            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restartAt));
+            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restarts.RestartAt));
         }
     }
 
@@ -83,142 +87,6 @@ internal sealed class GameSupervisor : IAsyncDisposable
         {
             _spec = spec;
             Persist();
-        }
-    }
-
-    /// <summary>Restores what a previous agent left: its state, crash counter and pending restart, and reattaches to a live server.</summary>
-    public async Task StartAsync()
-    {
-        var resume = false;
-        lock (_gate)
-        {
-            if (SupervisionState.TryLoad(_settings.StateFile) is { } saved)
-            {
-                _state = saved.State;
-                _reason = saved.Reason;
-                _spec ??= saved.Spec;
-                _policy.Restore(saved.ConsecutiveCrashes);
-                _restartAt = saved.RestartAt;
-                resume = saved.ResumeOnStart;
-            }
-
-            if (_launcher.FindPreviousLaunch() is { } launch)
-            {
-                var server = _launcher.Reattach(launch);
-                var alive = launch.Shim.IsAlive();
-                if (alive)
-                {
-                    SupervisorLog.Reattached(_logger, launch.Server.Pid, launch.StartedAt);
-                }
-                else
-                {
-                    SupervisorLog.EndedWhileAway(_logger, launch.Server.Pid, launch.StartedAt);
-                }
-
-                Adopt(server);
-                if (alive)
-                {
-                    SetState(launch.StopRequested ? GameServerState.Stopping : GameServerState.Running, "reattached after agent restart");
-                }
-            }
-            else if (_state == GameServerState.Crashed && _restartAt is { } restartAt)
-            {
-                ArmRestart(Max(TimeSpan.Zero, restartAt - _time.GetUtcNow()));
-            }
-            else if (_state is GameServerState.Running or GameServerState.Starting or GameServerState.Stopping)
-            {
-                // Said running but left no launch record: nothing can be watched, so say what is true.
-                SetState(GameServerState.Stopping, "no server found after agent restart");
-                SetState(GameServerState.Stopped, "no server found after agent restart");
-            }
-            else if (_state is GameServerState.Provisioning or GameServerState.Installing)
-            {
-                Install();
-            }
-
-            resume &= _server is null && _state == GameServerState.Stopped;
-            Persist();
-        }
-
-        if (resume)
-        {
-            // The previous agent stopped the server only because it was itself stopping: bring it back.
-            await _power.WaitAsync();
-            try
-            {
-                await StartServerAsync(userRequested: false, CancellationToken.None, "resumed after agent restart");
-            }
-            finally
-            {
-                _power.Release();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Agent shutdown with <c>StopServerOnAgentStop</c>: stops the server gracefully (not a crash) and
-    /// remembers to start it again when the next agent starts.
-    /// </summary>
-    public async Task StopForAgentShutdownAsync(CancellationToken cancellationToken)
-    {
-        await _power.WaitAsync(cancellationToken);
-        try
-        {
-            bool running;
-            lock (_gate)
-            {
-                running = _server is not null;
-            }
-
-            if (!running)
-            {
-                return;
-            }
-
-            await StopServerAsync();
-            lock (_gate)
-            {
-                _resumeOnStart = _state == GameServerState.Stopped;
-                Persist();
-            }
-        }
-        finally
-        {
-            _power.Release();
-        }
-    }
-
-    /// <summary>Runs a power action. Start, stop and restart wait their turn; kill goes at once.</summary>
-    public async Task PowerAsync(PowerAction action, CancellationToken cancellationToken)
-    {
-        if (action == PowerAction.Kill)
-        {
-            await KillAsync();
-            return;
-        }
-
-        await _power.WaitAsync(cancellationToken);
-        try
-        {
-            switch (action)
-            {
-                case PowerAction.Start:
-                    await StartServerAsync(userRequested: true, cancellationToken);
-                    break;
-                case PowerAction.Stop:
-                    await StopServerAsync();
-                    break;
-                case PowerAction.Restart:
-                    await StopServerAsync();
-                    await StartServerAsync(userRequested: true, cancellationToken);
-                    break;
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(action), action, "Unknown power action.");
-            }
-        }
-        finally
-        {
-            _power.Release();
         }
     }
 
@@ -251,338 +119,13 @@ internal sealed class GameSupervisor : IAsyncDisposable
             }
 
             _detached = true;
-            DisarmRestart(keepDeadline: true);
+            _restarts.Disarm(keepDeadline: true);
             _server?.Dispose();
             watch = _watch;
             Persist();
         }
 
         await watch;
-    }
-
-    private async Task StartServerAsync(bool userRequested, CancellationToken cancellationToken, string? reason = null)
-    {
-        GameServerSpec? spec;
-        lock (_gate)
-        {
-            if (_server is not null)
-            {
-                SupervisorLog.AlreadyRunning(_logger, _server.Server.Pid);
-                return;
-            }
-
-            if (userRequested)
-            {
-                // A user start is the way out of Error and clears the crash history.
-                _policy.Reset();
-                DisarmRestart(keepDeadline: false);
-            }
-
-            spec = _spec;
-            if (spec is null)
-            {
-                SetState(GameServerState.Starting, "start requested");
-                SetState(GameServerState.Error, "no game server spec received yet");
-                Persist();
-                return;
-            }
-
-            SetState(GameServerState.Starting, reason ?? (userRequested ? "start requested" : "restart after crash"));
-            Persist();
-        }
-
-        ServerProcess server;
-        try
-        {
-            server = await _launcher.LaunchAsync(spec.StartCommand, _settings.ServerDirectory, _settings.Environment, _time.GetUtcNow(), cancellationToken);
-        }
-        catch (Exception ex) when (ex is ServerLaunchException or IOException or UnauthorizedAccessException or Win32Exception or TimeoutException)
-        {
-            SupervisorLog.LaunchFailed(_logger, ex);
-            lock (_gate)
-            {
-                SetState(GameServerState.Error, "could not launch: " + ex.Message);
-                Persist();
-            }
-
-            return;
-        }
-
-        lock (_gate)
-        {
-            Adopt(server);
-            SetState(GameServerState.Running, null);
-            Persist();
-        }
-
-        SupervisorLog.Started(_logger, server.Server.Pid, spec.StartCommand);
-    }
-
-    private async Task StopServerAsync()
-    {
-        ServerProcess? server;
-        Task watch;
-        lock (_gate)
-        {
-            server = _server;
-            watch = _watch;
-            if (server is null)
-            {
-                DisarmRestart(keepDeadline: false);
-                if (_state is GameServerState.Crashed or GameServerState.Error)
-                {
-                    SetState(GameServerState.Stopped, "stop requested");
-                    Persist();
-                }
-
-                return;
-            }
-
-            server.MarkStopRequested();
-        }
-
-        // The timeout exists before anyone can see Stopping, so a test (or a fake clock) that reacts
-        // to Stopping never advances time before the timer is set.
-        using var timeout = new CancellationTokenSource(_options.StopTimeout, _time);
-        lock (_gate)
-        {
-            SetState(GameServerState.Stopping, "stop requested");
-            Persist();
-        }
-
-        await AskToStopAsync(server);
-        try
-        {
-            await server.Exited.WaitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            SupervisorLog.StopTimedOut(_logger, server.Server.Pid, _options.StopTimeout);
-            server.Signal(Signals.Kill);
-        }
-
-        await WaitForExitHandledAsync(server, watch);
-    }
-
-    private async Task AskToStopAsync(ServerProcess server)
-    {
-        var command = _spec?.StopCommand;
-        if (!string.IsNullOrWhiteSpace(command))
-        {
-            try
-            {
-                await server.SendConsoleLineAsync(command, CancellationToken.None);
-                SupervisorLog.SentStopCommand(_logger, command, server.Server.Pid);
-                return;
-            }
-            catch (IOException ex)
-            {
-                SupervisorLog.StopCommandFailed(_logger, ex, server.Server.Pid);
-            }
-        }
-
-        server.Signal(Signals.Term);
-        SupervisorLog.SentTerm(_logger, server.Server.Pid);
-    }
-
-    private async Task KillAsync()
-    {
-        ServerProcess? server;
-        Task watch;
-        lock (_gate)
-        {
-            server = _server;
-            watch = _watch;
-            if (server is null)
-            {
-                DisarmRestart(keepDeadline: false);
-                if (_state == GameServerState.Crashed)
-                {
-                    SetState(GameServerState.Stopped, "kill requested");
-                    Persist();
-                }
-
-                return;
-            }
-
-            server.MarkStopRequested();
-            SetState(GameServerState.Stopping, "kill requested");
-            Persist();
-        }
-
-        SupervisorLog.Killing(_logger, server.Server.Pid);
-        server.Signal(Signals.Kill);
-        await WaitForExitHandledAsync(server, watch);
-    }
-
-    private async Task WaitForExitHandledAsync(ServerProcess server, Task watch)
-    {
-        try
-        {
-            await watch.WaitAsync(_options.KillTimeout, _time);
-        }
-        catch (TimeoutException)
-        {
-            SupervisorLog.KillTimedOut(_logger, server.Server.Pid, _options.KillTimeout);
-        }
-    }
-
-    /// <summary>Makes <paramref name="server"/> the current one and watches for its end. Call under the gate.</summary>
-    private void Adopt(ServerProcess server)
-    {
-        _server = server;
-        _watch = WatchAsync(server);
-    }
-
-    private async Task WatchAsync(ServerProcess server)
-    {
-        // Yield so that Adopt's caller, which holds the gate, finishes before the exit is handled.
-        await Task.Yield();
-        ExitStatus status;
-        try
-        {
-            status = await server.Exited.WaitAsync(server.Detached);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        OnExited(server, status);
-    }
-
-    private void OnExited(ServerProcess server, ExitStatus status)
-    {
-        CrashRecord? crash = null;
-        string? rule = null;
-        lock (_gate)
-        {
-            if (!ReferenceEquals(_server, server) || _detached)
-            {
-                return;
-            }
-
-            _server = null;
-            server.Dispose();
-            var now = _time.GetUtcNow();
-            var uptime = Max(TimeSpan.Zero, now - server.StartedAt);
-            if (server.StopRequested)
-            {
-                SetState(GameServerState.Stopped, "stopped on request (" + status + ")");
-            }
-            else if (status.IsCleanExit && !_options.CleanExitIsCrash)
-            {
-                // A server stopped from inside the game (an operator typed "stop") went through its own shutdown.
-                SetState(GameServerState.Stopping, "the server stopped by itself");
-                SetState(GameServerState.Stopped, "the server exited by itself with code 0");
-            }
-            else
-            {
-                var tail = LogTail.Read(server.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes);
-                (var classification, rule) = CrashClassifier.Classify(status, tail);
-                var decision = _policy.OnCrash(uptime, classification);
-                if (decision.RestartDelay is { } delay)
-                {
-                    ArmRestart(delay);
-                }
-
-                crash = new CrashRecord(
-                    Guid.NewGuid(), now, status.ExitCode, status.Signal, uptime, classification, tail,
-                    decision.ConsecutiveCrashes, decision.RestartDelay, decision.GaveUp);
-                SetState(GameServerState.Crashed, status + ", " + decision.Reason);
-                var record = crash;
-                _events.Publish((sequence, at) => new GameCrashed(sequence, at, record));
-                if (decision.GaveUp)
-                {
-                    SetState(GameServerState.Error, decision.Reason);
-                }
-            }
-
-            _launcher.ForgetLaunch(server.LaunchId);
-            Persist();
-        }
-
-        if (crash is not null)
-        {
-            SupervisorLog.Crashed(
-                _logger, server.Server.Pid, crash.Uptime, status, CrashClassifier.WireName(crash.Classification), rule,
-                crash.ConsecutiveCrashes, crash.RestartDelay, crash.GaveUp);
-        }
-        else
-        {
-            SupervisorLog.Ended(_logger, server.Server.Pid, status);
-        }
-    }
-
-    /// <summary>
-    /// Prepares a fresh container: today that is only the server directory (server files are placed
-    /// by the template, outside this agent). Call under the gate.
-    /// </summary>
-    private void Install()
-    {
-        SetState(GameServerState.Installing, "preparing the server directory");
-        try
-        {
-            Directory.CreateDirectory(_settings.ServerDirectory);
-            SetState(GameServerState.Stopped, "installed");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            SetState(GameServerState.Error, "cannot create the server directory: " + ex.Message);
-        }
-    }
-
-    /// <summary>Schedules the backoff restart. Call under the gate.</summary>
-    private void ArmRestart(TimeSpan delay)
-    {
-        DisarmRestart(keepDeadline: false);
-        var epoch = ++_restartEpoch;
-        _restartAt = _time.GetUtcNow() + delay;
-        _restartTimer = _time.CreateTimer(_ => _ = RestartAfterBackoffAsync(epoch), null, delay, Timeout.InfiniteTimeSpan);
-    }
-
-    /// <summary>Cancels a pending restart. Call under the gate.</summary>
-    private void DisarmRestart(bool keepDeadline)
-    {
-        _restartEpoch++;
-        _restartTimer?.Dispose();
-        _restartTimer = null;
-        if (!keepDeadline)
-        {
-            _restartAt = null;
-        }
-    }
-
-    private async Task RestartAfterBackoffAsync(long epoch)
-    {
-        try
-        {
-            await _power.WaitAsync();
-            try
-            {
-                lock (_gate)
-                {
-                    if (epoch != _restartEpoch || _state != GameServerState.Crashed || _detached)
-                    {
-                        return;
-                    }
-
-                    _restartTimer?.Dispose();
-                    _restartTimer = null;
-                    _restartAt = null;
-                }
-
-                await StartServerAsync(userRequested: false, CancellationToken.None);
-            }
-            finally
-            {
-                _power.Release();
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // The agent is shutting down; the next agent restores the pending restart.
-        }
     }
 
     /// <summary>The one way to change state: reports a change, never a repeat. Call under the gate.</summary>
@@ -597,20 +140,6 @@ internal sealed class GameSupervisor : IAsyncDisposable
         _state = state;
         _reason = reason;
         _events.Publish((sequence, at) => new GameStateChanged(sequence, at, state, reason));
-    }
-
-    /// <summary>Call under the gate.</summary>
-    private void Persist()
-    {
-        try
-        {
-            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restartAt, _spec, _resumeOnStart).Save(_settings.StateFile);
-        }
-        catch (IOException ex)
-        {
-            // Supervision goes on without the file; only an agent restart would lose the counter.
-            SupervisorLog.PersistFailed(_logger, ex, _settings.StateFile);
-        }
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -9,24 +9,7 @@ internal sealed class SupervisionOptionsValidator : IValidateOptions<Supervision
     public ValidateOptionsResult Validate(string? name, SupervisionOptions options)
     {
         var failures = new List<string>();
-        for (var i = 0; i < options.Backoff.Count; i++)
-        {
-            if (options.Backoff[i] <= TimeSpan.Zero)
-            {
-                failures.Add($"Agent:Supervision:Backoff:{i.ToString(CultureInfo.InvariantCulture)} must be a positive duration (got {options.Backoff[i]}).");
-            }
-        }
-
-        if (options.StableUptime <= TimeSpan.Zero)
-        {
-            failures.Add($"Agent:Supervision:StableUptime must be positive (got {options.StableUptime}).");
-        }
-
-        if (options.MaxConsecutiveCrashes < 1)
-        {
-            failures.Add($"Agent:Supervision:MaxConsecutiveCrashes must be at least 1 (got {options.MaxConsecutiveCrashes.ToString(CultureInfo.InvariantCulture)}).");
-        }
-
+        RestartPolicyRules.AddFailures(SupervisionOptions.SectionName, options, failures);
         if (options.StopTimeout <= TimeSpan.Zero)
         {
             failures.Add($"Agent:Supervision:StopTimeout must be positive (got {options.StopTimeout}).");

@@ -24,10 +24,3 @@ internal interface IWorkload
 
 /// <summary>The workload's observed facts for one heartbeat.</summary>
 internal sealed record WorkloadSnapshot(int? Pid, TimeSpan Uptime, long ObservedGeneration, GameObserved? Game, DevObserved? Dev);
-
-/// <summary>The agent's outbox: events are numbered, queued (bounded) and delivered in order, also after a reconnect.</summary>
-internal interface IAgentEvents
-{
-    /// <summary>Queues an event; the outbox assigns its sequence number and time.</summary>
-    void Publish(Func<long, DateTimeOffset, AgentEvent> create);
-}

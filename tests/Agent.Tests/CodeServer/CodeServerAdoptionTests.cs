@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using ZlhGrind.Agent.DevEnvironment;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
 using ZlhGrind.Grains.Agents;

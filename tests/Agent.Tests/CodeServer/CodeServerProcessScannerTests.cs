@@ -1,6 +1,6 @@
 using System.Net;
 using ZlhGrind.Agent.CodeServer;
-using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
 
 namespace ZlhGrind.Agent.Tests.CodeServer;

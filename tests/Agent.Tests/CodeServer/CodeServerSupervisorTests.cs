@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
-using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.DevContainers;

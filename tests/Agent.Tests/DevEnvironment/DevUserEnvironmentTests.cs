@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
 
 namespace ZlhGrind.Agent.Tests.DevEnvironment;

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
 using ZlhGrind.Grains.Containers;

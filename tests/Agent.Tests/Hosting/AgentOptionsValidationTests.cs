@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using ZlhGrind.Agent.ClusterLink;
-using ZlhGrind.Agent.Hosting;
+using ZlhGrind.Agent.GameServer;
+using ZlhGrind.Agent.Identity;
+using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Agent.Tests.EndToEnd;
 using ZlhGrind.Agent.Tests.TestSupport;
@@ -132,23 +134,11 @@ public sealed class AgentOptionsValidationTests : IDisposable
     [Fact]
     public async Task Agent_BadConfiguration_ExitsWithCode2AndEveryProblem()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[]
-        {
-            RepoPaths.AgentDll, "--Agent:ContainerId=7", "--Agent:Kind=game", "--Agent:DataRoot=" + _dir.Combine("data"),
-            "--Agent:CredentialFile=" + _dir.Combine("nope"), "--Agent:Cluster:Gateways:0=localhost", "--Agent:Supervision:StableUptime=00:00:00",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var (exitCode, stderr) = await RunAgentAsync(
+            "--Agent:ContainerId=7", "--Agent:Kind=game", "--Agent:DataRoot=" + _dir.Combine("data"),
+            "--Agent:CredentialFile=" + _dir.Combine("nope"), "--Agent:Cluster:Gateways:0=localhost", "--Agent:Supervision:StableUptime=00:00:00");
 
-        using var agent = Process.Start(start)!;
-        var stdout = agent.StandardOutput.ReadToEndAsync();
-        var stderr = await agent.StandardError.ReadToEndAsync();
-        await stdout;
-        await agent.WaitForExitAsync();
-
-        Assert.Equal(2, agent.ExitCode);
+        Assert.Equal(2, exitCode);
         Assert.Contains("zlh-agent: the configuration is invalid:", stderr, StringComparison.Ordinal);
         Assert.Contains("  - Agent:ContainerId must be a container id from 100 to 999999999 (got 7).", stderr, StringComparison.Ordinal);
         Assert.Contains($"  - Agent:CredentialFile '{_dir.Combine("nope")}' does not exist.", stderr, StringComparison.Ordinal);
@@ -157,20 +147,81 @@ public sealed class AgentOptionsValidationTests : IDisposable
     }
 
     [Fact]
+    public void ValidateOutbox_BadLimits_OneMessageEachNamingTheKey()
+    {
+        var failures = new OutboxOptionsValidator().Validate(null, new OutboxOptions { Capacity = 0, BatchSize = 101 }).Failures;
+
+        Assert.Equal(
+            [
+                "Agent:Outbox:Capacity must be at least 1.",
+                "Agent:Outbox:BatchSize must be between 1 and 100 (the silo refuses larger reports).",
+            ],
+            failures);
+    }
+
+    [Fact]
+    public void ValidateGameServer_BadValues_OneMessageEachNamingTheKey()
+    {
+        var options = new GameServerOptions
+        {
+            ServerDirectory = "server", RunDirectory = "run", ExitPollInterval = TimeSpan.Zero, LaunchTimeout = TimeSpan.Zero,
+            MaxConsoleLogBytes = 65535, ConsoleLogCheckInterval = TimeSpan.Zero,
+        };
+
+        var failures = new GameServerOptionsValidator().Validate(null, options).Failures;
+
+        Assert.Equal(
+            [
+                "Agent:Game:ExitPollInterval must be positive.",
+                "Agent:Game:LaunchTimeout must be positive.",
+                "Agent:Game:MaxConsoleLogBytes must be at least 65536.",
+                "Agent:Game:ConsoleLogCheckInterval must be positive.",
+                "Agent:Game:ServerDirectory must be an absolute path.",
+                "Agent:Game:RunDirectory must be an absolute path.",
+            ],
+            failures);
+    }
+
+    [Fact]
+    public async Task Agent_BadOutboxAndGameOptions_ExitsWithCode2NamingEachKey()
+    {
+        var (exitCode, stderr) = await RunAgentAsync(
+            "--Agent:ContainerId=700", "--Agent:Kind=game", "--Agent:DataRoot=" + _dir.Combine("data"),
+            "--Agent:CredentialFile=" + _dir.Combine("nope"), "--Agent:Cluster:Gateways:0=127.0.0.1:1",
+            "--Agent:Outbox:Capacity=0", "--Agent:Outbox:BatchSize=101", "--Agent:Game:LaunchTimeout=00:00:00", "--Agent:Game:RunDirectory=run");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("  - Agent:Outbox:Capacity must be at least 1.", stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Agent:Outbox:BatchSize must be between 1 and 100 (the silo refuses larger reports).", stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Agent:Game:LaunchTimeout must be positive.", stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Agent:Game:RunDirectory must be an absolute path.", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Agent_DevKindWithBadDevOption_ReportedWithTheOthers()
     {
         var credential = _dir.Combine("credential");
         File.WriteAllText(credential, "c2VjcmV0");
         File.SetUnixFileMode(credential, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[]
-        {
-            RepoPaths.AgentDll, "--Agent:ContainerId=700", "--Agent:Kind=dev", "--Agent:DataRoot=" + _dir.Combine("data"),
+        var (exitCode, stderr) = await RunAgentAsync(
+            "--Agent:ContainerId=700", "--Agent:Kind=dev", "--Agent:DataRoot=" + _dir.Combine("data"),
             "--Agent:CredentialFile=" + credential, "--Agent:Cluster:Gateways:0=127.0.0.1:1", "--Agent:Cluster:CallTimeout=00:00:00",
-            "--Agent:Dev:Term=",
-        })
+            "--Agent:Dev:Term=");
+
+        // The dev workload is wired in: its options are validated together with the agent's own.
+        Assert.Equal(2, exitCode);
+        Assert.Contains("  - Agent:Cluster:CallTimeout must be positive (got 00:00:00).", stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Agent:Dev:Term must be a terminal name such as xterm-256color", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the agent with <paramref name="arguments"/> until it exits; its exit code and stderr.</summary>
+    private static async Task<(int ExitCode, string Stderr)> RunAgentAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(RepoPaths.AgentDll);
+        foreach (var argument in arguments)
         {
-            start.ArgumentList.Add(arg);
+            start.ArgumentList.Add(argument);
         }
 
         using var agent = Process.Start(start)!;
@@ -178,11 +229,7 @@ public sealed class AgentOptionsValidationTests : IDisposable
         var stderr = await agent.StandardError.ReadToEndAsync();
         await stdout;
         await agent.WaitForExitAsync();
-
-        // The dev workload is wired in: its options are validated together with the agent's own.
-        Assert.Equal(2, agent.ExitCode);
-        Assert.Contains("  - Agent:Cluster:CallTimeout must be positive (got 00:00:00).", stderr, StringComparison.Ordinal);
-        Assert.Contains("  - Agent:Dev:Term must be a terminal name such as xterm-256color", stderr, StringComparison.Ordinal);
+        return (agent.ExitCode, stderr);
     }
 
     private AgentOptions Good()

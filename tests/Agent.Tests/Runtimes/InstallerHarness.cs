@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Runtimes;
 using ZlhGrind.Agent.Tests.TestSupport;
 

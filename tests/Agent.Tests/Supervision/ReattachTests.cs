@@ -183,7 +183,7 @@ public sealed class ReattachTests : IDisposable
     {
         var stat = ProcStat.Parse("4242 (java (server) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 12 3 0 0 20 0 30 0 987654 1000 100");
 
-        Assert.Equal(new ProcStat('S', 987654), stat);
+        Assert.Equal(new ProcStat('S', 1, 4242, 987654), stat);
     }
 
     private int CountProcessesWithMarker()

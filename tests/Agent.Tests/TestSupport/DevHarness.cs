@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ZlhGrind.Agent.CodeServer;
+using ZlhGrind.Agent.DevContainer;
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Runtimes;
-using ZlhGrind.Agent.Workloads;
 
 namespace ZlhGrind.Agent.Tests.TestSupport;
 

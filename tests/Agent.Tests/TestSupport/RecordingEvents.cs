@@ -1,4 +1,4 @@
-using ZlhGrind.Agent.Workloads;
+using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.GameServers;
 

@@ -1,4 +1,4 @@
-using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 
 namespace ZlhGrind.Agent.Tests.TestSupport;
 

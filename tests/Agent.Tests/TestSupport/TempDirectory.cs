@@ -1,3 +1,5 @@
+using ZlhGrind.Agent.Processes;
+
 namespace ZlhGrind.Agent.Tests.TestSupport;
 
 /// <summary>A throwaway directory under the system temp dir, traversable by other users (the dev user runs from it), deleted on dispose.</summary>
@@ -6,7 +8,7 @@ internal sealed class TempDirectory : IDisposable
     public TempDirectory()
     {
         Path = Directory.CreateTempSubdirectory("zlh-agent-test-").FullName;
-        ZlhGrind.Agent.DevEnvironment.UnixFile.SetMode(Path, (UnixFileMode)0b111_101_101);
+        UnixFile.SetMode(Path, (UnixFileMode)0b111_101_101);
     }
 
     public string Path { get; }

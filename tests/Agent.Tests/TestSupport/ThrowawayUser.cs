@@ -1,5 +1,5 @@
 using System.Globalization;
-using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 
 namespace ZlhGrind.Agent.Tests.TestSupport;
 

@@ -3,10 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.CodeServer;
+using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Runtimes;
 using ZlhGrind.Agent.Workloads;
 
-namespace ZlhGrind.Agent.DevEnvironment;
+namespace ZlhGrind.Agent.DevContainer;
 
 /// <summary>Registers the dev workload: runtime installs, the dev environment and the code-server addon.</summary>
 public static class DevWorkloadServiceCollectionExtensions
@@ -19,10 +21,16 @@ public static class DevWorkloadServiceCollectionExtensions
     public static IServiceCollection AddDevWorkload(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        AddValidated<DevEnvironmentOptions, DevEnvironmentOptionsValidator>(services, configuration, DevEnvironmentOptions.SectionName);
-        AddValidated<RuntimeInstallOptions, RuntimeInstallOptionsValidator>(services, configuration, RuntimeInstallOptions.SectionName);
-        AddValidated<CodeServerOptions, CodeServerOptionsValidator>(services, configuration, CodeServerOptions.SectionName);
-        AddValidated<CodeServerRestartOptions, CodeServerOptionsValidator>(services, configuration, CodeServerRestartOptions.SectionName);
+        // Bound from the host's IConfiguration; one registered already (as a host does) is kept.
+        services.TryAddSingleton(configuration);
+        services.AddOptions<DevEnvironmentOptions>().BindConfiguration(DevEnvironmentOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DevEnvironmentOptions>, DevEnvironmentOptionsValidator>();
+        services.AddOptions<RuntimeInstallOptions>().BindConfiguration(RuntimeInstallOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RuntimeInstallOptions>, RuntimeInstallOptionsValidator>();
+        services.AddOptions<CodeServerOptions>().BindConfiguration(CodeServerOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CodeServerOptions>, CodeServerOptionsValidator>();
+        services.AddOptions<CodeServerRestartOptions>().BindConfiguration(CodeServerRestartOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CodeServerRestartOptions>, CodeServerRestartOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(ArtifactDownloader.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
@@ -49,13 +57,5 @@ public static class DevWorkloadServiceCollectionExtensions
         services.AddSingleton<DevWorkload>();
         services.AddSingleton<IWorkload>(provider => provider.GetRequiredService<DevWorkload>());
         return services;
-    }
-
-    private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-    {
-        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 }

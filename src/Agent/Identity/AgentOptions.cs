@@ -1,9 +1,9 @@
-namespace ZlhGrind.Agent.Hosting;
+namespace ZlhGrind.Agent.Identity;
 
 /// <summary>Who this agent is and where it keeps its files (section <c>Agent</c>).</summary>
 internal sealed class AgentOptions
 {
-    public const string Section = "Agent";
+    public const string SectionName = "Agent";
 
     /// <summary>The container's vmid (100–999999999); the grain key and the identity in every log event.</summary>
     public long ContainerId { get; set; }

@@ -9,7 +9,7 @@ using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.Runtimes;
 using ZlhGrind.Silo.Hosting;
 
-namespace ZlhGrind.Agent.Tests.DevEnvironment;
+namespace ZlhGrind.Agent.Tests.DevContainer;
 
 /// <summary>
 /// The dev workload against the real silo: the grain's desired spec goes in, and the heartbeat and events that

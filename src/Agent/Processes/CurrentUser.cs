@@ -1,4 +1,4 @@
-namespace ZlhGrind.Agent.DevEnvironment;
+namespace ZlhGrind.Agent.Processes;
 
 /// <summary>Who the agent runs as, read from /proc/self/status (effective ids).</summary>
 internal static class CurrentUser

@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace ZlhGrind.Agent.DevEnvironment;
+namespace ZlhGrind.Agent.Processes;
 
 /// <summary>
-/// The descriptor-relative file calls .NET does not expose (openat, mkdirat, renameat, fchown, statx): the agent
-/// works inside the dev user's home through directory descriptors, so a link the user planted is never followed.
+/// The agent's one set of libc calls .NET does not expose: the descriptor-relative file calls (openat, mkdirat,
+/// renameat, fchown, statx) — the agent works inside the dev user's home through directory descriptors, so a link the
+/// user planted is never followed — and kill(2) for <see cref="Signals"/>.
 /// </summary>
 internal static partial class Libc
 {
@@ -129,6 +130,10 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseNative(int fd);
+
+    /// <summary>kill(2): 0 when sent, -1 when not (the process or group is gone, or not ours to signal).</summary>
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
 }
 
 /// <summary>The fields of statx the agent checks: type and permission bits, owner, link count, size.</summary>

@@ -3,12 +3,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.CodeServer;
+using ZlhGrind.Agent.DevContainer;
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Runtimes;
 using ZlhGrind.Agent.Tests.TestSupport;
 using ZlhGrind.Agent.Workloads;
 
-namespace ZlhGrind.Agent.Tests.DevEnvironment;
+namespace ZlhGrind.Agent.Tests.DevContainer;
 
 public sealed class DevWorkloadServiceCollectionExtensionsTests
 {
@@ -34,6 +36,32 @@ public sealed class DevWorkloadServiceCollectionExtensionsTests
         Assert.Contains("Agent:CodeServer:Port must be between 1 and 65535, not 0", message, StringComparison.Ordinal);
         Assert.Contains("Agent:CodeServer:ArtifactUrl must be an absolute http or https URL", message, StringComparison.Ordinal);
         Assert.Contains("Agent:CodeServer:Restart:InitialDelay must not be negative", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddDevWorkload_BadRestartPolicyAndTimeouts_HostRefusesToStartNamingEachKey()
+    {
+        using var host = Build(new()
+        {
+            ["Agent:CodeServer:StartTimeout"] = "00:00:00",
+            ["Agent:CodeServer:StopTimeout"] = "-00:00:01",
+            ["Agent:CodeServer:Restart:ResetAfterUptime"] = "00:00:00",
+            ["Agent:CodeServer:Restart:Backoff:0"] = "00:00:00",
+            ["Agent:CodeServer:Restart:MaxConsecutiveCrashes"] = "0",
+        });
+
+        var error = await Assert.ThrowsAsync<AggregateException>(() => host.StartAsync());
+        var failures = error.InnerExceptions.Cast<OptionsValidationException>().SelectMany(inner => inner.Failures).Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            [
+                "Agent:CodeServer:Restart:Backoff:0 must be a positive duration (got 00:00:00).",
+                "Agent:CodeServer:Restart:MaxConsecutiveCrashes must be at least 1 (got 0).",
+                "Agent:CodeServer:Restart:StableUptime (or ResetAfterUptime) must be positive (got 00:00:00).",
+                "Agent:CodeServer:StartTimeout must be positive, not 00:00:00",
+                "Agent:CodeServer:StopTimeout must be positive, not -00:00:01",
+            ],
+            failures);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Grains.Runtimes;
 
-namespace ZlhGrind.Agent.Tests.DevEnvironment;
+namespace ZlhGrind.Agent.Tests.DevContainer;
 
 [Collection(CodeServerCollection.Name)]
 public sealed class DevWorkloadTests

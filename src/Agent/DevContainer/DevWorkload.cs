@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.CodeServer;
+using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Runtimes;
 using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.DevContainers;
 
-namespace ZlhGrind.Agent.DevEnvironment;
+namespace ZlhGrind.Agent.DevContainer;
 
 /// <summary>
 /// The dev container's workload: converges to the desired runtime (install, upgrade or switch back), keeps the one

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ZlhGrind.Agent.DevEnvironment;
+namespace ZlhGrind.Agent.Processes;
 
 /// <summary>Runs a short system command (getent, useradd, chown) with a timeout and returns its exit code and output.</summary>
 internal static class CommandRunner

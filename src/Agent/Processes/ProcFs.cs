@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace ZlhGrind.Agent.DevEnvironment;
+namespace ZlhGrind.Agent.Processes;
 
 /// <summary>Reads the process table from /proc. Processes come and go while it reads, so any one that vanishes is skipped.</summary>
 internal sealed class ProcFs(string root = "/proc")
@@ -33,17 +33,7 @@ internal sealed class ProcFs(string root = "/proc")
         var directory = Path.Combine(root, pid.ToString(CultureInfo.InvariantCulture));
         try
         {
-            var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-
-            // The command name sits in parentheses and may itself hold spaces or ')': the last ')' ends it.
-            var close = stat.LastIndexOf(')');
-            if (close < 0 || close + 2 >= stat.Length)
-            {
-                return null;
-            }
-
-            var fields = stat[(close + 2)..].Split(' ');
-            if (fields.Length < 20)
+            if (ProcStat.TryReadFile(Path.Combine(directory, "stat")) is not { } stat)
             {
                 return null;
             }
@@ -57,10 +47,10 @@ internal sealed class ProcFs(string root = "/proc")
 
             return new ProcEntry(
                 pid,
-                int.Parse(fields[1], CultureInfo.InvariantCulture),
-                int.Parse(fields[2], CultureInfo.InvariantCulture),
-                ulong.Parse(fields[19], CultureInfo.InvariantCulture),
-                fields[0].Length > 0 ? fields[0][0] : '?',
+                stat.ParentPid,
+                stat.ProcessGroup,
+                stat.StartTicks,
+                stat.State,
                 arguments,
                 ReadLink(Path.Combine(directory, "exe")),
                 ReadLink(Path.Combine(directory, "cwd")));
@@ -77,7 +67,8 @@ internal sealed class ProcFs(string root = "/proc")
 
     /// <summary>Whether the process that had <paramref name="pid"/> at <paramref name="startTicks"/> still runs (not a zombie).</summary>
     public bool IsAlive(int pid, ulong startTicks) =>
-        Read(pid) is { } entry && entry.StartTicks == startTicks && entry.State != 'Z';
+        ProcStat.TryReadFile(Path.Combine(root, pid.ToString(CultureInfo.InvariantCulture), "stat")) is { IsLiving: true } stat
+        && stat.StartTicks == startTicks;
 
     /// <summary>Processes whose executable, working directory or command line reaches into <paramref name="directory"/>.</summary>
     public IReadOnlyList<ProcEntry> ProcessesUsing(string directory)

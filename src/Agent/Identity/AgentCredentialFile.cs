@@ -1,4 +1,4 @@
-namespace ZlhGrind.Agent.ClusterLink;
+namespace ZlhGrind.Agent.Identity;
 
 /// <summary>
 /// Reads the agent credential from its file. The secret is never logged; a file others can read is

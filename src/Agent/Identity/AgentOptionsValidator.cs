@@ -1,9 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using ZlhGrind.Agent.ClusterLink;
 using ZlhGrind.Grains.Containers;
 
-namespace ZlhGrind.Agent.Hosting;
+namespace ZlhGrind.Agent.Identity;
 
 /// <summary>Checks the agent's identity options at start, with one clear message per bad value.</summary>
 internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>

@@ -1,4 +1,4 @@
-namespace ZlhGrind.Agent.DevEnvironment;
+namespace ZlhGrind.Agent.Processes;
 
 /// <summary>One process as /proc describes it; <see cref="StartTicks"/> tells a reused pid from the original.</summary>
 internal sealed record ProcEntry(

@@ -1,9 +1,10 @@
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.DevContainers;
 
-namespace ZlhGrind.Agent.Tests.DevEnvironment;
+namespace ZlhGrind.Agent.Tests.DevContainer;
 
 [Collection(CodeServerCollection.Name)]
 public sealed class DevWorkloadAsRootTests

@@ -1,4 +1,4 @@
-namespace ZlhGrind.Agent.DevEnvironment;
+namespace ZlhGrind.Agent.Processes;
 
 /// <summary>Unix file-mode calls in one place: the agent runs on Linux only, and this is where that is stated once.</summary>
 internal static class UnixFile

@@ -1,0 +1,88 @@
+using System.Globalization;
+using ZlhGrind.Agent.Crashes;
+using ZlhGrind.Agent.Processes;
+using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Agent.Supervision;
+
+/// <summary>An exit: a requested stop, a stop from inside the game, or a crash with its record and the policy's decision.</summary>
+internal sealed partial class GameSupervisor
+{
+    private void OnExited(ServerProcess server, ExitStatus status)
+    {
+        CrashRecord? crash = null;
+        string? rule = null;
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_server, server) || _detached)
+            {
+                return;
+            }
+
+            _server = null;
+            server.Dispose();
+            var now = _time.GetUtcNow();
+            var uptime = Max(TimeSpan.Zero, now - server.StartedAt);
+            if (server.StopRequested)
+            {
+                SetState(GameServerState.Stopped, "stopped on request (" + status + ")");
+            }
+            else if (status.IsCleanExit && !_options.CleanExitIsCrash)
+            {
+                // A server stopped from inside the game (an operator typed "stop") went through its own shutdown.
+                SetState(GameServerState.Stopping, "the server stopped by itself");
+                SetState(GameServerState.Stopped, "the server exited by itself with code 0");
+            }
+            else
+            {
+                var tail = LogTail.Read(server.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes);
+                (var classification, rule) = CrashClassifier.Classify(status, tail);
+                var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency);
+                if (!decision.GiveUp)
+                {
+                    _restarts.Arm(decision.Delay);
+                }
+
+                var reason = CrashReason(decision, classification);
+                crash = new CrashRecord(
+                    Guid.NewGuid(), now, status.ExitCode, status.Signal, uptime, classification, tail,
+                    decision.ConsecutiveCrashes, decision.RestartDelay, decision.GiveUp);
+                SetState(GameServerState.Crashed, status + ", " + reason);
+                var record = crash;
+                _events.Publish((sequence, at) => new GameCrashed(sequence, at, record));
+                if (decision.GiveUp)
+                {
+                    SetState(GameServerState.Error, reason);
+                }
+            }
+
+            _launcher.ForgetLaunch(server.LaunchId);
+            Persist();
+        }
+
+        if (crash is not null)
+        {
+            SupervisorLog.Crashed(
+                _logger, server.Server.Pid, crash.Uptime, status, CrashClassifier.WireName(crash.Classification), rule,
+                crash.ConsecutiveCrashes, crash.RestartDelay, crash.GaveUp);
+        }
+        else
+        {
+            SupervisorLog.Ended(_logger, server.Server.Pid, status);
+        }
+    }
+
+    /// <summary>Why the server is Crashed (and, when the policy gave up, in Error).</summary>
+    private string CrashReason(RestartDecision decision, CrashClassification classification)
+    {
+        if (decision.GiveUp && classification == CrashClassification.MissingDependency)
+        {
+            return "missing_dependency: restarting cannot fix a missing library, jar or binary";
+        }
+
+        return decision.GiveUp
+            ? $"crashed {decision.ConsecutiveCrashes.ToString(CultureInfo.InvariantCulture)} times in a row, each within {_options.StableUptime.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s of starting"
+            : $"{CrashClassifier.WireName(classification)}; restart in {decision.Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+    }
+}

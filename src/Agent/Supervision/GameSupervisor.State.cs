@@ -1,0 +1,100 @@
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Agent.Supervision;
+
+/// <summary>What survives an agent restart: restoring it at start (reattaching to a live server), installing, persisting.</summary>
+internal sealed partial class GameSupervisor
+{
+    /// <summary>Restores what a previous agent left: its state, crash counter and pending restart, and reattaches to a live server.</summary>
+    public async Task StartAsync()
+    {
+        var resume = false;
+        lock (_gate)
+        {
+            if (SupervisionState.TryLoad(_settings.StateFile) is { } saved)
+            {
+                _state = saved.State;
+                _reason = saved.Reason;
+                _spec ??= saved.Spec;
+                _policy.Restore(saved.ConsecutiveCrashes);
+                _restarts.Restore(saved.RestartAt);
+                resume = saved.ResumeOnStart;
+            }
+
+            if (_launcher.FindPreviousLaunch() is { } launch)
+            {
+                var server = _launcher.Reattach(launch);
+                var alive = launch.Shim.IsAlive();
+                if (alive)
+                {
+                    SupervisorLog.Reattached(_logger, launch.Server.Pid, launch.StartedAt);
+                }
+                else
+                {
+                    SupervisorLog.EndedWhileAway(_logger, launch.Server.Pid, launch.StartedAt);
+                }
+
+                Adopt(server);
+                if (alive)
+                {
+                    SetState(launch.StopRequested ? GameServerState.Stopping : GameServerState.Running, "reattached after agent restart");
+                }
+            }
+            else if (_state == GameServerState.Crashed && _restarts.RestartAt is { } restartAt)
+            {
+                _restarts.Arm(Max(TimeSpan.Zero, restartAt - _time.GetUtcNow()));
+            }
+            else if (_state is GameServerState.Running or GameServerState.Starting or GameServerState.Stopping)
+            {
+                // Said running but left no launch record: nothing can be watched, so say what is true.
+                SetState(GameServerState.Stopping, "no server found after agent restart");
+                SetState(GameServerState.Stopped, "no server found after agent restart");
+            }
+            else if (_state is GameServerState.Provisioning or GameServerState.Installing)
+            {
+                Install();
+            }
+
+            resume &= _server is null && _state == GameServerState.Stopped;
+            Persist();
+        }
+
+        if (resume)
+        {
+            // The previous agent stopped the server only because it was itself stopping: bring it back.
+            await _power.RunAsync(() => StartServerAsync(userRequested: false, CancellationToken.None, "resumed after agent restart"));
+        }
+    }
+
+    /// <summary>
+    /// Prepares a fresh container: today that is only the server directory (server files are placed
+    /// by the template, outside this agent). Call under the gate.
+    /// </summary>
+    private void Install()
+    {
+        SetState(GameServerState.Installing, "preparing the server directory");
+        try
+        {
+            Directory.CreateDirectory(_settings.ServerDirectory);
+            SetState(GameServerState.Stopped, "installed");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            SetState(GameServerState.Error, "cannot create the server directory: " + ex.Message);
+        }
+    }
+
+    /// <summary>Call under the gate.</summary>
+    private void Persist()
+    {
+        try
+        {
+            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart).Save(_settings.StateFile);
+        }
+        catch (IOException ex)
+        {
+            // Supervision goes on without the file; only an agent restart would lose the counter.
+            SupervisorLog.PersistFailed(_logger, ex, _settings.StateFile);
+        }
+    }
+}
