@@ -1,13 +1,5 @@
-using Microsoft.Extensions.Options;
-using ZlhGrind.ServiceDefaults;
-
 namespace ZlhGrind.Gateway.Api;
 
 /// <summary>Checks the <c>Api</c> section at start.</summary>
-internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ApiOptions options) =>
-        new OptionsFailures(ApiOptions.SectionName)
-            .Positive(nameof(options.MaxRequestBodyBytes), options.MaxRequestBodyBytes)
-            .Result;
-}
+internal sealed class ApiOptionsValidator() : SectionValidator<ApiOptions>(ApiOptions.SectionName, static (options, failures) => failures
+    .Positive(nameof(options.MaxRequestBodyBytes), options.MaxRequestBodyBytes));

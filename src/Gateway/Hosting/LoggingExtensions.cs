@@ -1,6 +1,5 @@
 using Serilog;
 using Serilog.Events;
-using ZlhGrind.ServiceDefaults;
 
 namespace ZlhGrind.Gateway.Hosting;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Serilog.Events;
-using ZlhGrind.ServiceDefaults;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Hosting;
