@@ -19,7 +19,9 @@ namespace ZlhGrind.Gateway.Events;
 /// reconnects with <c>Last-Event-ID</c> gets what it missed from the grain's bounded buffer, or a <c>resync</c> event
 /// carrying the current status when the gap is older than the buffer. Every keep-alive tick the stream compares
 /// notes with the grain: events the subscription did not bring (a silo restart drops it) are sent from the buffer
-/// (or a <c>resync</c>) and the stream subscribes again, so an open stream never goes silent for good.
+/// (or a <c>resync</c>) and the stream subscribes again, so an open stream never goes silent for good. An event
+/// whose number skips one (its predecessor died in flight with a silo) is preceded by the same comparison, so a
+/// lost event is never silently jumped over.
 /// </summary>
 internal static partial class ContainerEventsEndpoint
 {
@@ -90,26 +92,33 @@ internal static partial class ContainerEventsEndpoint
             {
                 if (item is not null)
                 {
-                    await writer.WriteAsync(item);
+                    // A skipped number: the event before this one was lost in flight (a silo died with it queued) or
+                    // the grain came back above its reserved numbers. The grain knows which: its buffer or a resync.
+                    // When it cannot be asked, nothing is written and the next keep-alive compares notes again.
+                    if (item.Sequence <= writer.Delivered + 1 || await CompareNotesAsync(writer, grain, actor, logger, id, http.RequestAborted) is not null)
+                    {
+                        await writer.WriteAsync(item);
+                    }
+
                     continue;
                 }
 
                 await http.Response.WriteAsync(": keep-alive\n\n", http.RequestAborted);
                 await http.Response.Body.FlushAsync(http.RequestAborted);
-                try
+                if (await CompareNotesAsync(writer, grain, actor, logger, id, http.RequestAborted) == true)
                 {
-                    if (await writer.CatchUpAsync(await ReplayAsync(grain, actor, writer.Delivered)))
+                    // The subscription missed events (it is gone after a silo restart): take a fresh one.
+                    LogResubscribed(logger, id);
+                    await UnsubscribeAsync(subscription, logger, id);
+                    try
                     {
-                        // The subscription missed events (it is gone after a silo restart): take a fresh one.
-                        LogResubscribed(logger, id);
-                        await UnsubscribeAsync(subscription, logger, id);
                         subscription = await SubscribeAsync(stream, channel.Writer);
                     }
-                }
-                catch (Exception exception) when (!http.RequestAborted.IsCancellationRequested)
-                {
-                    // The cluster may be restarting: the stream stays open and the next tick tries again.
-                    LogCatchUpFailed(logger, id, exception.Message);
+                    catch (Exception exception) when (!http.RequestAborted.IsCancellationRequested)
+                    {
+                        // The cluster may be restarting: the next keep-alive finds the gap and subscribes again.
+                        LogCatchUpFailed(logger, id, exception.Message);
+                    }
                 }
             }
         }
@@ -141,6 +150,23 @@ internal static partial class ContainerEventsEndpoint
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             logger.LogWarning("Unsubscribing the events of {ContainerId} failed: {Reason}", id, exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// Sends what the client misses according to the grain: true when something was missing, false when nothing was,
+    /// null when the grain could not be asked (the cluster may be restarting; the caller tries again later).
+    /// </summary>
+    private static async Task<bool?> CompareNotesAsync(EventWriter writer, IContainerGrain grain, Actor actor, ILogger logger, long id, CancellationToken aborted)
+    {
+        try
+        {
+            return await writer.CatchUpAsync(await ReplayAsync(grain, actor, writer.Delivered));
+        }
+        catch (Exception exception) when (!aborted.IsCancellationRequested)
+        {
+            LogCatchUpFailed(logger, id, exception.Message);
+            return null;
         }
     }
 

@@ -52,8 +52,11 @@ internal sealed class Platform : IAsyncDisposable
 
     public PlatformProcess? Gateway { get; private set; }
 
-    /// <summary>Starts the artifact store, the silos (SQLite unless <paramref name="postgres"/> is given) and the gateway.</summary>
-    public static async Task<Platform> StartAsync(int silos = 1, string? postgres = null, IDictionary<string, string>? siloSettings = null)
+    /// <summary>
+    /// Starts the artifact store, the silos (SQLite unless <paramref name="postgres"/> is given) and the gateway;
+    /// <paramref name="gatewaySettings"/> adds or overrides the gateway's settings.
+    /// </summary>
+    public static async Task<Platform> StartAsync(int silos = 1, string? postgres = null, IDictionary<string, string>? siloSettings = null, IDictionary<string, string>? gatewaySettings = null)
     {
         var platform = new Platform(Directory.CreateTempSubdirectory("zlh-e2e-").FullName);
         try
@@ -66,7 +69,7 @@ internal sealed class Platform : IAsyncDisposable
                 await platform.StartSiloAsync($"silo{i}", postgres, clusterEnvironment);
             }
 
-            await platform.StartGatewayAsync(postgres);
+            await platform.StartGatewayAsync(postgres, gatewaySettings);
             return platform;
         }
         catch
@@ -240,7 +243,7 @@ internal sealed class Platform : IAsyncDisposable
         await Wait.HttpOkAsync(Http, ArtifactUrl + "/healthz", TimeSpan.FromSeconds(60));
     }
 
-    private async Task StartGatewayAsync(string? postgres)
+    private async Task StartGatewayAsync(string? postgres, IDictionary<string, string>? extra)
     {
         var port = FreePorts.Next();
         GatewayUrl = $"http://127.0.0.1:{port}";
@@ -263,6 +266,11 @@ internal sealed class Platform : IAsyncDisposable
         {
             environment["Cluster__Mode"] = "Postgres";
             environment["Cluster__ConnectionString"] = postgres;
+        }
+
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
         }
 
         Gateway = Track(PlatformProcess.Start("gateway", Repo.Binary("src/Gateway", "ZlhGrind.Gateway"), environment, Logs));

@@ -208,7 +208,7 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
         return (name, data);
     }
 
-    private static async Task<(string Name, JsonElement Data, long? Id)> ReadWithIdAsync(StreamReader reader, CancellationToken cancellationToken)
+    internal static async Task<(string Name, JsonElement Data, long? Id)> ReadWithIdAsync(StreamReader reader, CancellationToken cancellationToken)
     {
         string? name = null;
         string? data = null;

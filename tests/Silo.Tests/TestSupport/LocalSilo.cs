@@ -20,6 +20,8 @@ internal sealed class LocalSilo : IAsyncDisposable
 
     private readonly bool _tls;
 
+    private bool _stopped;
+
     private LocalSilo(IHost host, int siloPort, int gatewayPort, bool tls)
     {
         _host = host;
@@ -35,7 +37,7 @@ internal sealed class LocalSilo : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<LocalSilo> StartAsync(IConfiguration configuration, string? postgres = null, string clusterId = "zlh-test", ILoggerProvider? logs = null, TimeProvider? time = null)
+    public static async Task<LocalSilo> StartAsync(IConfiguration configuration, string? postgres = null, string clusterId = "zlh-test", ILoggerProvider? logs = null, TimeProvider? time = null, Action<ISiloBuilder>? configure = null)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
@@ -72,6 +74,7 @@ internal sealed class LocalSilo : IAsyncDisposable
             }
 
             silo.AddZlhGrind(configuration);
+            configure?.Invoke(silo);
         });
         var host = builder.Build();
         await host.StartAsync();
@@ -121,8 +124,33 @@ internal sealed class LocalSilo : IAsyncDisposable
 
     public async Task StopAsync() => await _host.StopAsync();
 
+    /// <summary>
+    /// Stops the silo without grace (the shutdown's token is cancelled from the start): no activation is deactivated
+    /// or handed over and nothing is written, so the cluster loses what it held in memory, as in a crash.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        _stopped = true;
+        try
+        {
+            await _host.StopAsync(new CancellationToken(canceled: true));
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: nothing was allowed to finish.
+        }
+
+        _host.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
         await _host.StopAsync();
         _host.Dispose();
     }

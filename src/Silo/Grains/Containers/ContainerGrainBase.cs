@@ -415,7 +415,11 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
                 _recent.Dequeue();
             }
 
-            await _events!.OnNextAsync(published);
+            // A stream whose queue or rendezvous grain died with a silo can hold a publish until Orleans' response
+            // timeout (30 s), and every heartbeat and connectivity check of this container would queue behind it.
+            // The event is in the replay buffer already: gateways hand it out from there (or a resync) when they
+            // compare notes, so the turn gives up waiting. Real time, as Orleans' own timeouts.
+            await _events!.OnNextAsync(published).WaitAsync(Options.EventPublishTimeout);
         }
         catch (Exception ex)
         {

@@ -14,9 +14,16 @@ internal sealed partial class ConnectivitySweeper(IGrainFactory grains, IOptions
     private readonly TaskCompletionSource _firstSweep = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
+    private TaskCompletionSource _nextCleanSweep = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes once this silo swept every partition once (a barrier for tests and health checks).</summary>
     public Task FirstSweep => _firstSweep.Task;
+
+    /// <summary>
+    /// Completes at the end of the first sweep begun after this was read in which every partition answered: after a
+    /// silo loss, the moment the partitions it held are active elsewhere and asked their containers.
+    /// </summary>
+    public Task NextCleanSweep => Volatile.Read(ref _nextCleanSweep).Task;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(ConnectivitySweeper), ServiceLifecycleStage.Active, OnStartAsync, OnStopAsync);
@@ -55,6 +62,7 @@ internal sealed partial class ConnectivitySweeper(IGrainFactory grains, IOptions
 
     private async Task SweepAllAsync()
     {
+        var waiting = Interlocked.Exchange(ref _nextCleanSweep, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var sweeps = new Task[ConnectivityWatch.Partitions];
         for (var partition = 0; partition < sweeps.Length; partition++)
         {
@@ -64,11 +72,13 @@ internal sealed partial class ConnectivitySweeper(IGrainFactory grains, IOptions
         try
         {
             await Task.WhenAll(sweeps);
+            waiting.TrySetResult();
         }
         catch (Exception ex) when (!_stop.IsCancellationRequested)
         {
             // Swept again next period; a partition that failed keeps its entries and their passed deadlines.
             LogSweepFailed(logger, ex.Message);
+            _ = NextCleanSweep.ContinueWith(_ => waiting.TrySetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         catch (Exception) when (_stop.IsCancellationRequested)
         {

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ZlhGrind.Silo.Tests.TestSupport;
+
+/// <summary>
+/// A PostgreSQL server of the test's own (scripts/postgres.sh on a free loopback port, in a temporary directory), for
+/// tests that stop and start the database; the shared test server is never touched.
+/// </summary>
+internal sealed class PrivatePostgres : IAsyncDisposable
+{
+    private readonly string _directory;
+    private readonly int _port;
+
+    private PrivatePostgres(string directory, int port, string connectionString)
+    {
+        _directory = directory;
+        _port = port;
+        ConnectionString = connectionString;
+    }
+
+    /// <summary>The server's <c>zlhgrind</c> database (no schema yet).</summary>
+    public string ConnectionString { get; }
+
+    public static async Task<PrivatePostgres> StartAsync()
+    {
+        var directory = Directory.CreateTempSubdirectory("zlh-pg-").FullName;
+        var port = FreePort();
+        var connectionString = (await ScriptAsync("start", directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture))).Trim();
+        return new PrivatePostgres(directory, port, connectionString);
+    }
+
+    /// <summary>Stops the server (pg_ctl stop, fast mode: open connections are cut).</summary>
+    public Task StopAsync() => ScriptAsync("stop", _directory);
+
+    /// <summary>Starts the stopped server again on the same port and data.</summary>
+    public Task StartAgainAsync() => ScriptAsync("start", _directory, _port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private static async Task<string> ScriptAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(RepoRoot(), "scripts", "postgres.sh"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0
+            ? stdout
+            : throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ZlhGrind.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("The repository root was not found above the test binaries.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
