@@ -3,6 +3,7 @@ using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Grains.DevContainers;
 using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
 
@@ -35,6 +36,7 @@ public static class SiloBuilderExtensions
             .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.TokenLifetime <= TimeSpan.FromMinutes(10), "Ide:TokenLifetime must be between 0 and 10 minutes.")
             .Validate(o => o.SessionLifetime > TimeSpan.Zero, "Ide:SessionLifetime must be positive.")
             .ValidateOnStart();
+        services.AddIdleCulling(configuration);
 
         builder.UseClusterTls(configuration);
         services.AddSingleton<ConnectivitySweeper>();
