@@ -11,6 +11,10 @@ internal static class IdeTunnelExtensions
             .BindConfiguration(IdeTunnelOptions.Section)
             .Validate(o => o.IsValid(), "IdeTunnel: SessionCacheTtl must be in (0, 5 s], SessionFeedPollInterval in [0, SessionCacheTtl), FeedTrustedSessionMaxAge at least the TTL, timeouts, limits positive and AllowedUpstreamNetworks valid CIDRs, ExplicitUpstreams ip:port or CIDR, ports in 1..65535, Host a host name with one {id}.")
             .ValidateOnStart();
+        builder.Services.AddOptions<IdeActivityOptions>().BindConfiguration(IdeActivityOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<IdeActivityOptions>, IdeActivityOptionsValidator>();
+        builder.Services.AddSingleton<IdeActivityReporter>();
+        builder.Services.AddHostedService(static services => services.GetRequiredService<IdeActivityReporter>());
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<UpstreamPolicy>();
         builder.Services.AddSingleton<IdeHostPattern>();
