@@ -23,9 +23,6 @@ internal sealed partial class IdeActivityReporter(
     private Task _flush = Task.CompletedTask;
     private ITimer? _timer;
 
-    /// <summary>Containers with a slot (activity seen lately); slots are dropped after two quiet report intervals.</summary>
-    public int TrackedContainers => _slots.Count;
-
     /// <summary>Records one piece of activity for <paramref name="containerId"/> (an IDE request or a client frame).</summary>
     public void Saw(long containerId)
     {
@@ -105,7 +102,9 @@ internal sealed partial class IdeActivityReporter(
         }
         catch (Exception ex)
         {
-            // Kept as news: the next flush tries again (a cluster outage is logged by the outage monitor).
+            // Kept as news and tried again one interval later, so an outage costs no more calls than a busy IDE (the
+            // outage itself is logged by the cluster outage monitor).
+            slot.ReportedAt = now;
             var errorType = ex.GetType().Name;
             LogReportFailed(logger, id, errorType);
         }

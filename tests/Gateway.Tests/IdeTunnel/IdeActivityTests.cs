@@ -72,6 +72,41 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Report_ClusterUnreachable_TriedAgainOneIntervalLaterNotAtEveryFlush()
+    {
+        using var cancel = new CancellationTokenSource(Bound);
+        await using var ide = await StandInProcess.StartAsync(cancel.Token);
+        var (id, session, _) = await ReadyAsync("activity-outage", ide.Endpoint);
+        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
+        using var browser = Browser(gateway);
+        var usedAt = fixture.Clock.GetUtcNow();
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(browser, id, session, "/healthz", cancel.Token)).StatusCode);
+
+        using (fixture.Calls.Unreachable(fixture.Client.GetGrain<IDevContainerGrain>(id).GetGrainId()))
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await FlushAsync(gateway);
+            }
+
+            Assert.Equal(1, Reports(id));
+        }
+
+        // The failed call was at the first flush; one interval (60 s) after it, the news goes again.
+        Assert.Null((await StatusAsync(id)).LastActivityAt);
+        for (var i = 0; i < 20; i++)
+        {
+            await FlushAsync(gateway);
+        }
+
+        Assert.Equal(1, Reports(id));
+        await FlushAsync(gateway);
+
+        Assert.Equal(2, Reports(id));
+        Assert.Equal(usedAt, (await StatusAsync(id)).LastActivityAt);
+    }
+
+    [Fact]
     public async Task WebSocket_HandshakeKeepalivesAndEchoes_AreNotActivityButALargerClientFrameIs()
     {
         using var cancel = new CancellationTokenSource(Bound);

@@ -222,6 +222,28 @@ public sealed class IdleCullingTests(FakeClockClusterFixture fixture) : IClassFi
         Assert.False((await SpecAsync(grain, credential)).CodeServerRunning);
     }
 
+    [Fact]
+    public async Task Report_CodeServerRunning_StartsTheCountdownOnTheSilosClock()
+    {
+        var (grain, credential, createdAt) = await DevAsync();
+        await AdvanceToAsync(grain, createdAt.AddMinutes(20));
+
+        // The agent's own time is far in the past: the countdown takes the silo's.
+        CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
+        await grain.ReportAsync(new ZlhGrind.Grains.Agents.AgentReport(Guid.NewGuid(), [new ZlhGrind.Grains.Agents.CodeServerChanged(1, DateTimeOffset.UnixEpoch, CodeServerState.Running, "10.0.0.5:8080", null)], 0));
+        var started = await StatusAsync(grain);
+
+        // Running again (a new agent process saying so): not a start, the countdown stays.
+        await AdvanceToAsync(grain, createdAt.AddMinutes(30));
+        CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
+        await grain.ReportAsync(new ZlhGrind.Grains.Agents.AgentReport(Guid.NewGuid(), [new ZlhGrind.Grains.Agents.CodeServerChanged(1, DateTimeOffset.UnixEpoch, CodeServerState.Running, "10.0.0.5:8080", null)], 0));
+
+        Assert.Equal(createdAt.AddMinutes(50), started.Dev!.IdleStopAt);
+        Assert.Null(started.Dev.LastActivityAt);
+        Assert.Equal(createdAt.AddMinutes(50), (await StatusAsync(grain)).Dev!.IdleStopAt);
+        Assert.True((await SpecAsync(grain, credential)).CodeServerRunning);
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(7 * 24 * 60 + 1)]

@@ -264,6 +264,13 @@ internal sealed partial class DevContainerGrain(
                 return (ContainerEventKind.InstallFinished, $"{installed.Runtime} {installed.Version} {outcome}", null);
 
             case CodeServerChanged codeServer:
+                if (codeServer.State == CodeServerState.Running && Record.CodeServer != CodeServerState.Running)
+                {
+                    // The idle countdown runs from when the IDE can be used (after an install, a crash restart), on the
+                    // silo's clock. This postpones no one else's culling, and a tenant could keep its own IDE busy anyway.
+                    RestartIdleCountdown();
+                }
+
                 Record.CodeServer = codeServer.State;
                 Record.CodeServerAt = codeServer.At;
                 Record.IdeEndpoint = codeServer.Endpoint ?? Record.IdeEndpoint;
