@@ -7,8 +7,11 @@ namespace ZlhGrind.Gateway.Api;
 public sealed record ProvisionGameRequest(long? Id = null, string? Template = null, string? StartCommand = null, string? StopCommand = null, int? MemoryMb = null, string? OwnerId = null)
     : IProvisionRequest;
 
-/// <summary>Body of <c>POST /api/dev</c>; <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid.</summary>
-public sealed record ProvisionDevRequest(long? Id = null, string? Runtime = null, string? Version = null, bool? EnableCodeServer = null, string? OwnerId = null)
+/// <summary>
+/// Body of <c>POST /api/dev</c>; <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid;
+/// <c>idleTimeoutMinutes</c> overrides <c>Ide:IdleTimeout</c> for this container (0 = never stop code-server for idling).
+/// </summary>
+public sealed record ProvisionDevRequest(long? Id = null, string? Runtime = null, string? Version = null, bool? EnableCodeServer = null, string? OwnerId = null, int? IdleTimeoutMinutes = null)
     : IProvisionRequest;
 
 /// <summary>What both provisioning bodies share: the operator-only choice of id and owner.</summary>

@@ -5,7 +5,7 @@ using ZlhGrind.Grains.DevContainers;
 
 namespace ZlhGrind.Gateway.Api;
 
-/// <summary>Routes under <c>/api/dev</c>: dev provisioning, code-server actions and IDE session revocation.</summary>
+/// <summary>Routes under <c>/api/dev</c>: dev provisioning, code-server actions, keep-running and IDE session revocation.</summary>
 internal static class DevEndpoints
 {
     public static RouteGroupBuilder MapDevEndpoints(this RouteGroupBuilder api)
@@ -14,6 +14,7 @@ internal static class DevEndpoints
         dev.MapPost("/", ProvisionAsync);
         dev.MapPost("/{id:vmid}/codeserver/{action}", CodeServerAsync);
         dev.MapDelete("/{id:vmid}/ide-sessions", RevokeSessionsAsync);
+        dev.MapPost("/{id:vmid}/ide/keep-running", KeepRunningAsync);
         return api;
     }
 
@@ -37,6 +38,15 @@ internal static class DevEndpoints
         using var scope = ContainerGrains.ScopeFor(actor);
         var grain = await containers.DevAsync(id);
         return TypedResults.Accepted($"/api/servers/{id}/status", await grain.CodeServerAsync(actor, parsed));
+    }
+
+    /// <summary>"Keep running": restarts the idle countdown of a running code-server (owner or operator) and answers the status.</summary>
+    private static async Task<IResult> KeepRunningAsync(HttpContext http, ContainerGrains containers, long id)
+    {
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.DevAsync(id);
+        return TypedResults.Ok(await grain.KeepIdeRunningAsync(actor));
     }
 
     private static async Task<IResult> RevokeSessionsAsync(HttpContext http, ContainerGrains containers, long id)

@@ -40,7 +40,14 @@ internal static class RequestValidation
             throw new InvalidRequestException($"version must be at most {MaxNameLength} characters.");
         }
 
-        return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true);
+        var maxIdleMinutes = (int)IdeIdle.MaxTimeout.TotalMinutes;
+        if (request.IdleTimeoutMinutes is < 0 || request.IdleTimeoutMinutes > maxIdleMinutes)
+        {
+            throw new InvalidRequestException($"idleTimeoutMinutes must be between 0 (never) and {maxIdleMinutes}.");
+        }
+
+        var idleTimeout = request.IdleTimeoutMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
+        return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true, idleTimeout);
     }
 
     public static PowerAction ToPowerAction(string? action) => action?.ToUpperInvariant() switch

@@ -11,6 +11,10 @@ internal static class IdeTunnelExtensions
             .BindConfiguration(IdeTunnelOptions.SectionName)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<IdeTunnelOptions>, IdeTunnelOptionsValidator>();
+        builder.Services.AddOptions<IdeActivityOptions>().BindConfiguration(IdeActivityOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<IdeActivityOptions>, IdeActivityOptionsValidator>();
+        builder.Services.AddSingleton<IdeActivityReporter>();
+        builder.Services.AddHostedService(static services => services.GetRequiredService<IdeActivityReporter>());
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<UpstreamPolicy>();
         builder.Services.AddSingleton<IdeHostPattern>();

@@ -27,6 +27,8 @@ internal sealed partial class IdeTunnelHandler(
     IdeUpstreamClient upstream,
     TimeProvider timeProvider,
     GatewayMetrics metrics,
+    IdeActivityReporter activity,
+    IOptions<IdeActivityOptions> activityOptions,
     IOptions<IdeTunnelOptions> options,
     ILogger<IdeTunnelHandler> logger)
 {
@@ -35,6 +37,7 @@ internal sealed partial class IdeTunnelHandler(
 
     private readonly TimeSpan _sessionCheckInterval = options.Value.SessionCacheTtl;
     private readonly long _maxRequestBodyBytes = options.Value.MaxRequestBodyBytes;
+    private readonly int _keepaliveMaxFrameBytes = activityOptions.Value.KeepaliveMaxFrameBytes;
 
     /// <summary>Serves one request of the branch mounted at <see cref="Root"/> (its Path is <c>/{id}/…</c>).</summary>
     public async Task ProxyAsync(HttpContext http)
@@ -129,7 +132,19 @@ internal sealed partial class IdeTunnelHandler(
             return;
         }
 
-        using var watch = IsUpgrade(http)
+        // Idle culling: a request of a valid session is use of the IDE; on a WebSocket only the frames the browser
+        // sends are (counted as the forwarder reads them), never the socket being open or what the IDE sends.
+        var upgrade = IsUpgrade(http);
+        if (upgrade)
+        {
+            IdeActivityTap.Attach(http, id, activity, _keepaliveMaxFrameBytes);
+        }
+        else
+        {
+            activity.Saw(id);
+        }
+
+        using var watch = upgrade
             ? new SessionWatch(http, sessions, timeProvider, _sessionCheckInterval, logger, id, sessionId)
             : null;
         var error = await forwarder.SendAsync(http, session.Destination, upstream.Invoker, upstream.RequestConfig, IdeTunnelTransformer.Instance);

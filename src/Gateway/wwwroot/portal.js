@@ -186,6 +186,22 @@ function render(status) {
   $('#dev-actions').hidden = kind !== 'Dev';
   $('#crash-section').hidden = kind !== 'Game';
   $('#open-ide').disabled = !(status.dev && status.dev.codeServerEnabled);
+  renderIdlePanel(status);
+}
+
+// Last IDE activity, the idle deadline and "Keep running" come from an ES module of their own (idle.js).
+function renderIdlePanel(status) {
+  const element = $('#dev-idle');
+  if (!status.dev) {
+    element.hidden = true;
+    return;
+  }
+  import('/idle.js')
+    .then((idle) => idle.renderIdle(element, status, (method, path) => api(method, path), {
+      onStatus: (fresh) => { render(fresh); show('code-server keeps running', 'info'); },
+      onError: (error) => show(error.message),
+    }))
+    .catch(() => { element.hidden = true; });
 }
 
 async function showCrashes(id) {

@@ -36,7 +36,10 @@ public sealed record CrashSummary(int Total, DateTimeOffset? LastAt, string? Las
 [GenerateSerializer, Immutable, Alias("zlh.GameStatus")]
 public sealed record GameStatus(string Template, string DesiredPower, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt);
 
-/// <summary>Dev-only parts of the status.</summary>
+/// <summary>
+/// Dev-only parts of the status. <c>LastActivityAt</c> is the last IDE use the gateways saw; <c>IdleStopAt</c> is when
+/// code-server will be stopped for want of it (null while it is not running or never stops by itself).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevStatus")]
 public sealed record DevStatus(
     bool ProvisioningComplete,
@@ -46,7 +49,9 @@ public sealed record DevStatus(
     string CodeServer,
     string? IdeEndpoint,
     IReadOnlyList<DevContainers.InstalledRuntime> InstalledRuntimes,
-    DevContainers.InstallProgress? Install);
+    DevContainers.InstallProgress? Install,
+    DateTimeOffset? LastActivityAt = null,
+    DateTimeOffset? IdleStopAt = null);
 
 /// <summary>What provisioning returns: the id and the agent credential, shown exactly once.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.ProvisionResult")]

@@ -2,9 +2,12 @@ using ZlhGrind.Grains.Runtimes;
 
 namespace ZlhGrind.Grains.DevContainers;
 
-/// <summary>What a dev container is: its language runtime and version (null = the promoted one) and whether it runs code-server.</summary>
+/// <summary>
+/// What a dev container is: its language runtime and version (null = the promoted one), whether it runs code-server,
+/// and how long code-server may go without IDE activity before it is stopped (null = <c>Ide:IdleTimeout</c>, zero = never).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevContainerSpec")]
-public sealed record DevContainerSpec(string Runtime, string? Version, bool EnableCodeServer);
+public sealed record DevContainerSpec(string Runtime, string? Version, bool EnableCodeServer, TimeSpan? IdleTimeout = null);
 
 /// <summary>The dev part of the desired spec: the resolved catalog entry and the numbered code-server request.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevDesired")]

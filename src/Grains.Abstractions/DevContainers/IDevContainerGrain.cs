@@ -37,4 +37,16 @@ public interface IDevContainerGrain : IContainerGrain
     /// <summary>Revokes every IDE session of the container; returns how many were open.</summary>
     [Alias("RevokeIdeSessions"), Accepts(CallerKind.Gateway)]
     Task<int> RevokeIdeSessionsAsync(Actor actor);
+
+    /// <summary>
+    /// The latest IDE activity a gateway saw (batched: about once a minute per container); the grain keeps the latest
+    /// of all gateways' reports, a time ahead of the silo's clock counting as now. Gateways only: an agent must not
+    /// postpone or bring forward the culling of any container, its own included.
+    /// </summary>
+    [Alias("ReportIdeActivity"), Accepts(CallerKind.Gateway)]
+    ValueTask ReportIdeActivityAsync(DateTimeOffset lastActivityAt);
+
+    /// <summary>"Keep running": the owner (or an operator) restarts the idle countdown of a running code-server.</summary>
+    [Alias("KeepIdeRunning"), Accepts(CallerKind.Gateway)]
+    Task<ContainerStatus> KeepIdeRunningAsync(Actor actor);
 }

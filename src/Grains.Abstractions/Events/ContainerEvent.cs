@@ -23,6 +23,12 @@ public enum ContainerEventKind
     CodeServerChanged = 5,
     ConnectivityChanged = 6,
     SpecChanged = 7,
+
+    /// <summary>code-server will be stopped soon for want of IDE activity (<c>Ide:IdleWarning</c> before the deadline).</summary>
+    IdleWarning = 8,
+
+    /// <summary>Someone asked to keep code-server running: the idle deadline moved.</summary>
+    IdleDeadlineReset = 9,
 }
 
 /// <summary>

@@ -5,6 +5,7 @@ using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains;
 using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Grains.DevContainers;
 using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
 
@@ -31,6 +32,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IValidateOptions<IdeOptions>, IdeOptionsValidator>();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddIdleCulling(configuration);
 
         builder.UseClusterTls(configuration);
         services.AddSingleton<ConnectivitySweeper>();

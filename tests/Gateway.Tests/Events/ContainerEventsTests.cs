@@ -189,7 +189,7 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
         Assert.Equal(2, next.Data.GetProperty("sequence").GetInt64());
     }
 
-    private static async Task<(string Name, JsonElement Data)> ReadUntilAsync(StreamReader reader, string name, CancellationToken cancellationToken)
+    internal static async Task<(string Name, JsonElement Data)> ReadUntilAsync(StreamReader reader, string name, CancellationToken cancellationToken)
     {
         // Events published just before the subscription (provisioned) may still arrive first.
         while (true)

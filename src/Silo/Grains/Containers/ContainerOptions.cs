@@ -23,7 +23,6 @@ internal sealed class ContainerOptions
     public int EventReplayBuffer { get; set; } = 64;
 
     /// <summary>How long a turn waits for a live event to be accepted by the stream before it goes on without it (the event stays in the replay buffer).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan EventPublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Largest log tail kept with a crash record, in characters (the agent keeps 8 KiB; longer tails are refused).</summary>

@@ -9,6 +9,7 @@ internal sealed class ContainerOptionsValidator() : SectionValidator<ContainerOp
     .Between(nameof(options.MissedHeartbeats), options.MissedHeartbeats, 1, 100)
     .Between(nameof(options.CrashHistoryLimit), options.CrashHistoryLimit, 1, MaxKept)
     .Between(nameof(options.EventReplayBuffer), options.EventReplayBuffer, 1, MaxKept)
+    .Between(nameof(options.EventPublishTimeout), options.EventPublishTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1))
     .Between(nameof(options.MaxLogTailBytes), options.MaxLogTailBytes, MinLogTailBytes, AgentInputLimits.CrashLogTail)
     .Between(nameof(options.ReportBurst), options.ReportBurst, 1, MaxBurst)
     .Positive(nameof(options.ReportRefill), options.ReportRefill)

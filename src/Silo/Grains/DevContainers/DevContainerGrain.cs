@@ -16,10 +16,12 @@ internal sealed partial class DevContainerGrain(
     [FromKeyedServices(GrainClock.Key)] TimeProvider time,
     IOptions<ContainerOptions> options,
     IOptions<IdeOptions> ideOptions,
+    IOptions<IdleOptions> idleOptions,
     ILogger<DevContainerGrain> logger)
     : ContainerGrainBase(ContainerKind.Dev, time, options, logger), IDevContainerGrain
 {
     private readonly IdeOptions _ide = ideOptions.Value;
+    private readonly IdleOptions _idle = idleOptions.Value;
 
     private DevContainerRecord Record => record.State;
 
@@ -32,6 +34,11 @@ internal sealed partial class DevContainerGrain(
         if (spec is null || string.IsNullOrWhiteSpace(spec.Runtime))
         {
             throw new InvalidRequestException("A dev container needs a runtime.");
+        }
+
+        if (spec.IdleTimeout is { } idle && (idle < TimeSpan.Zero || idle > IdeIdle.MaxTimeout))
+        {
+            throw new InvalidRequestException($"The idle timeout must be between 0 (never) and {IdeIdle.MaxTimeout}.");
         }
 
         RequireProvisionable(actor);
@@ -56,6 +63,11 @@ internal sealed partial class DevContainerGrain(
         }
 
         Record.CodeServerRunning = action != CodeServerAction.Stop;
+        if (action != CodeServerAction.Stop)
+        {
+            RestartIdleCountdown();
+        }
+
         Record.Spec = Record.Spec! with { EnableCodeServer = Record.Spec.EnableCodeServer || action != CodeServerAction.Stop };
         Record.CodeServerRequest++;
         Record.LastCodeServerAction = action;
@@ -146,7 +158,11 @@ internal sealed partial class DevContainerGrain(
         return revoked;
     }
 
-    protected override Task WriteAsync() => record.WriteStateAsync();
+    protected override async Task WriteAsync()
+    {
+        await record.WriteStateAsync();
+        _activityWritten = Record.LastIdeActivityAt;
+    }
 
     /// <summary>
     /// State, connectivity and code-server changes alter what a session lookup answers. Best effort: when the feed
@@ -154,6 +170,8 @@ internal sealed partial class DevContainerGrain(
     /// </summary>
     protected override async Task OnPublishingAsync(ContainerEventKind kind)
     {
+        // Every change that can start code-server publishes, so this is where the idle watch learns of it.
+        await EnsureIdleWatchedAsync();
         try
         {
             await SessionFeed.ChangedAsync(ContainerId);
@@ -198,7 +216,9 @@ internal sealed partial class DevContainerGrain(
                 CodeServerNow().State.ToString(),
                 CodeServerNow().Endpoint,
                 IsNewer(Presence.LastHeartbeat, Record.InstalledRuntimesAt) ? observed!.Runtimes : Record.InstalledRuntimes,
-                observed?.Install),
+                observed?.Install,
+                Record.LastIdeActivityAt,
+                IdleStopAt()),
         };
     }
 
@@ -243,6 +263,13 @@ internal sealed partial class DevContainerGrain(
                 return new LiveEvent(ContainerEventKind.InstallFinished, $"{installed.Runtime} {installed.Version} {outcome}");
 
             case CodeServerChanged codeServer:
+                if (codeServer.State == CodeServerState.Running && Record.CodeServer != CodeServerState.Running)
+                {
+                    // The idle countdown runs from when the IDE can be used (after an install, a crash restart), on the
+                    // silo's clock. This postpones no one else's culling, and a tenant could keep its own IDE busy anyway.
+                    RestartIdleCountdown();
+                }
+
                 Record.CodeServer = codeServer.State;
                 Record.CodeServerAt = codeServer.At;
                 Record.IdeEndpoint = codeServer.Endpoint ?? Record.IdeEndpoint;

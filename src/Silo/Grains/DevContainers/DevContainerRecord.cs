@@ -54,4 +54,12 @@ internal sealed class DevContainerRecord
     /// <summary>The container's own address as the platform knows it (IP or IP:port), set by an operator; the only IDE upstream.</summary>
     [Id(13)]
     public string? IdeAddress { get; set; }
+
+    /// <summary>The latest IDE activity the gateways reported (silo clock at most); written at most once per <c>Ide:ActivityWriteInterval</c>.</summary>
+    [Id(14)]
+    public DateTimeOffset? LastIdeActivityAt { get; set; }
+
+    /// <summary>When the idle countdown last began without activity: code-server started or was kept running.</summary>
+    [Id(15)]
+    public DateTimeOffset? IdleCountdownFrom { get; set; }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Grains.DevContainers;
 
 namespace ZlhGrind.Silo.Grains.Watch;
 
@@ -63,10 +64,16 @@ internal sealed partial class ConnectivitySweeper(IGrainFactory grains, IOptions
     private async Task SweepAllAsync()
     {
         var waiting = Interlocked.Exchange(ref _nextCleanSweep, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        var sweeps = new Task[ConnectivityWatch.Partitions];
-        for (var partition = 0; partition < sweeps.Length; partition++)
+        var sweeps = new Task[ConnectivityWatch.Partitions + IdleWatch.Partitions];
+        for (var partition = 0; partition < ConnectivityWatch.Partitions; partition++)
         {
             sweeps[partition] = grains.GetGrain<IConnectivityWatchGrain>(partition).SweepAsync();
+        }
+
+        // The idle culling of code-server rides the same sweep (issue 18): its deadlines need no timers either.
+        for (var partition = 0; partition < IdleWatch.Partitions; partition++)
+        {
+            sweeps[ConnectivityWatch.Partitions + partition] = grains.GetGrain<IIdleWatchGrain>(partition).SweepAsync();
         }
 
         try

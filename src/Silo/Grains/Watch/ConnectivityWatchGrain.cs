@@ -22,7 +22,7 @@ internal sealed partial class ConnectivityWatchGrain(
     ILogger<ConnectivityWatchGrain> logger)
     : Grain, IConnectivityWatchGrain
 {
-    private Task _writing = Task.CompletedTask;
+    private readonly SerialWriter _writer = new(() => record.WriteStateAsync());
     private Task? _sweep;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -121,14 +121,7 @@ internal sealed partial class ConnectivityWatchGrain(
         }
     }
 
-    /// <summary>Writes one after another (interleaved writes of one record would fail on its etag).</summary>
-    private Task WriteAsync() => _writing = WriteAfterAsync(_writing);
-
-    private async Task WriteAfterAsync(Task previous)
-    {
-        await previous.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
-        await record.WriteStateAsync();
-    }
+    private Task WriteAsync() => _writer.WriteAsync();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The connectivity check of container {ContainerId} failed; it is asked again at the next sweep: {Reason}")]
     private static partial void LogCheckFailed(ILogger logger, long containerId, string reason);
