@@ -94,6 +94,7 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         await Expect(page.Locator("#game-actions")).ToHaveCountAsync(0);
         await Expect(page.Locator("#tab-mods")).ToHaveCountAsync(0);
         await Expect(page.Locator("[data-fact=installed]")).ToHaveTextAsync($"{Platform.Platform.Runtime} 1.0.0");
+        await Expect(page.Locator("[data-fact=runtime]")).ToHaveTextAsync($"{Platform.Platform.Runtime} 1.0.0");
         var toggle = page.Locator("#code-server-toggle");
         await Expect(toggle).ToHaveAttributeAsync("data-state", "Running");
         await Expect(toggle).ToBeCheckedAsync();
@@ -136,7 +137,9 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         await Expect(page.Locator("#copy-credential-state")).ToHaveTextAsync("Copied.");
         Assert.Equal(credential, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         await page.ClickAsync("#copy-command");
+        await Expect(page.Locator("#copy-command-state")).ToHaveTextAsync("Copied.");
         Assert.Equal(command, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await Expect(page.Locator("#credential")).Not.ToContainTextAsync("null");
         await PortalBrowser.ScreenshotAsync(page, "provisioned");
 
         var credentialFile = Path.Combine(portal.Platform.Root, "portal-agent", "agent.credential");

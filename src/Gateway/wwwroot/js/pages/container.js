@@ -251,6 +251,7 @@ function overview(status) {
   }
   if (status.dev) {
     facts.push(
+      ['Runtime', runtimeOf(status.dev), 'runtime'],
       ['code-server', format.state(status.dev.codeServer), 'code-server'],
       ['IDE endpoint', status.dev.ideEndpoint || '—', 'ide-endpoint'],
       ['Installed runtimes', status.dev.installedRuntimes && status.dev.installedRuntimes.length
@@ -258,6 +259,10 @@ function overview(status) {
   }
   if (status.lastError) facts.push(['Last error', status.lastError, 'last-error']);
   return facts;
+}
+
+function runtimeOf(dev) {
+  return dev.runtimeVersion ? `${dev.runtime} ${dev.runtimeVersion}` : `${dev.runtime} (the promoted version)`;
 }
 
 function readiness(status) {
@@ -283,7 +288,7 @@ function settings(status) {
   ];
   if (status.game) facts.push(['Template', status.game.template], ['Desired power', format.words(status.game.desiredPower)]);
   if (status.dev) {
-    facts.push(['Runtime', `${status.dev.runtime} ${status.dev.runtimeVersion}`],
+    facts.push(['Runtime', runtimeOf(status.dev)],
       ['code-server', status.dev.codeServerEnabled ? 'enabled' : 'disabled']);
   }
   return facts;

@@ -104,7 +104,7 @@ async function provision(form, kind, path, body) {
 function showCredential(kind, result, setup) {
   const command = agentCommand(setup, { containerId: result.containerId, kind, credential: result.agentCredential });
   const box = $('#credential');
-  box.replaceChildren(
+  box.replaceChildren(...[
     h('h3', { tabindex: '-1', id: 'credential-title' }, `Container ${result.containerId} is provisioned`),
     h('p', {}, h('strong', {}, 'Copy the agent credential now: it is shown once and cannot be shown again. '),
       'The platform keeps only its hash. Anyone with it can act as this container\'s agent.'),
@@ -117,7 +117,8 @@ function showCredential(kind, result, setup) {
     setup.clusterGateways.length === 0
       ? h('p', { class: 'error' }, `Replace ${gatewayPlaceholder} with a silo's client gateway: this gateway does not know which one agents reach (an operator sets AgentSetup:ClusterGateways).`)
       : null,
-    h('p', {}, h('a', { href: `/containers/${result.containerId}`, 'data-nav': 'yes', id: 'go-to-container' }, `Go to container ${result.containerId} →`)));
+    h('p', {}, h('a', { href: `/containers/${result.containerId}`, 'data-nav': 'yes', id: 'go-to-container' }, `Go to container ${result.containerId} →`))]
+    .filter(Boolean));
   box.hidden = false;
   $('#credential-title').focus();
 }
