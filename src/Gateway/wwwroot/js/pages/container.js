@@ -336,7 +336,7 @@ function onEvent(event, type) {
   const what = type === 'crashed' && event.crash
     ? `crashed: ${format.classification(event.crash.classification)}, ${format.crashEnd(event.crash)} after ${format.duration(event.crash.uptime)}`
     : type === 'stateChanged' && event.status ? `now ${format.state(event.status.state)}${reason(event.summary)}` : event.summary;
-  list.prepend(h('li', { dataset: { kind: type, state: event.status ? event.status.state : '' } }, time(event.at), ' ', what));
+  list.prepend(h('li', { dataset: { kind: type, state: event.status ? event.status.state : '' } }, what, h('span', { class: 'muted' }, ' · ', time(event.at))));
   while (list.children.length > activityLimit) list.lastElementChild.remove();
   if (event.crash && page.tab === 'crashes') loadCrashes();
 }
