@@ -11,6 +11,7 @@ using ZlhGrind.Gateway.Events;
 using ZlhGrind.Gateway.Hosting;
 using ZlhGrind.Gateway.IdeBootstrap;
 using ZlhGrind.Gateway.IdeTunnel;
+using ZlhGrind.Gateway.Portal;
 
 namespace ZlhGrind.Gateway;
 
@@ -42,6 +43,7 @@ public static class GatewayApp
         builder.AddGatewayApi();
         builder.AddIdeBootstrap();
         builder.AddIdeTunnel();
+        builder.AddPortal();
 
         var app = builder.Build();
         app.UseTrustedProxies();
@@ -63,6 +65,7 @@ public static class GatewayApp
         app.MapHealthEndpoints();
         app.MapIdeBootstrapEndpoint();
         app.MapDevTokenEndpoint();
+        app.MapPortalPages();
 
         var maxBody = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
         var api = app.MapGroup("/api")
@@ -74,7 +77,8 @@ public static class GatewayApp
             .MapAdminEndpoints()
             .MapIdeAddressEndpoint()
             .MapIdeTokenEndpoint()
-            .MapContainerEvents();
+            .MapContainerEvents()
+            .MapAgentSetup();
         return app;
     }
 

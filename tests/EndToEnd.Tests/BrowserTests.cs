@@ -1,51 +1,345 @@
+using System.Text.Json;
 using Microsoft.Playwright;
 using ZlhGrind.EndToEnd.Tests.Platform;
+using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.EndToEnd.Tests;
 
 /// <summary>A person's path through the portal, in the system's headless Chromium driven by Playwright.</summary>
 [Collection(PlatformCollection.Name)]
-public sealed class BrowserTests
+public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBrowser>
 {
-    private const string Chromium = "/usr/bin/chromium";
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 
     [Fact]
-    public async Task Portal_SignInAndOpenIde_NewTabShowsTheIdeWithItsWebSocketConnected()
+    public async Task GamePage_EachPowerAction_ShowsTheStatesTheServerWentThrough()
     {
-        Assert.True(File.Exists(Chromium), "Debian's chromium is required (./zlh test installs it).");
-        await using var platform = await Platform.Platform.StartAsync();
-        var (id, credential) = await platform.ProvisionDevAsync();
-        platform.StartAgent(id, "dev", credential);
-        await platform.WaitForStatusAsync(id, s => s.GetProperty("dev").GetProperty("provisioningComplete").GetBoolean(), "provisioningComplete");
+        await portal.GameIsAsync("Stopped");
+        var crashesBefore = (await portal.Platform.StatusAsync(portal.GameId)).GetProperty("crashes").GetProperty("total").GetInt32();
+        var page = await portal.SignedInAsync($"/containers/{portal.GameId}");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Stopped");
+        await Expect(page.Locator("#events[data-live=yes]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#dev-actions")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#tab-mods")).ToHaveCountAsync(1);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        var context = await browser.NewContextAsync();
-        var portal = await context.NewPageAsync();
+        await page.ClickAsync("[data-power=start]");
+        await Expect(page.Locator("#message span")).ToHaveTextAsync("Start requested. The agent applies it at its next heartbeat.");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Running");
+        await Expect(page.Locator("[data-fact=pid]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^pid \\d+$"));
+        var firstPid = await page.Locator("[data-fact=pid]").TextContentAsync();
 
-        await portal.GotoAsync(platform.GatewayUrl + "/");
-        await portal.FillAsync("#token", platform.Token);
-        await portal.ClickAsync("#sign-in-form button[type=submit]");
-        await portal.ClickAsync($"#containers tbody tr[data-id='{id}']");
-        await Assertions.Expect(portal.Locator("#detail-state")).ToHaveTextAsync("Ready");
+        await page.ClickAsync("[data-power=restart]");
+        await Expect(page.Locator("#events li[data-kind=stateChanged][data-state=Stopped]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Running");
+        await Expect(page.Locator("[data-fact=pid]")).Not.ToHaveTextAsync(firstPid!);
+        await Expect(page.Locator("[data-fact=pid]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^pid \\d+$"));
+
+        await page.ClickAsync("[data-power=stop]");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Stopped");
+        await page.ClickAsync("[data-power=start]");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Running");
+        await page.ClickAsync("[data-power=kill]");
+        await Expect(page.Locator("#message span")).ToHaveTextAsync("Kill requested. The agent applies it at its next heartbeat.");
+        await Expect(page.Locator("#events li[data-kind=stateChanged][data-state=Stopped]")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Stopped");
+
+        // Newest first on the page: read back in the order they happened.
+        var seen = (await page.Locator("#events li[data-kind=stateChanged]").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.state)")).Reverse().ToArray();
+        await PortalBrowser.ScreenshotAsync(page, "game-power");
+        Assert.Equal(
+            ["Starting", "Running", "Stopping", "Stopped", "Starting", "Running", "Stopping", "Stopped", "Starting", "Running", "Stopping", "Stopped"],
+            seen);
+        // A requested stop or kill is never a crash.
+        Assert.Equal(crashesBefore, (await portal.Platform.StatusAsync(portal.GameId)).GetProperty("crashes").GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task CrashesTab_ServerCrashes_ShowsLabelEndDurationRestartAndLogTail()
+    {
+        await portal.GameIsAsync("Running");
+        var page = await portal.SignedInAsync($"/containers/{portal.GameId}/crashes");
+        await Expect(page.Locator("#tab-crashes")).ToHaveAttributeAsync("aria-selected", "true");
+        await Expect(page.Locator("#crashes-state")).ToHaveTextAsync("No crashes recorded.");
+        await Expect(page.Locator("#events[data-live=yes]")).ToHaveCountAsync(1);
+
+        await File.AppendAllTextAsync(portal.Platform.ConsoleOf(portal.GameId), "crash plugin\n");
+
+        var crash = page.Locator("#crashes li").First;
+        await Expect(crash).ToHaveAttributeAsync("data-classification", "ModOrPluginError");
+        await Expect(page.Locator("#crashes-state")).ToHaveTextAsync("1 crash recorded, newest first.");
+        await Expect(crash.Locator(".crash-head")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(
+            "^mod or plugin error · (\\d+ seconds? ago|now) · exit code 1 after \\d+(\\.\\d)? s · 1 in a row · restart after 3 s$"));
+        await Expect(crash.Locator("time")).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("^[A-Z][a-z]{2} \\d{1,2}, \\d{4}, \\d{1,2}:\\d{2}:\\d{2}\\s[AP]M$"));
+        await Expect(crash.Locator("pre.log-tail")).ToContainTextAsync("Could not load 'plugins/StandInPlugin-1.0.jar' in folder 'plugins'");
+        await Expect(page.Locator("#events li[data-kind=crashed]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(
+            "^crashed: mod or plugin error, exit code 1 after \\d+(\\.\\d)? s · (\\d+ seconds? ago|now)$"));
+
+        // Restarted after its 3 s backoff, with the crash in the overview.
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Running");
+        await page.ClickAsync("#tab-overview");
+        await Expect(page.Locator("[data-fact=crashes]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^1, last .+ \\(mod or plugin error\\)$"));
+        await page.ClickAsync("#tab-crashes");
+        await PortalBrowser.ScreenshotAsync(page, "game-crashes");
+    }
+
+    [Fact]
+    public async Task DevPage_CodeServerToggleAndOpenIde_IdeTabConnectsWithoutAHandleOnThePortal()
+    {
+        var page = await portal.SignedInAsync($"/containers/{portal.DevId}");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Ready");
+        await Expect(page.Locator("#events[data-live=yes]")).ToHaveCountAsync(1);
 
         // The live stream opens with a status document (event: status): it updates the page and adds no event line.
-        await Assertions.Expect(portal.Locator("#events[data-live=yes]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
-        await Assertions.Expect(portal.Locator("#events li", new() { HasTextString = "undefined" })).ToHaveCountAsync(0);
-        var ide = await context.RunAndWaitForPageAsync(() => portal.ClickAsync("#open-ide"));
-        await Assertions.Expect(ide.Locator("#status")).ToHaveTextAsync("connected", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#events li", new() { HasTextString = "undefined" })).ToHaveCountAsync(0);
+        await Expect(page.Locator("#game-actions")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#tab-mods")).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-fact=installed]")).ToHaveTextAsync($"{Platform.Platform.Runtime} 1.0.0");
+        await Expect(page.Locator("[data-fact=runtime]")).ToHaveTextAsync($"{Platform.Platform.Runtime} 1.0.0");
+        var toggle = page.Locator("#code-server-toggle");
+        await Expect(toggle).ToHaveAttributeAsync("data-state", "Running");
+        await Expect(toggle).ToBeCheckedAsync();
 
-        var shots = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
-        await portal.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "portal.png"), FullPage = true });
-        await ide.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "ide.png") });
-        Assert.Equal($"{platform.GatewayUrl}/__ide/{id}/", ide.Url);
+        await toggle.UncheckAsync();
+        await Expect(page.Locator("#message span")).ToHaveTextAsync("code-server stop requested. The agent applies it at its next heartbeat.");
+        await Expect(toggle).ToHaveAttributeAsync("data-state", "Stopped");
+        await Expect(toggle).Not.ToBeCheckedAsync();
+        await Expect(page.Locator("label.switch span")).ToHaveTextAsync("code-server: Stopped");
+        await toggle.CheckAsync();
+        await Expect(toggle).ToHaveAttributeAsync("data-state", "Running");
+        await Expect(page.Locator("label.switch span")).ToHaveTextAsync("code-server: Running");
+
+        var ide = await page.Context.RunAndWaitForPageAsync(() => page.ClickAsync("#open-ide"));
+        await Expect(ide.Locator("#status")).ToHaveTextAsync("connected");
+        await PortalBrowser.ScreenshotAsync(page, "dev-overview");
+        await ide.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(PortalBrowser.Screenshots, "ide.png") });
+        Assert.Equal($"{portal.Platform.GatewayUrl}/__ide/{portal.DevId}/", ide.Url);
         Assert.Equal("hello", await ide.Locator("#echo").TextContentAsync());
         Assert.True(await ide.EvaluateAsync<bool>("() => window.opener === null"), "the IDE tab must not hold a handle on the portal");
         Assert.Null(await ide.EvaluateAsync<string?>("() => sessionStorage.getItem('zlh.token')"));
+    }
+
+    [Fact]
+    public async Task Provision_FromTheCatalogs_CredentialOnceAndThePrintedCommandStartsTheAgent()
+    {
+        var page = await portal.SignedInAsync("/provision", new BrowserNewContextOptions { Locale = "en-US", Permissions = ["clipboard-read", "clipboard-write"] });
+        await Expect(page.Locator("#runtime option")).ToHaveTextAsync([Platform.Platform.Runtime]);
+        await Expect(page.Locator("#runtime-version option")).ToHaveTextAsync([new System.Text.RegularExpressions.Regex("^1\\.0\\.0 \\(promoted\\) · \\d+ B$")]);
+        Assert.Equal("1.0.0", await page.Locator("#runtime-version").InputValueAsync());
+
+        var script = Path.Combine(Repo.Root, "tools", "StandInGameServer", "stand-in-server.sh");
+        await page.FillAsync("#game-start", $"sh {script}");
+        await page.ClickAsync("#new-game button[type=submit]");
+        await Expect(page.Locator("#credential")).ToBeVisibleAsync();
+        var credential = (await page.Locator("#credential-value").TextContentAsync())!;
+        var id = long.Parse((await page.Locator("#go-to-container").GetAttributeAsync("href"))!["/containers/".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        var command = (await page.Locator("#agent-command").TextContentAsync())!;
+        await page.ClickAsync("#copy-credential");
+        await Expect(page.Locator("#copy-credential-state")).ToHaveTextAsync("Copied.");
+        Assert.Equal(credential, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await page.ClickAsync("#copy-command");
+        await Expect(page.Locator("#copy-command-state")).ToHaveTextAsync("Copied.");
+        Assert.Equal(command, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await Expect(page.Locator("#credential")).Not.ToContainTextAsync("null");
+        await PortalBrowser.ScreenshotAsync(page, "provisioned");
+
+        var credentialFile = Path.Combine(portal.Platform.Root, "portal-agent", "agent.credential");
+        Assert.Equal(43, credential.Length);
+        Assert.Equal(
+            $"""
+            mkdir -p {Path.GetDirectoryName(credentialFile)}
+            (umask 077 && rm -f {credentialFile} && printf '%s' {credential} > {credentialFile})
+            exec dotnet {Repo.Binary("src/Agent", "ZlhGrind.Agent")} \
+              --Agent:ContainerId={id} \
+              --Agent:Kind=game \
+              --Agent:CredentialFile={credentialFile} \
+              --Agent:Cluster:Gateways:0=127.0.0.1:{portal.Platform.SiloGatewayPort} \
+              --Agent:Cluster:Tls:Enabled=true \
+              --Agent:Cluster:Tls:CaCertificate={Path.Combine(portal.Platform.TlsDirectory, "ca.pem")}
+            """,
+            command);
+
+        // A refused action says why, in the problem's own words; nothing changes.
+        await page.ClickAsync("#go-to-container");
+        await Assertions.Expect(page).ToHaveURLAsync($"{portal.Platform.GatewayUrl}/containers/{id}");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Provisioning");
+        await page.ClickAsync("[data-power=start]");
+        await Expect(page.Locator("#message span")).ToHaveTextAsync($"Game server {id} is still provisioning; it can start once installed.");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Provisioning");
+        await Expect(page.Locator("#detail-connectivity")).ToHaveTextAsync("agent no agent yet");
+        await PortalBrowser.ScreenshotAsync(page, "refused-action");
+
+        // The command as printed, run by a shell; the harness only adds where this agent keeps its files.
+        var agent = portal.Platform.RunShell($"pasted-agent-{id}", command, new Dictionary<string, string>
+        {
+            ["Agent__DataRoot"] = portal.Platform.AgentData(id),
+            ["Agent__Cluster__HeartbeatInterval"] = "00:00:01",
+            ["Agent__Game__StopServerOnAgentStop"] = "true",
+        });
+        await Expect(page.Locator("#detail-connectivity")).ToHaveTextAsync("agent connected");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Stopped");
+        Assert.False(agent.HasExited);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(credentialFile));
+        await agent.StopAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task DeepLink_ReloadAsksForTheTokenThenShowsTheSameTab_TabsFollowTheKeyboard()
+    {
+        var path = $"/containers/{portal.GameId}/crashes";
+        var page = await portal.SignedInAsync(path);
+        await Expect(page.Locator("#tab-crashes")).ToHaveAttributeAsync("aria-selected", "true");
+        await Expect(page.Locator("#panel-crashes")).ToBeVisibleAsync();
+
+        await page.ReloadAsync();
+        await Expect(page.Locator("#portal")).ToBeHiddenAsync();
+        await portal.SignInAsync(page);
+        await Assertions.Expect(page).ToHaveURLAsync(portal.Platform.GatewayUrl + path);
+        await Expect(page.Locator("#tab-crashes")).ToHaveAttributeAsync("aria-selected", "true");
+        await Expect(page.Locator("#panel-overview")).ToBeHiddenAsync();
+
+        await page.FocusAsync("#tab-crashes");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.Locator("#tab-settings")).ToBeFocusedAsync();
+        await Expect(page.Locator("#tab-settings")).ToHaveAttributeAsync("aria-selected", "true");
+        await Assertions.Expect(page).ToHaveURLAsync($"{portal.Platform.GatewayUrl}/containers/{portal.GameId}/settings");
+        await Expect(page.Locator("#delete-unavailable")).ToHaveTextAsync("Deleting a container is not available yet: the platform has no delete operation (issue 14).");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.Locator("#tab-overview")).ToHaveAttributeAsync("aria-selected", "true");
+        await page.Keyboard.PressAsync("End");
+        await Expect(page.Locator("#tab-settings")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Home");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.Locator("#tab-console")).ToHaveAttributeAsync("aria-selected", "true");
+        await Expect(page.Locator("#panel-console")).ToHaveTextAsync(
+            "The console is not available yet: the platform has no API for it (issue 15). When it lands, this tab offers the game server's console (its output, and commands typed to it).");
+        Assert.Equal(["-1", "0", "-1", "-1", "-1", "-1"], await page.Locator("[role=tab]").EvaluateAllAsync<string[]>("tabs => tabs.map(t => String(t.tabIndex))"));
+
+        // The list leads back here; the browser's back button returns to the tab.
+        await page.ClickAsync("text=← All containers");
+        await Expect(page.Locator($"#containers tbody tr[data-id='{portal.GameId}']")).ToHaveCountAsync(1);
+        await page.GoBackAsync();
+        await Expect(page.Locator("#tab-console")).ToHaveAttributeAsync("aria-selected", "true");
+    }
+
+    [Fact]
+    public async Task PhoneWidth_ListAndContainerPage_FitWithoutSideways()
+    {
+        var page = await portal.SignedInAsync($"/containers/{portal.GameId}", new BrowserNewContextOptions
+        {
+            Locale = "en-US",
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            IsMobile = true,
+            HasTouch = true,
+        });
+        await Expect(page.Locator("#detail-state")).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#events[data-live=yes]")).ToHaveCountAsync(1);
+        await PortalBrowser.ScreenshotAsync(page, "phone-390-container");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), "the container page scrolls sideways at 390 px");
+
+        await page.ClickAsync("text=← All containers");
+        await Expect(page.Locator("#containers tbody tr")).Not.ToHaveCountAsync(0);
+        await PortalBrowser.ScreenshotAsync(page, "phone-390-list");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), "the list scrolls sideways at 390 px");
+    }
+
+    [Fact]
+    public async Task LiveEvents_GatewayRestarts_StaleNoticeThenReconnectsWithLastEventId()
+    {
+        await portal.GameIsAsync("Running");
+        var page = await portal.SignedInAsync($"/containers/{portal.GameId}");
+        var lastEventIds = new List<string?>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/events", StringComparison.Ordinal))
+            {
+                lock (lastEventIds)
+                {
+                    lastEventIds.Add(request.Headers.GetValueOrDefault("last-event-id"));
+                }
+            }
+        };
+        await Expect(page.Locator("#events[data-live=yes]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#events-state")).ToHaveTextAsync("Live");
+
+        await portal.Platform.KillGatewayAsync();
+        await Expect(page.Locator("#events-state")).ToHaveAttributeAsync("data-state", "stale");
+        await Expect(page.Locator("#events-state")).ToContainTextAsync("what is shown may be out of date");
+        await Expect(page.Locator("#events[data-live=yes]")).ToHaveCountAsync(0);
+        await page.ClickAsync("[data-power=stop]");
+        await Expect(page.Locator("#message span")).ToHaveTextAsync("The gateway cannot be reached: check your connection, or whether the platform is running.");
+        await PortalBrowser.ScreenshotAsync(page, "gateway-down");
+
+        await portal.Platform.StartGatewayAgainAsync();
+        await Expect(page.Locator("#events[data-live=yes]")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await Expect(page.Locator("#events-state")).ToHaveTextAsync("Live");
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Running");
+
+        // Live again: a change made elsewhere shows up on its own.
+        await portal.Platform.SendAsync(HttpMethod.Post, $"/api/servers/{portal.GameId}/power", portal.Platform.Token, new { action = "stop" });
+        await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Stopped");
+        string?[] sent;
+        lock (lastEventIds)
+        {
+            sent = [.. lastEventIds];
+        }
+
+        // Every reconnection names the last event the page has (the first request, fresh, may come before the listener).
+        var reconnects = sent.Length > 0 && sent[0] is null ? sent[1..] : sent;
+        Assert.NotEmpty(reconnects);
+        Assert.All(reconnects, id => Assert.Matches("^\\d+$", id));
+    }
+
+    [Fact]
+    public async Task FormatModule_InThePage_ReadableDurationsSizesTimesAndEveryClassification()
+    {
+        var page = await portal.SignedInAsync("/");
+        var english = await page.EvaluateAsync<JsonElement>("""
+            async () => {
+              const f = await import('/js/format.js');
+              const { parseFrame } = await import('/js/events.js');
+              return {
+                durations: ['00:00:04.2874410', '00:00:00.8500000', '00:00:42', '00:02:00', '00:02:05', '00:30:00', '01:05:00', '1.02:03:04', null].map(f.duration),
+                sizes: [512, 1536, 1536 * 1024, 2 * 1024 ** 3].map(f.bytes),
+                percent: f.percent(12.5),
+                relative: [f.relative(new Date(Date.now() - 125000).toISOString()), f.relative(new Date(Date.now() + 30000).toISOString())],
+                exact: f.exact('2026-11-30T13:04:05Z').length > 0,
+                connectivity: ['Unknown', 'Connected', 'Unreachable'].map(f.connectivity),
+                unknown: f.classification('SomethingNewHere'),
+                frame: parseFrame('id: 7\nevent: stateChanged\ndata: {"a":1}'),
+              };
+            }
+            """);
+        Assert.Equal(["4.3 s", "850 ms", "42 s", "2 min", "2 min 5 s", "30 min", "1 h 5 min", "1 d 2 h", "—"], english.GetProperty("durations").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["512 B", "1.5 KiB", "1.5 MiB", "2 GiB"], english.GetProperty("sizes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("12.5%", english.GetProperty("percent").GetString());
+        Assert.Equal(["2 minutes ago", "in 30 seconds"], english.GetProperty("relative").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(english.GetProperty("exact").GetBoolean());
+        Assert.Equal(["no agent yet", "connected", "unreachable"], english.GetProperty("connectivity").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("something new here", english.GetProperty("unknown").GetString());
+        var frame = english.GetProperty("frame");
+        Assert.Equal(("stateChanged", "7", "{\"a\":1}"), (frame.GetProperty("type").GetString(), frame.GetProperty("id").GetString(), frame.GetProperty("data").GetString()));
+
+        // Every value of the enum the API writes, by its name as declared: a new value fails here until it has a label.
+        var labels = new Dictionary<string, string>
+        {
+            ["UnexpectedExit"] = "unexpected exit",
+            ["NonzeroExit"] = "non-zero exit",
+            ["Oom"] = "out of memory",
+            ["ModOrPluginError"] = "mod or plugin error",
+            ["MissingDependency"] = "missing dependency",
+        };
+        Assert.Equal(labels.Keys.Order(), Enum.GetNames<CrashClassification>().Order());
+        var shown = await page.EvaluateAsync<string[]>("async names => { const f = await import('/js/format.js'); return names.map(f.classification); }", labels.Keys.ToArray());
+        Assert.Equal(labels.Values, shown);
+
+        // The browser's locale decides separators and words.
+        var german = await portal.SignedInAsync("/", new BrowserNewContextOptions { Locale = "de-DE" });
+        var inGerman = await german.EvaluateAsync<string[]>("""
+            async () => {
+              const f = await import('/js/format.js');
+              return [f.duration('00:00:04.2874410'), f.bytes(1536 * 1024), f.relative(new Date(Date.now() - 125000).toISOString())];
+            }
+            """);
+        Assert.Equal(["4,3 s", "1,5 MiB", "vor 2 Minuten"], inGerman);
     }
 }

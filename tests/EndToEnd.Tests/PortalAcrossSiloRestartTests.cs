@@ -31,10 +31,10 @@ public sealed class PortalAcrossSiloRestartTests
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
         var portal = await (await browser.NewContextAsync()).NewPageAsync();
-        await portal.GotoAsync(platform.GatewayUrl + "/");
+        // The container's own page by its address; signing in keeps it.
+        await portal.GotoAsync($"{platform.GatewayUrl}/containers/{id}");
         await portal.FillAsync("#token", platform.Token);
         await portal.ClickAsync("#sign-in-form button[type=submit]");
-        await portal.ClickAsync($"#containers tbody tr[data-id='{id}']");
         await Assertions.Expect(portal.Locator("#events[data-live=yes]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
         // A page that reloads loses this; the assertion at the end proves the same page showed the event.

@@ -20,6 +20,7 @@ internal sealed class Platform : IAsyncDisposable
     private readonly List<PlatformProcess> _processes = [];
     private readonly Dictionary<long, int> _idePorts = [];
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _siloEnvironments = [];
+    private Dictionary<string, string> _gatewayEnvironment = [];
 
     private Platform(string root)
     {
@@ -120,6 +121,23 @@ internal sealed class Platform : IAsyncDisposable
         Track(PlatformProcess.Start(name, Repo.Binary("src/Silo", "ZlhGrind.Silo"), environment, Logs));
         await Wait.HttpOkAsync(Http, environment["Dashboard__Url"] + "/healthz", TimeSpan.FromSeconds(90));
     }
+
+    /// <summary>Kills the gateway (SIGKILL: open streams break as in a crash or a lost connection).</summary>
+    public Task KillGatewayAsync() => Gateway!.KillAsync();
+
+    /// <summary>Starts the gateway again exactly as before (same address, same settings) and waits until it is ready.</summary>
+    public async Task StartGatewayAgainAsync()
+    {
+        Gateway = Track(PlatformProcess.Start("gateway", Repo.Binary("src/Gateway", "ZlhGrind.Gateway"), _gatewayEnvironment, Logs));
+        await Wait.HttpOkAsync(Http, GatewayUrl + "/readyz", TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>Runs what a person pastes into a container's shell, with <paramref name="environment"/> for what the harness adds.</summary>
+    public PlatformProcess RunShell(string name, string script, IReadOnlyDictionary<string, string> environment) =>
+        Track(PlatformProcess.Start(name, "sh", ["-c", script], environment, Logs));
+
+    /// <summary>This run's agent data folder of container <paramref name="id"/>.</summary>
+    public string AgentData(long id) => Path.Combine(Root, "agents", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public PlatformProcess Process(string name) => _processes.Last(p => p.Name == name);
 
@@ -255,6 +273,12 @@ internal sealed class Platform : IAsyncDisposable
 
             // Every agent's IDE listens on its own random loopback port: the harness allows loopback explicitly.
             ["IdeTunnel__ExplicitUpstreams__0"] = "127.0.0.0/8",
+
+            // The command the portal prints at provisioning starts this run's agent binary with this run's CA;
+            // `exec` so that the shell a test pastes it into becomes the agent (one PID to stop).
+            ["AgentSetup__Command"] = $"exec dotnet {Repo.Binary("src/Agent", "ZlhGrind.Agent")}",
+            ["AgentSetup__CredentialFile"] = Path.Combine(Root, "portal-agent", "agent.credential"),
+            ["AgentSetup__CaCertificate"] = Path.Combine(TlsDirectory, "ca.pem"),
         };
         AddTls(environment, "Cluster__Tls", "client");
         if (postgres is null)
@@ -273,6 +297,7 @@ internal sealed class Platform : IAsyncDisposable
             environment[key] = value;
         }
 
+        _gatewayEnvironment = environment;
         Gateway = Track(PlatformProcess.Start("gateway", Repo.Binary("src/Gateway", "ZlhGrind.Gateway"), environment, Logs));
         await Wait.HttpOkAsync(Http, GatewayUrl + "/readyz", TimeSpan.FromSeconds(90));
         Token = await MintAsync("e2e", op: false);

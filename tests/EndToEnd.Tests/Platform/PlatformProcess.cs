@@ -25,11 +25,15 @@ internal sealed class PlatformProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static PlatformProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logDirectory, string? workingDirectory = null)
+    public static PlatformProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logDirectory, string? workingDirectory = null) =>
+        Start(name, "dotnet", [dll], environment, logDirectory, workingDirectory);
+
+    /// <summary>Starts <paramref name="program"/> with <paramref name="arguments"/> (e.g. <c>sh -c</c> and a command a person would paste).</summary>
+    public static PlatformProcess Start(string name, string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, string logDirectory, string? workingDirectory = null)
     {
         Directory.CreateDirectory(logDirectory);
         var logPath = Path.Combine(logDirectory, name + ".log");
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -37,7 +41,11 @@ internal sealed class PlatformProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Repo.Root,
         };
-        info.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";

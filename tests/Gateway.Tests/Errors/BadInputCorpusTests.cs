@@ -182,7 +182,9 @@ public sealed partial class BadInputCorpusTests(GatewayFixture fixture)
             return (status, "the body echoes a request header");
         }
 
-        if (body.Contains("   at ", StringComparison.Ordinal) || body.Contains("ZlhGrind.", StringComparison.Ordinal) || body.Contains("System.", StringComparison.Ordinal))
+        // The agent program's file name, which /api/agent-setup prints for operators, names a file, not our code.
+        var scanned = body.Replace("ZlhGrind.Agent.dll", "", StringComparison.Ordinal);
+        if (scanned.Contains("   at ", StringComparison.Ordinal) || scanned.Contains("ZlhGrind.", StringComparison.Ordinal) || scanned.Contains("System.", StringComparison.Ordinal))
         {
             return (status, "the body names our code: " + body[..Math.Min(body.Length, 300)]);
         }

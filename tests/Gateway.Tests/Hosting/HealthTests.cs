@@ -33,11 +33,11 @@ public sealed class HealthTests(GatewayFixture fixture)
         using var http = fixture.CreateClient();
 
         var page = await http.GetAsync("/");
-        var script = await http.GetAsync("/portal.js");
+        var script = await http.GetAsync("/js/main.js");
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("portal.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("/js/main.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
     }
 }

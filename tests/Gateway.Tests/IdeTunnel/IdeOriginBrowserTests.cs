@@ -13,7 +13,7 @@ public sealed class IdeOriginBrowserTests(GatewayFixture fixture)
     private const string Chromium = "/usr/bin/chromium";
 
     // Everything a same-origin page can read without help: storage, cookies, its opener, and a fresh portal in a frame
-    // (its storage, its DOM and its script's own variables, evaluated in the frame's realm). Returns where the token was.
+    // (its storage, its DOM and its modules' own state, read in the frame's realm). Returns where the token was.
     private const string FindToken = """
         async (token) => {
           const found = [];
@@ -31,7 +31,9 @@ public sealed class IdeOriginBrowserTests(GatewayFixture fixture)
           scan('portal sessionStorage', portal.sessionStorage);
           scan('portal localStorage', portal.localStorage);
           if (portal.document.documentElement.outerHTML.includes(token)) found.push('portal DOM');
-          if (String(portal.eval('typeof state === "object" && state && state.token')).includes(token)) found.push('portal memory');
+          // The portal keeps its token in its api.js module; the frame's realm hands out that same module instance.
+          const api = await portal.eval("import('/js/api.js')");
+          if (String(api.session.token).includes(token)) found.push('portal memory');
           return found.join(',');
         }
         """;
