@@ -116,6 +116,12 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         Assert.Equal("hello", await ide.Locator("#echo").TextContentAsync());
         Assert.True(await ide.EvaluateAsync<bool>("() => window.opener === null"), "the IDE tab must not hold a handle on the portal");
         Assert.Null(await ide.EvaluateAsync<string?>("() => sessionStorage.getItem('zlh.token')"));
+
+        // Using the IDE is activity: the overview shows when, and "Keep running" starts the idle countdown again.
+        await Expect(page.Locator("[data-fact=last-activity]")).Not.ToHaveTextAsync("none yet", new() { Timeout = 30_000 });
+        await Expect(page.Locator("[data-fact=idle-stop] time")).ToHaveCountAsync(1);
+        await page.ClickAsync("#keep-running");
+        await Expect(page.Locator("#message span")).ToHaveTextAsync("code-server keeps running: its idle countdown started again.");
     }
 
     [Fact]
