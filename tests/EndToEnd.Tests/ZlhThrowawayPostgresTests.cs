@@ -39,7 +39,11 @@ public sealed class ZlhThrowawayPostgresTests : IDisposable
         try
         {
             var connectionString = await zlh.StandardOutput.ReadLineAsync(bound.Token);
-            Assert.True(connectionString is not null, "./zlh db throwaway ran no command: " + await stderr);
+            if (connectionString is null)
+            {
+                Assert.Fail("./zlh db throwaway ran no command: " + await stderr);
+            }
+
             Assert.Equal($"Host=127.0.0.1;Port={port};Username=postgres;Database=zlhgrind", connectionString);
             await using (var connection = new NpgsqlConnection(connectionString))
             {
