@@ -217,24 +217,13 @@ public sealed class PostgresStorageTests(PostgresDatabase database) : IClassFixt
         }
     }
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ZlhGrind.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root was not found above the test binaries.");
-    }
-
     /// <summary><c>./zlh db migrate</c> as a user runs it, on the silo this test run built (Debug or Release).</summary>
     private static async Task ZlhDbMigrateAsync(string connectionString)
     {
-        var info = new ProcessStartInfo("bash", [Path.Combine(RepoRoot(), "zlh"), "db", "migrate"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var info = new ProcessStartInfo("bash", [Path.Combine(Repo.Root, "zlh"), "db", "migrate"]) { RedirectStandardError = true, RedirectStandardOutput = true };
         info.Environment["ZLH_POSTGRES"] = connectionString;
         info.Environment["ZLH_NO_BUILD"] = "1";
-        info.Environment["ZLH_CONFIGURATION"] = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        info.Environment["ZLH_CONFIGURATION"] = Repo.Configuration;
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardOutput.ReadToEndAsync();
