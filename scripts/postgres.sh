@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# PostgreSQL helpers for ZlhGrind: install the server, run a throwaway cluster on loopback,
-# and apply the project's schema (src/Silo/Database/postgres/*.sql).
+# PostgreSQL helpers for ZlhGrind: install the server and run a throwaway cluster on loopback.
+# The schema is applied by the silo's own migrator (`./zlh db migrate`), not here.
 #
 # As a command:
 #   scripts/postgres.sh ensure-installed
 #   scripts/postgres.sh start DIR PORT        # prints the ADO.NET connection string on stdout
 #   scripts/postgres.sh stop DIR
-#   scripts/postgres.sh migrate CONNSTRING_OR_PORT
 #
 # As a library (`source scripts/postgres.sh`): the same operations are the functions
-# zlh_pg_ensure_installed, zlh_pg_start, zlh_pg_stop and zlh_pg_migrate.
+# zlh_pg_ensure_installed, zlh_pg_start and zlh_pg_stop.
 #
 # Only stdout carries results (the connection string); progress and errors go to stderr,
 # so `conn=$(scripts/postgres.sh start "$dir" 55432)` works. Sourcing also turns on
@@ -17,8 +16,6 @@
 
 set -euo pipefail
 
-ZLH_PG_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ZLH_PG_SCHEMA_DIR="$ZLH_PG_REPO_ROOT/src/Silo/Database/postgres"
 ZLH_PG_DATABASE="zlhgrind"
 ZLH_PG_SUPERUSER="postgres"
 # Seconds to wait for a started server to accept connections.
@@ -229,76 +226,12 @@ zlh_pg_stop() {
     zlh_pg_log "stopped $data"
 }
 
-# Turns an ADO.NET/Npgsql connection string (Host=...;Port=...;Username=...) into libpq
-# environment variables. A bare port means the throwaway cluster's defaults.
-zlh_pg_export_target() {
-    local target="$1"
-    if [[ "$target" =~ ^[0-9]+$ ]]; then
-        zlh_pg_check_port "$target"
-        export PGHOST=127.0.0.1 PGPORT="$target" PGUSER="$ZLH_PG_SUPERUSER" PGDATABASE="$ZLH_PG_DATABASE"
-        return 0
-    fi
-    [[ "$target" == *=* ]] || zlh_pg_die "expected a port or a connection string like Host=127.0.0.1;Port=5432;Username=postgres;Database=zlhgrind, got '$target'"
-
-    local pair key value
-    local -a pairs
-    IFS=';' read -r -a pairs <<<"$target"
-    for pair in "${pairs[@]}"; do
-        [[ -n "${pair//[[:space:]]/}" ]] || continue
-        [[ "$pair" == *=* ]] || zlh_pg_die "connection string part '$pair' is not key=value"
-        key="${pair%%=*}"; value="${pair#*=}"
-        key="$(printf '%s' "$key" | tr -d '[:space:]' | tr '[:upper:]' '[:lower:]')"
-        value="${value#"${value%%[![:space:]]*}"}"; value="${value%"${value##*[![:space:]]}"}"
-        case "$key" in
-            host|server) export PGHOST="$value" ;;
-            port) export PGPORT="$value" ;;
-            username|user|userid|uid) export PGUSER="$value" ;;
-            password|pwd) export PGPASSWORD="$value" ;;
-            database|db) export PGDATABASE="$value" ;;
-            sslmode)
-                # Npgsql spells VerifyFull/VerifyCA, libpq verify-full/verify-ca.
-                value="$(printf '%s' "$value" | tr '[:upper:]' '[:lower:]')"
-                case "$value" in verifyfull) value=verify-full ;; verifyca) value=verify-ca ;; esac
-                export PGSSLMODE="$value" ;;
-            *) zlh_pg_log "ignoring connection string key '$key'" ;;
-        esac
-    done
-    [[ -n "${PGHOST:-}" ]] || zlh_pg_die "the connection string has no Host"
-    [[ -n "${PGDATABASE:-}" ]] || zlh_pg_die "the connection string has no Database"
-}
-
-zlh_pg_migrate() {
-    [[ $# -eq 1 ]] || zlh_pg_die "usage: postgres.sh migrate CONNSTRING_OR_PORT"
-    local -a files
-    shopt -s nullglob
-    files=("$ZLH_PG_SCHEMA_DIR"/*.sql)
-    shopt -u nullglob
-    (( ${#files[@]} > 0 )) || zlh_pg_die "no schema files in $ZLH_PG_SCHEMA_DIR"
-
-    # A subshell keeps the PG* variables away from a caller that sourced this file.
-    (
-        zlh_pg_export_target "$1"
-        # "already exists, skipping" notices are the normal case on a second run.
-        export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
-        local file
-        # Globs expand in byte order, which is the numbered order of the files.
-        for file in "${files[@]}"; do
-            zlh_pg_log "applying ${file#"$ZLH_PG_REPO_ROOT"/}"
-            # Each file carries its own BEGIN/COMMIT, so a failure leaves nothing half-applied.
-            zlh_pg_psql -X -q -v ON_ERROR_STOP=1 --no-psqlrc -f "$file" >/dev/null \
-                || zlh_pg_die "applying $file to ${PGHOST}:${PGPORT:-5432}/${PGDATABASE} failed"
-        done
-        zlh_pg_log "schema applied to ${PGHOST}:${PGPORT:-5432}/${PGDATABASE} (${#files[@]} files)"
-    )
-}
-
 zlh_pg_usage() {
     cat >&2 <<'EOF'
 usage: scripts/postgres.sh COMMAND
   ensure-installed              install the PostgreSQL server with apt-get if it is missing
   start DIR PORT                start a throwaway cluster in DIR on 127.0.0.1:PORT, print its connection string
   stop DIR                      stop the cluster in DIR
-  migrate CONNSTRING_OR_PORT    apply src/Silo/Database/postgres/*.sql (idempotent)
 EOF
 }
 
@@ -309,7 +242,6 @@ zlh_pg_main() {
         ensure-installed) [[ $# -eq 0 ]] || zlh_pg_die "usage: postgres.sh ensure-installed"; zlh_pg_ensure_installed ;;
         start) zlh_pg_start "$@" ;;
         stop) zlh_pg_stop "$@" ;;
-        migrate) zlh_pg_migrate "$@" ;;
         -h|--help|help) zlh_pg_usage ;;
         "") zlh_pg_usage; exit 2 ;;
         *) zlh_pg_usage; zlh_pg_die "unknown command '$cmd'" ;;

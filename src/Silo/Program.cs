@@ -1,9 +1,15 @@
 using ZlhGrind.ClusterTls;
 using ZlhGrind.Silo.Hosting;
+using ZlhGrind.Silo.Storage;
 
 if (args is [CertsCommand.Name, ..])
 {
     return CertsCommand.Run(args, Console.Out, Console.Error);
+}
+
+if (args is [SchemaCommand.Name, ..])
+{
+    return await SchemaCommand.RunAsync(args, Environment.GetEnvironmentVariable(SchemaCommand.ConnectionVariable), Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);

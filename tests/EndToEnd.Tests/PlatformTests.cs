@@ -113,7 +113,7 @@ public sealed class PlatformTests
     [Fact]
     public async Task TwoSilosOnPostgres_OneKilled_ContainersKeepAnsweringThroughTheOther()
     {
-        var database = await PostgresDatabase.CreateAsync();
+        var database = await PostgresDatabase.CreateAsync(prefix: "zlh_e2e_");
         try
         {
             await using var platform = await Platform.Platform.StartAsync(silos: 2, postgres: database.ConnectionString, siloSettings: new Dictionary<string, string>

@@ -19,7 +19,7 @@ public sealed class ProcessSamplerTests
 
             // CPU is a rate between two samples; wait until the busy loop has burnt some measurable time.
             using var self = Process.GetProcessById(busy.Id);
-            await Poll.UntilAsync(() => { self.Refresh(); return self.TotalProcessorTime > TimeSpan.FromMilliseconds(50); }, "the loop uses CPU");
+            await Wait.UntilAsync(() => { self.Refresh(); return self.TotalProcessorTime > TimeSpan.FromMilliseconds(50); }, Wait.Patience, "the loop uses CPU");
             var (cpu, _) = sampler.Sample(busy.Id);
             Assert.True(cpu > 0, $"cpu {cpu}");
         }

@@ -19,7 +19,7 @@ public sealed class CodeServerAdoptionTests
     public async Task AdoptAsync_CodeServerOnAnotherPort_NotAdoptedNorStoppedWhileTheOneOnThePortIs()
     {
         await using var harness = await PreparedHarnessAsync();
-        var otherPort = StandInIdeArtifact.FreePort();
+        var otherPort = FreePorts.Next();
         var elsewhere = await OutsideIde.StartAsync(harness, otherPort);
         try
         {

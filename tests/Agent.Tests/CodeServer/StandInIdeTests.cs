@@ -18,7 +18,7 @@ public sealed class StandInIdeTests
         var archive = root.Combine("ide.tar.gz");
         await File.WriteAllBytesAsync(archive, StandInIdeArtifact.Bytes);
         await ProcessRunner.RunAsync("tar", "-xzf", archive, "-C", root.Path);
-        var port = StandInIdeArtifact.FreePort();
+        var port = FreePorts.Next();
         using var process = Process.Start(new ProcessStartInfo(root.Combine("bin", "code-server"), ["--bind-addr", $"127.0.0.1:{port}", "--auth", "none", "--disable-telemetry"])
         {
             RedirectStandardOutput = true,

@@ -99,7 +99,7 @@ public sealed class CrashClassificationProcessTests : IDisposable
         var supervisor = await harness.StartedAsync(script);
         await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
         var pid = supervisor.Observe().Pid!.Value;
-        await Poll.UntilAsync(() => supervisor.ReadLogTail().Contains("Done", StringComparison.Ordinal), "the server is up");
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("Done", StringComparison.Ordinal), Wait.Patience, "the server is up");
 
         using (var kill = Process.Start("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)]))
         {

@@ -39,7 +39,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
     [Fact]
     public async Task Agent_PowerStartCrashAndAgentRestart_OneServerAndEveryExitRecorded()
     {
-        await using var silo = new LocalSilo(_dir.Combine("silo.db"));
+        await using var silo = new RestartableSilo(_dir.Combine("silo.db"));
         await silo.StartAsync();
         var (grain, credentialFile) = await ProvisionAsync(silo);
         var first = StartAgent(grain, credentialFile, silo);
@@ -112,7 +112,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
     [Fact]
     public async Task Agent_SiloDownWhileServerCrashes_CrashArrivesAfterSiloReturns()
     {
-        var silo = new LocalSilo(_dir.Combine("silo.db"));
+        var silo = new RestartableSilo(_dir.Combine("silo.db"));
         try
         {
             await silo.StartAsync();
@@ -125,7 +125,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
 
             await silo.StopAsync();
             await ConsoleAsync("crash oom");
-            await Poll.UntilAsync(() => agent.Output.Contains("classified oom", StringComparison.Ordinal), "the agent records the crash on its own", Patience);
+            await Wait.UntilAsync(() => agent.Output.Contains("classified oom", StringComparison.Ordinal), Patience, "the agent records the crash on its own");
 
             await silo.StartAsync();
             grain = silo.Gateway.GetGrain<IGameServerGrain>(grain.GetPrimaryKeyLong());
@@ -150,7 +150,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
     [Fact]
     public async Task Agent_KilledWhileSiloDownAfterCrash_NextAgentDeliversTheCrash()
     {
-        var silo = new LocalSilo(_dir.Combine("silo.db"));
+        var silo = new RestartableSilo(_dir.Combine("silo.db"));
         try
         {
             await silo.StartAsync();
@@ -164,7 +164,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
             // The crash is recorded while nobody can be told, then the agent that knows it dies.
             await silo.StopAsync();
             await ConsoleAsync("crash plugin");
-            await Poll.UntilAsync(() => first.Output.Contains("classified mod_or_plugin_error", StringComparison.Ordinal), "the agent records the crash", Patience);
+            await Wait.UntilAsync(() => first.Output.Contains("classified mod_or_plugin_error", StringComparison.Ordinal), Patience, "the agent records the crash");
             await first.KillAsync();
 
             var second = StartAgent(grain, credentialFile, silo);
@@ -189,7 +189,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
     public async Task Agent_EveryHintLost_AckGenerationDeliversCommandsAndTimerResubscribes()
     {
         var filter = new LinkObservingFilter();
-        await using var silo = new LocalSilo(_dir.Combine("silo.db"), s =>
+        await using var silo = new RestartableSilo(_dir.Combine("silo.db"), s =>
         {
             s.Services.AddSingleton<IOutgoingGrainCallFilter>(filter);
             s.Services.AddSingleton<IIncomingGrainCallFilter>(filter);
@@ -204,7 +204,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         Assert.True(filter.DroppedHints >= 1, "the grain tried to hint and the hint was lost");
 
         var connects = filter.Connects;
-        await Poll.UntilAsync(() => filter.Connects >= connects + 3, "the agent re-subscribes on its timer", Patience);
+        await Wait.UntilAsync(() => filter.Connects >= connects + 3, Patience, "the agent re-subscribes on its timer");
 
         await grain.PowerAsync(Owner, PowerAction.Stop);
         await WaitForStatusAsync(grain, s => s.State == "Stopped", "the stop arrives through the heartbeat ack", agent);
@@ -212,7 +212,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         Assert.Empty(await grain.GetCrashesAsync(Owner));
     }
 
-    private async Task<(IGameServerGrain Grain, string CredentialFile)> ProvisionAsync(LocalSilo silo)
+    private async Task<(IGameServerGrain Grain, string CredentialFile)> ProvisionAsync(RestartableSilo silo)
     {
         var server = _dir.Combine("stand-in-server.sh");
         File.Copy(RepoPaths.StandInServer, server);
@@ -226,7 +226,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         return (grain, credentialFile);
     }
 
-    private AgentProcess StartAgent(IGameServerGrain grain, string credentialFile, LocalSilo silo, IReadOnlyDictionary<string, string>? extra = null)
+    private AgentProcess StartAgent(IGameServerGrain grain, string credentialFile, RestartableSilo silo, IReadOnlyDictionary<string, string>? extra = null)
     {
         var agent = AgentProcess.Start(grain.GetPrimaryKeyLong(), credentialFile, DataRoot, silo.GatewayPort, extra);
         _agents.Add(agent);
@@ -240,18 +240,18 @@ public sealed class AgentClusterEndToEndTests : IDisposable
     }
 
     private Task WaitForLogAsync(string text) =>
-        Poll.UntilAsync(() => File.Exists(Run.ConsoleLog) && File.ReadAllText(Run.ConsoleLog).Contains(text, StringComparison.Ordinal), "the server logs " + text, Patience);
+        Wait.UntilAsync(() => File.Exists(Run.ConsoleLog) && File.ReadAllText(Run.ConsoleLog).Contains(text, StringComparison.Ordinal), Patience, "the server logs " + text);
 
     private static async Task<ContainerStatus> WaitForStatusAsync(IGameServerGrain grain, Func<ContainerStatus, bool> condition, string what, AgentProcess agent)
     {
         ContainerStatus? last = null;
         try
         {
-            await Poll.UntilAsync(() =>
+            await Wait.UntilAsync(() =>
             {
                 last = grain.GetStatusAsync(Owner).GetAwaiter().GetResult();
                 return condition(last);
-            }, what, Patience);
+            }, Patience, what);
         }
         catch (TimeoutException ex)
         {
@@ -266,11 +266,11 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         IReadOnlyList<CrashRecord> last = [];
         try
         {
-            await Poll.UntilAsync(() =>
+            await Wait.UntilAsync(() =>
             {
                 last = grain.GetCrashesAsync(Owner).GetAwaiter().GetResult();
                 return condition(last);
-            }, what, Patience);
+            }, Patience, what);
         }
         catch (TimeoutException ex)
         {

@@ -21,9 +21,9 @@ public sealed class ConsoleLogLimitTests : IDisposable
             """));
         await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
 
-        await Poll.UntilAsync(() => File.Exists(harness.Run.PreviousConsoleLog), "the log is rotated");
+        await Wait.UntilAsync(() => File.Exists(harness.Run.PreviousConsoleLog), Wait.Patience, "the log is rotated");
         await supervisor.SendConsoleAsync("after rotation", CancellationToken.None);
-        await Poll.UntilAsync(() => File.ReadAllText(harness.Run.ConsoleLog).Contains("> after rotation", StringComparison.Ordinal), "the server writes on");
+        await Wait.UntilAsync(() => File.ReadAllText(harness.Run.ConsoleLog).Contains("> after rotation", StringComparison.Ordinal), Wait.Patience, "the server writes on");
 
         Assert.Contains("line 99 of chatter", File.ReadAllText(harness.Run.PreviousConsoleLog), StringComparison.Ordinal);
         var current = File.ReadAllText(harness.Run.ConsoleLog);

@@ -98,7 +98,7 @@ public sealed class CrashBackoffTests : IDisposable
         Assert.Equal(1, first.ConsecutiveCrashes);
         harness.Time.Advance(TimeSpan.FromSeconds(30));
         await harness.Events.StateAsync(GameServerState.Running, times: 2);
-        await Poll.UntilAsync(() => supervisor.ReadLogTail().Contains("ready", StringComparison.Ordinal), "the second run is ready");
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("ready", StringComparison.Ordinal), Wait.Patience, "the second run is ready");
 
         // Exactly the stable uptime: the counter starts over.
         harness.Time.Advance(TimeSpan.FromSeconds(30));
@@ -124,13 +124,13 @@ public sealed class CrashBackoffTests : IDisposable
             """);
         var supervisor = await harness.StartedAsync(script);
         await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
-        await Poll.UntilAsync(() => supervisor.ReadLogTail().Contains("ready", StringComparison.Ordinal), "the first run is ready");
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("ready", StringComparison.Ordinal), Wait.Patience, "the first run is ready");
         await supervisor.SendConsoleAsync("crash", CancellationToken.None);
         await harness.Events.CrashAsync(1);
 
         harness.Time.Advance(TimeSpan.FromSeconds(30));
         await harness.Events.StateAsync(GameServerState.Running, times: 2);
-        await Poll.UntilAsync(() => supervisor.ReadLogTail().Contains("ready", StringComparison.Ordinal), "the second run is ready");
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("ready", StringComparison.Ordinal), Wait.Patience, "the second run is ready");
         harness.Time.Advance(TimeSpan.FromSeconds(29));
         await supervisor.SendConsoleAsync("crash", CancellationToken.None);
         var second = await harness.Events.CrashAsync(2);

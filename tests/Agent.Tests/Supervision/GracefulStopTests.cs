@@ -56,7 +56,7 @@ public sealed class GracefulStopTests : IDisposable
             """);
         var supervisor = await harness.StartedAsync(script, stopCommand: null);
         await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
-        await Poll.UntilAsync(() => supervisor.ReadLogTail().Contains("ready", StringComparison.Ordinal), "the server is ready");
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("ready", StringComparison.Ordinal), Wait.Patience, "the server is ready");
 
         await supervisor.PowerAsync(PowerAction.Stop, CancellationToken.None);
 
@@ -75,7 +75,7 @@ public sealed class GracefulStopTests : IDisposable
 
         var stop = supervisor.PowerAsync(PowerAction.Stop, CancellationToken.None);
         await harness.Events.StateAsync(GameServerState.Stopping);
-        await Poll.UntilAsync(() => supervisor.ReadLogTail().Contains("ignored: stop", StringComparison.Ordinal), "the server read and ignored stop");
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("ignored: stop", StringComparison.Ordinal), Wait.Patience, "the server read and ignored stop");
 
         // Still there one second before the timeout, gone at the timeout.
         harness.Time.Advance(TimeSpan.FromSeconds(44));

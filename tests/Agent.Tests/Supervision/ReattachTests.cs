@@ -52,7 +52,7 @@ public sealed class ReattachTests : IDisposable
         Assert.Equal(1, CountProcessesWithMarker());
 
         await second.SendConsoleAsync("say hello from the new agent", CancellationToken.None);
-        await Poll.UntilAsync(() => second.ReadLogTail().Contains("[Server] hello from the new agent", StringComparison.Ordinal), "the console answers");
+        await Wait.UntilAsync(() => second.ReadLogTail().Contains("[Server] hello from the new agent", StringComparison.Ordinal), Wait.Patience, "the console answers");
 
         await second.SendConsoleAsync("exit 7", CancellationToken.None);
         var crash = await events.CrashAsync(1);
@@ -71,7 +71,7 @@ public sealed class ReattachTests : IDisposable
         await first.DisposeAsync();
 
         await File.WriteAllTextAsync(harness.Run.ConsoleInput, "exit 5\n");
-        await Poll.UntilAsync(() => File.Exists(harness.Run.ExitFile), "the shim records the exit");
+        await Wait.UntilAsync(() => File.Exists(harness.Run.ExitFile), Wait.Patience, "the shim records the exit");
 
         var events = new RecordingEvents(harness.Time);
         var second = harness.Create(events);

@@ -49,7 +49,7 @@ internal sealed class DevHarness : IAsyncDisposable
     {
         var server = await ArtifactServer.StartAsync();
         var root = new TempDirectory();
-        var port = StandInIdeArtifact.FreePort();
+        var port = FreePorts.Next();
         var configuration = new Dictionary<string, string?>
         {
             ["Agent:Dev:DataRoot"] = root.Combine("data"),

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using ZlhGrind.Tools.StandInIde;
 
@@ -34,13 +32,5 @@ internal static class StandInIdeArtifact
             ["Agent:CodeServer:ArtifactSha256"] = Convert.ToHexStringLower(SHA256.HashData(Bytes)),
             ["Agent:CodeServer:ArtifactSizeBytes"] = Bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-    }
-
-    /// <summary>A loopback port free at the time of asking.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

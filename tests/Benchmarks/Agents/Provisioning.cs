@@ -22,7 +22,7 @@ internal static class Provisioning
             {
                 var id = firstId + i;
                 var grain = client.GetGrain<IGameServerGrain>(id);
-                CallAs.Gateway(serviceKey);
+                CallAs.GatewayWithKey(serviceKey);
                 var result = await grain.ProvisionAsync(Owner, Spec);
                 agents[i] = new SimulatedAgent(id, result.AgentCredential, grain);
             });

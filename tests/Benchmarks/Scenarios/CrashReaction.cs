@@ -60,7 +60,7 @@ internal sealed class CrashReaction : IScenario
         Directory.CreateDirectory(directory);
         var exitMarker = Path.Combine(directory, "exit_at");
         var grain = rig.Client.GetGrain<IGameServerGrain>(id);
-        CallAs.Gateway(rig.ServiceKey);
+        CallAs.GatewayWithKey(rig.ServiceKey);
         var provisioned = await grain.ProvisionAsync(Provisioning.Owner, new GameServerSpec(
             "bench", $"sh -c 'sleep 1; date +%s%N > {exitMarker}; exit 3'", null, 256));
 
@@ -89,7 +89,7 @@ internal sealed class CrashReaction : IScenario
             {
                 try
                 {
-                    CallAs.Gateway(rig.ServiceKey);
+                    CallAs.GatewayWithKey(rig.ServiceKey);
                     await grain.PowerAsync(Provisioning.Owner, PowerAction.Start);
                     break;
                 }

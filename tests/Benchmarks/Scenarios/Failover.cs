@@ -36,7 +36,7 @@ internal sealed class Failover : IScenario
         }
 
         var containersPerRound = context.Quick ? 20 : 100;
-        await using var database = await PostgresScratch.CreateAsync(server, cancellationToken);
+        await using var database = await PostgresDatabase.CreateAsync(server, "zlh_bench_", applySchema: false, cancellationToken);
         var clusterId = "zlh-bench-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         var serviceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         SiloEndpoint[] endpoints = [SiloEndpoint.Allocate(), SiloEndpoint.Allocate()];
@@ -97,7 +97,7 @@ internal sealed class Failover : IScenario
         // Placement decides where the round's containers live; the silo holding more of them is the one killed
         // (the preferred one on a tie), so every round moves containers.
         // Orleans' own grains answer gateways and operators only.
-        CallAs.Gateway(serviceKey);
+        CallAs.GatewayWithKey(serviceKey);
         var management = client.GetGrain<IManagementGrain>(0);
         var bySilo = new List<SimulatedAgent>[] { [], [] };
         foreach (var agent in agents)
@@ -139,7 +139,7 @@ internal sealed class Failover : IScenario
         var lost = 0;
         foreach (var agent in onVictim)
         {
-            CallAs.Gateway(serviceKey);
+            CallAs.GatewayWithKey(serviceKey);
             var stored = (await ((IGameServerGrain)agent.Grain).GetCrashesAsync(Provisioning.Owner)).Select(c => c.Id).ToHashSet();
             lost += acked.Count(a => a.Value == agent.ContainerId && !stored.Contains(a.Key));
         }
@@ -154,7 +154,7 @@ internal sealed class Failover : IScenario
         {
             try
             {
-                CallAs.Gateway(serviceKey);
+                CallAs.GatewayWithKey(serviceKey);
                 await agent.Grain.GetStatusAsync(Provisioning.Owner);
                 return Stopwatch.GetElapsedTime(killedAt).TotalSeconds;
             }
@@ -203,7 +203,7 @@ internal sealed class Failover : IScenario
 
     private static async Task WaitForActiveSilosAsync(IClusterClient client, string serviceKey, int count, CancellationToken cancellationToken)
     {
-        CallAs.Gateway(serviceKey);
+        CallAs.GatewayWithKey(serviceKey);
         var started = Stopwatch.GetTimestamp();
         while (true)
         {

@@ -99,7 +99,7 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort) { UpstreamSampler = new ProcessSampler(upstreamProcess.Pid), SiloGatewayPort = silo.Endpoint.GatewayPort };
         rig._observer = client.Client.CreateObjectReference<IAgentObserver>(rig);
 
-        CallAs.Gateway(serviceKey);
+        CallAs.GatewayWithKey(serviceKey);
         RequestContext.Set(CallContextKeys.Operator, true);
         await client.Client.GetGrain<IRuntimeCatalogGrain>(IRuntimeCatalogGrain.Key).AddAsync(new RuntimeEntry(
             "node", "22.1.0", "http://127.0.0.1:9/node-22.1.0.tar.gz", new string('a', 64), 1024, "bin", ["bin/node", "--version"]));
@@ -200,7 +200,7 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
     private async Task<IdeSession> OpenSessionAsync(long id)
     {
         var grain = _client.Client.GetGrain<IDevContainerGrain>(id);
-        CallAs.Gateway(_serviceKey);
+        CallAs.GatewayWithKey(_serviceKey);
         var provisioned = await grain.ProvisionAsync(Provisioning.Owner, new DevContainerSpec("node", null, EnableCodeServer: true));
 
         var endpoint = $"127.0.0.1:{UpstreamPort}";
@@ -223,13 +223,13 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
             new DevObserved(DevContainerState.Ready, CodeServerState.Running, endpoint, [new InstalledRuntime("node", "22.1.0", true)], null)));
 
         // The provisioner (an operator) names the container's address; the agent's endpoint is never the upstream.
-        CallAs.Gateway(_serviceKey);
+        CallAs.GatewayWithKey(_serviceKey);
         RequestContext.Set(CallContextKeys.Operator, true);
         await grain.SetIdeAddressAsync(new Actor("bench-operator", IsOperator: true), endpoint);
 
-        CallAs.Gateway(_serviceKey);
+        CallAs.GatewayWithKey(_serviceKey);
         var token = await grain.IssueIdeTokenAsync(Provisioning.Owner);
-        CallAs.Gateway(_serviceKey);
+        CallAs.GatewayWithKey(_serviceKey);
         var redeemed = await grain.RedeemIdeTokenAsync(token.Token);
         return redeemed is { Status: IdeAccessStatus.Accepted, SessionId: { } session }
             ? new IdeSession(id, session)

@@ -69,7 +69,7 @@ public sealed class ClusterConnectionTests(TcpSiloFixture silo) : IClassFixture<
                 ["Auth:Audience"] = TestTokens.Audience,
                 ["Auth:SigningKey"] = TestTokens.SigningKey,
                 ["Cluster:Mode"] = "Static",
-                ["Cluster:Gateways:0"] = "127.0.0.1:" + LoopbackPorts.Free(),
+                ["Cluster:Gateways:0"] = "127.0.0.1:" + FreePorts.Next(),
                 ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
                 ["Cluster:ConnectRetryDelay"] = "00:00:00.200",
             });

@@ -39,7 +39,7 @@ public sealed class PostgresSiloFixture : IAsyncLifetime
             ["Storage:Provider"] = "Postgres",
             ["Storage:ConnectionString"] = ConnectionString,
             ["Storage:MigrateOnStart"] = "true",
-        }.With(TestTls.Silo())).Build();
+        }.With(TestTls.Silo(requireClientCertificate: true))).Build();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo =>
@@ -54,7 +54,7 @@ public sealed class PostgresSiloFixture : IAsyncLifetime
                 o.Invariant = "Npgsql";
                 o.ConnectionString = ConnectionString;
             });
-            silo.ConfigureEndpoints(IPAddress.Loopback, LoopbackPorts.Free(), LoopbackPorts.Free(), listenOnAnyHostAddress: false);
+            silo.ConfigureEndpoints(IPAddress.Loopback, FreePorts.Next(), FreePorts.Next(), listenOnAnyHostAddress: false);
             silo.AddZlhGrind(configuration);
         });
         _silo = builder.Build();

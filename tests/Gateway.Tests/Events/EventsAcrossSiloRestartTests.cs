@@ -27,8 +27,8 @@ public sealed class EventsAcrossSiloRestartTests : IDisposable
             ["Storage:Provider"] = "Sqlite",
             ["Storage:SqlitePath"] = Path.Combine(_directory, "silo.db"),
         };
-        var gatewayPort = LoopbackPorts.Free();
-        var siloPort = LoopbackPorts.Free();
+        var gatewayPort = FreePorts.Next();
+        var siloPort = FreePorts.Next();
         const long id = 4300;
         var silo = await TcpSilo.StartAsync(extra: storage, gatewayPort: gatewayPort, siloPort: siloPort);
         string credential;

@@ -14,7 +14,7 @@ public sealed class RequestLogTests(GatewayFixture fixture)
     {
         var (id, _, session) = await fixture.ReadyIdeAsync("log-quiet");
         var (brokenId, agent) = await fixture.ProvisionDevAsync("log-broken");
-        var closed = LoopbackPorts.ClosedEndpoint();
+        var closed = FreePorts.ClosedEndpoint();
         await fixture.SetAddressAsync(brokenId, closed);
         await agent.BecomeReadyAsync(closed);
         var brokenSession = await fixture.OpenIdeSessionAsync("log-broken", brokenId);

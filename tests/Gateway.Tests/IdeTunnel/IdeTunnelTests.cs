@@ -292,7 +292,7 @@ public sealed class IdeTunnelTests(GatewayFixture fixture)
     public async Task Proxy_UpstreamDown_502PageSaysIdeNotRunning()
     {
         var (id, agent) = await fixture.ProvisionDevAsync("tunnel-502");
-        var closed = LoopbackPorts.ClosedEndpoint();
+        var closed = FreePorts.ClosedEndpoint();
         await fixture.SetAddressAsync(id, closed);
         await agent.BecomeReadyAsync(closed);
         var session = await fixture.OpenIdeSessionAsync("tunnel-502", id);

@@ -52,7 +52,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Cluster:ServiceKey"] = ServiceKey,
             ["Storage:Provider"] = "Memory",
             ["Containers:HeartbeatInterval"] = "00:00:05",
-        }.With(TestTls.Silo())).Build();
+        }.With(TestTls.Silo(requireClientCertificate: true))).Build();
         var clientTls = new ConfigurationBuilder().AddInMemoryCollection(TestTls.Gateway()).Build();
 
         var builder = new InProcessTestClusterBuilder(2);

@@ -67,19 +67,19 @@ public sealed class TcpSilo : IAsyncDisposable
         {
             ["Cluster:ServiceKey"] = GatewayFixture.ServiceKey,
             ["Storage:Provider"] = "Memory",
-        }.With(TestTls.Silo());
+        }.With(TestTls.Silo(requireClientCertificate: true));
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var clientPort = gatewayPort ?? LoopbackPorts.Free();
+        var clientPort = gatewayPort ?? FreePorts.Next();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort ?? LoopbackPorts.Free(), clientPort, serviceId: "zlhgrind", clusterId: "zlhgrind")
+            silo.UseLocalhostClustering(siloPort ?? FreePorts.Next(), clientPort, serviceId: "zlhgrind", clusterId: "zlhgrind")
                 .AddZlhGrind(configuration);
             configure?.Invoke(silo);
         });

@@ -119,9 +119,8 @@ public sealed class PostgresStorageTests(PostgresDatabase database) : IClassFixt
         var before = await database.ScalarAsync<long>(keys);
 
         await SchemaMigrator.ApplyAsync(StorageProvider.Postgres, database.ConnectionString);
-        var script = Path.Combine(RepoRoot(), "scripts", "postgres.sh");
-        await RunAsync("bash", script, "migrate", database.ConnectionString);
-        await RunAsync("bash", script, "migrate", database.ConnectionString);
+        await ZlhDbMigrateAsync(database.ConnectionString);
+        await ZlhDbMigrateAsync(database.ConnectionString);
 
         Assert.Equal(before, await database.ScalarAsync<long>(keys));
         string[] required =
@@ -218,23 +217,17 @@ public sealed class PostgresStorageTests(PostgresDatabase database) : IClassFixt
         }
     }
 
-    private static string RepoRoot()
+    /// <summary><c>./zlh db migrate</c> as a user runs it, on the silo this test run built (Debug or Release).</summary>
+    private static async Task ZlhDbMigrateAsync(string connectionString)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ZlhGrind.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root was not found above the test binaries.");
-    }
-
-    private static async Task RunAsync(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        var info = new ProcessStartInfo("bash", [Path.Combine(Repo.Root, "zlh"), "db", "migrate"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        info.Environment["ZLH_POSTGRES"] = connectionString;
+        info.Environment["ZLH_NO_BUILD"] = "1";
+        info.Environment["ZLH_CONFIGURATION"] = Repo.Configuration;
+        using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
+        Assert.True(process.ExitCode == 0, $"./zlh db migrate exited {process.ExitCode}: {await stderr}");
     }
 }

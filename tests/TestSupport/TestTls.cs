@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Configuration;
 using ZlhGrind.ClusterTls;
 
-namespace ZlhGrind.Silo.Tests.TestSupport;
+namespace ZlhGrind.Testing;
 
 /// <summary>
 /// A CA made for this test run as <c>./zlh up</c> makes one (<c>certs local</c>), plus a silo certificate for an address
-/// the tests never use, and a second CA trusted by nobody. Test silos and clients run their links over TLS with it.
+/// the tests never use, and a second CA trusted by nobody. Test silos, gateways, clients and agents run their cluster
+/// links over TLS with it.
 /// </summary>
-internal static class TestTls
+public static class TestTls
 {
     private static readonly Lazy<string> Folder = new(() => Create("zlh-test-tls"));
     private static readonly Lazy<string> OtherFolder = new(() => Create("zlh-test-tls-other"));
@@ -18,10 +19,29 @@ internal static class TestTls
     /// <summary>Another CA with the same kind of certificates.</summary>
     public static string OtherDirectory => OtherFolder.Value;
 
+    /// <summary>A silo's Cluster:Tls settings; <paramref name="requireClientCertificate"/> makes it mutual TLS (test gateways present one).</summary>
+    public static Dictionary<string, string?> Silo(bool requireClientCertificate = false)
+    {
+        var settings = LocalCertificates.Settings(Directory, ClusterTlsBuilderExtensions.Section, LocalCertificates.Silo);
+        if (requireClientCertificate)
+        {
+            settings["Cluster:Tls:RequireClientCertificate"] = "true";
+        }
+
+        return settings;
+    }
+
+    /// <summary>A gateway's Cluster:Tls settings with its client certificate.</summary>
+    public static Dictionary<string, string?> Gateway() =>
+        LocalCertificates.Settings(Directory, ClusterTlsBuilderExtensions.Section, LocalCertificates.Client);
+
+    /// <summary>An agent trusts the CA and presents no certificate: its credential is what identifies it.</summary>
+    public static Dictionary<string, string?> Agent() => LocalCertificates.Settings(Directory, "Agent:Cluster:Tls", certificate: null);
+
     /// <summary>The silo's Cluster:Tls keys, added to <paramref name="values"/>.</summary>
     public static void AddSiloSettings(IDictionary<string, string?> values)
     {
-        foreach (var (key, value) in LocalCertificates.Settings(Directory, ClusterTlsBuilderExtensions.Section, LocalCertificates.Silo))
+        foreach (var (key, value) in Silo())
         {
             values[key] = value;
         }
@@ -38,6 +58,17 @@ internal static class TestTls
         }
 
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+
+    /// <summary>Adds <paramref name="settings"/> to <paramref name="values"/> and returns it.</summary>
+    public static Dictionary<string, string?> With(this Dictionary<string, string?> values, Dictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in settings)
+        {
+            values[key] = value;
+        }
+
+        return values;
     }
 
     private static string Create(string prefix)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,14 +7,18 @@ using Orleans.Configuration;
 using ZlhGrind.ClusterTls;
 using ZlhGrind.Silo.Hosting;
 
-namespace ZlhGrind.Silo.Tests.TestSupport;
+namespace ZlhGrind.Testing;
 
 /// <summary>
 /// A silo host as the silo process builds it — real TCP on loopback, localhost or PostgreSQL
-/// clustering — for tests that need real client connections or real membership.
+/// clustering — for tests that need real client connections or real membership. It logs only to the provider a
+/// test gives.
 /// </summary>
-internal sealed class LocalSilo : IAsyncDisposable
+public sealed class LocalSilo : IAsyncDisposable
 {
+    /// <summary>How long a stop may take before the host is abandoned (a test's own failure must not hang the run).</summary>
+    internal static readonly TimeSpan StopBound = TimeSpan.FromSeconds(20);
+
     private readonly IHost _host;
 
     private readonly bool _tls;
@@ -37,11 +40,22 @@ internal sealed class LocalSilo : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<LocalSilo> StartAsync(IConfiguration configuration, string? postgres = null, string clusterId = "zlh-test", ILoggerProvider? logs = null, TimeProvider? time = null, Action<ISiloBuilder>? configure = null)
+    /// <summary>
+    /// Starts a silo on <paramref name="ports"/> (free ones when null; a test that restarts a silo with its state keeps
+    /// them), after <c>AddZlhGrind</c> applying <paramref name="configure"/>.
+    /// </summary>
+    public static async Task<LocalSilo> StartAsync(
+        IConfiguration configuration,
+        string? postgres = null,
+        string clusterId = "zlh-test",
+        ILoggerProvider? logs = null,
+        TimeProvider? time = null,
+        Action<ISiloBuilder>? configure = null,
+        (int Silo, int Gateway)? ports = null)
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var (siloPort, gatewayPort) = ports ?? (FreePorts.Next(), FreePorts.Next());
         var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
         if (logs is not null)
         {
             builder.Logging.AddProvider(logs);
@@ -99,6 +113,7 @@ internal sealed class LocalSilo : IAsyncDisposable
     public IHost BuildClient(Action<IClientBuilder> configure, string clusterId, IConfiguration? tls, ILoggerProvider? logs)
     {
         var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
         if (logs is not null)
         {
             builder.Logging.AddProvider(logs);
@@ -122,7 +137,7 @@ internal sealed class LocalSilo : IAsyncDisposable
         return builder.Build();
     }
 
-    public async Task StopAsync() => await _host.StopAsync();
+    public Task StopAsync() => StopAsync(_host);
 
     /// <summary>
     /// Stops the silo without grace (the shutdown's token is cancelled from the start): no activation is deactivated
@@ -151,26 +166,25 @@ internal sealed class LocalSilo : IAsyncDisposable
         }
 
         _stopped = true;
-        await _host.StopAsync();
+        await StopAsync(_host);
         _host.Dispose();
     }
 
-    private static int FreePort()
+    internal static async Task StopAsync(IHost host)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var bound = new CancellationTokenSource(StopBound);
+        await host.StopAsync(bound.Token);
     }
 }
 
 /// <summary>A client host; disposing it closes the connection.</summary>
-internal sealed class LocalClient(IHost host) : IAsyncDisposable
+public sealed class LocalClient(IHost host) : IAsyncDisposable
 {
     public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
 
     public async ValueTask DisposeAsync()
     {
-        await host.StopAsync();
+        await LocalSilo.StopAsync(host);
         host.Dispose();
     }
 }

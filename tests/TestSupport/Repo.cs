@@ -1,7 +1,7 @@
-namespace ZlhGrind.EndToEnd.Tests.Platform;
+namespace ZlhGrind.Testing;
 
 /// <summary>Where the repository and the built binaries of the platform are.</summary>
-internal static class Repo
+public static class Repo
 {
     public static string Root { get; } = FindRoot();
 

@@ -1,20 +1,17 @@
 using ZlhGrind.Grains.Authorization;
 
-namespace ZlhGrind.Silo.Tests.TestSupport;
+namespace ZlhGrind.Testing;
 
 /// <summary>
-/// Sets the request context exactly as the gateway's and agent's outgoing filters do, so one test
-/// client can speak as a gateway, an operator, an agent or nobody.
+/// Sets the request context exactly as the gateway's and the agent's outgoing filters do, so one client can speak as a
+/// gateway, an operator, an agent (or many simulated agents, each with its own container id and credential) or nobody.
 /// </summary>
-internal static class CallAs
+public static class CallAs
 {
+    /// <summary>The service key of the test clusters.</summary>
     public const string ServiceKey = "test-service-key-0123456789";
 
-    public static void Gateway()
-    {
-        RequestContext.Clear();
-        RequestContext.Set(CallContextKeys.ServiceKey, ServiceKey);
-    }
+    public static void Gateway() => GatewayWithKey(ServiceKey);
 
     public static void Operator()
     {
@@ -39,6 +36,7 @@ internal static class CallAs
 
     public static void Nobody() => RequestContext.Clear();
 
+    /// <summary>A gateway of a cluster whose service key is <paramref name="key"/> (or one presenting a wrong key).</summary>
     public static void GatewayWithKey(string key)
     {
         RequestContext.Clear();
