@@ -45,14 +45,17 @@ public sealed class ReattachTests : IDisposable
         Assert.Equal(pid, second.Observe().Pid);
         Assert.Equal(TimeSpan.FromMinutes(2), second.Observe().Uptime);
         Assert.Empty(events.All);
+
+        // The shim execs the server a moment after it starts: wait for the server's own command line, then count.
+        await Wait.UntilAsync(() => CountProcessesWithMarker() > 0, Wait.Patience, "the server's process shows");
         Assert.Equal(1, CountProcessesWithMarker());
 
-        // A start request for a running server starts nothing new.
+        // A start request for a running server starts nothing new (counted again after the console's round trip,
+        // by which time a second server would have shown).
         await second.PowerAsync(PowerAction.Start, CancellationToken.None);
-        Assert.Equal(1, CountProcessesWithMarker());
-
         await second.SendConsoleAsync("say hello from the new agent", CancellationToken.None);
         await Wait.UntilAsync(() => second.ReadLogTail().Contains("[Server] hello from the new agent", StringComparison.Ordinal), Wait.Patience, "the console answers");
+        Assert.Equal(1, CountProcessesWithMarker());
 
         await second.SendConsoleAsync("exit 7", CancellationToken.None);
         var crash = await events.CrashAsync(1);
