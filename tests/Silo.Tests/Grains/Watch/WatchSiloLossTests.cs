@@ -40,7 +40,12 @@ public sealed class WatchSiloLossTests(PostgresDatabase database, ITestOutputHel
         var onSecond = await PartitionsOnAsync(firstClient.Client, Address(second));
         var (victim, survivor, client) = onSecond.Count > 0 ? (second, first, firstClient) : (first, second, secondClient);
         var partitions = onSecond.Count > 0 ? onSecond : await PartitionsOnAsync(client.Client, Address(first));
-        var (game, credential, partition) = await PlaceAsync(client.Client, partitions, containerOnThatSiloToo ? Address(victim) : Address(survivor));
+        // Provisioned through the client of the silo it should live on: placement favours the silo a call arrives at
+        // (a loaded machine's resource statistics alone can steer every try to the other one). Used through the survivor's client.
+        var host = containerOnThatSiloToo ? victim : survivor;
+        var placingClient = host == first ? firstClient : secondClient;
+        var (placed, credential, partition) = await PlaceAsync(placingClient.Client, partitions, Address(host));
+        var game = client.Client.GetGrain<IGameServerGrain>(placed.GetPrimaryKeyLong());
         var id = game.GetPrimaryKeyLong();
 
         CallAs.Agent(id, credential);
