@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
+using Orleans.Runtime.Placement;
 using Orleans.Streams;
 using Xunit.Abstractions;
 using ZlhGrind.Grains.Agents;
@@ -30,8 +31,8 @@ public sealed class WatchSiloLossTests(PostgresDatabase database, ITestOutputHel
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
         var clusterId = "loss-" + Guid.NewGuid().ToString("N")[..8];
         var configuration = TestClusters.Configuration(database.SiloConfiguration());
-        await using var first = await LocalSilo.StartAsync(configuration, database.ConnectionString, clusterId, time: time, configure: FastFailureDetection);
-        await using var second = await LocalSilo.StartAsync(configuration, database.ConnectionString, clusterId, time: time, configure: FastFailureDetection);
+        await using var first = await LocalSilo.StartAsync(configuration, database.ConnectionString, clusterId, time: time, configure: FastFailoverPlacingLocally);
+        await using var second = await LocalSilo.StartAsync(configuration, database.ConnectionString, clusterId, time: time, configure: FastFailoverPlacingLocally);
         await using var firstClient = await first.ConnectAsync(c => c.AddMemoryStreams(ContainerEvents.StreamProvider), clusterId);
         await using var secondClient = await second.ConnectAsync(c => c.AddMemoryStreams(ContainerEvents.StreamProvider), clusterId);
         await Task.WhenAll(Sweeper(first).FirstSweep, Sweeper(second).FirstSweep).WaitAsync(TimeSpan.FromSeconds(30));
@@ -40,8 +41,8 @@ public sealed class WatchSiloLossTests(PostgresDatabase database, ITestOutputHel
         var onSecond = await PartitionsOnAsync(firstClient.Client, Address(second));
         var (victim, survivor, client) = onSecond.Count > 0 ? (second, first, firstClient) : (first, second, secondClient);
         var partitions = onSecond.Count > 0 ? onSecond : await PartitionsOnAsync(client.Client, Address(first));
-        // Provisioned through the client of the silo it should live on: placement favours the silo a call arrives at
-        // (a loaded machine's resource statistics alone can steer every try to the other one). Used through the survivor's client.
+        // Provisioned through the client of the silo it should live on, which places new grains locally (the default,
+        // resource-optimised placement let a loaded machine steer 48 tries in a row to the other silo). Used through the survivor's client.
         var host = containerOnThatSiloToo ? victim : survivor;
         var placingClient = host == first ? firstClient : secondClient;
         var (placed, credential, partition) = await PlaceAsync(placingClient.Client, partitions, Address(host));
@@ -95,6 +96,16 @@ public sealed class WatchSiloLossTests(PostgresDatabase database, ITestOutputHel
             o.NumVotesForDeathDeclaration = 1;
         });
 
+    /// <summary>
+    /// <see cref="FastFailureDetection"/>, and new grains activate on the silo a call arrives at, so a test chooses a
+    /// grain's silo by the client it calls through.
+    /// </summary>
+    private static void FastFailoverPlacingLocally(ISiloBuilder silo)
+    {
+        FastFailureDetection(silo);
+        silo.Services.AddSingleton<PlacementStrategy>(new PreferLocalPlacement());
+    }
+
     internal static ConnectivitySweeper Sweeper(LocalSilo silo) => silo.Services.GetRequiredService<ConnectivitySweeper>();
 
     internal static SiloAddress Address(LocalSilo silo) => silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
@@ -118,8 +129,7 @@ public sealed class WatchSiloLossTests(PostgresDatabase database, ITestOutputHel
     }
 
     /// <summary>
-    /// Provisions game containers in partitions active on <paramref name="partitionHost"/> until one's grain is active on
-    /// <paramref name="containerHost"/> (placement is the cluster's choice; bounded tries).
+    /// The connectivity-watch partitions active on <paramref name="host"/>.
     /// </summary>
     private static async Task<List<long>> PartitionsOnAsync(IClusterClient client, SiloAddress host)
     {
@@ -138,24 +148,16 @@ public sealed class WatchSiloLossTests(PostgresDatabase database, ITestOutputHel
     }
 
     /// <summary>
-    /// Provisions game containers in <paramref name="partitions"/> until one's grain is active on
-    /// <paramref name="containerHost"/> (placement is the cluster's choice; bounded tries).
+    /// Provisions a game container in the first of <paramref name="partitions"/> through <paramref name="client"/>,
+    /// whose silo places it locally, and checks it is active on <paramref name="containerHost"/>.
     /// </summary>
     private static async Task<(IGameServerGrain Grain, string Credential, long Partition)> PlaceAsync(IClusterClient client, List<long> partitions, SiloAddress containerHost)
     {
         Assert.NotEmpty(partitions);
-        var management = client.GetGrain<IManagementGrain>(0);
-        for (var attempt = 0; attempt < 48; attempt++)
-        {
-            var partition = partitions[attempt % partitions.Count];
-            var (grain, credential) = await GameAsync(client, id: (Ids.Next() * ConnectivityWatch.Partitions) + partition);
-            CallAs.Gateway();
-            if (await management.GetActivationAddress(grain) == containerHost)
-            {
-                return (grain, credential, partition);
-            }
-        }
-
-        throw new InvalidOperationException($"No container landed on {containerHost} in 48 tries.");
+        var partition = partitions[0];
+        var (grain, credential) = await GameAsync(client, id: (Ids.Next() * ConnectivityWatch.Partitions) + partition);
+        CallAs.Gateway();
+        Assert.Equal(containerHost, await client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain));
+        return (grain, credential, partition);
     }
 }
