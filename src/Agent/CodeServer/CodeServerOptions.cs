@@ -33,6 +33,9 @@ internal sealed class CodeServerOptions
     /// <summary>How often the port is tried while starting.</summary>
     public TimeSpan ReadyProbeInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long one readiness probe may wait for an answer (a port that accepts and never answers counts as not ready).</summary>
+    public TimeSpan ReadyProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Stop code-server when the agent stops (a local stack whose Ctrl-C should stop everything); by default it
     /// keeps serving the open IDE and the next agent adopts it.

@@ -49,7 +49,7 @@ internal sealed partial class CodeServerOptionsValidator : IValidateOptions<Code
             errors.Add($"{Section}:Auth must be set (usually 'none')");
         }
 
-        foreach (var (key, value) in new[] { ("StartTimeout", options.StartTimeout), ("ReadyProbeInterval", options.ReadyProbeInterval), ("StopTimeout", options.StopTimeout) })
+        foreach (var (key, value) in new[] { ("StartTimeout", options.StartTimeout), ("ReadyProbeInterval", options.ReadyProbeInterval), ("ReadyProbeTimeout", options.ReadyProbeTimeout), ("StopTimeout", options.StopTimeout) })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -34,7 +34,8 @@ public static class DevWorkloadServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(ArtifactDownloader.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddHttpClient(CodeServerSupervisor.ProbeClientName, client => client.Timeout = TimeSpan.FromSeconds(2));
+        services.AddHttpClient(CodeServerSupervisor.ProbeClientName)
+            .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<CodeServerOptions>>().Value.ReadyProbeTimeout);
 
         services.AddSingleton(provider => new DevPaths(provider.GetRequiredService<IOptions<DevEnvironmentOptions>>().Value, CurrentUser.IsRoot));
         services.AddSingleton(provider => new RuntimeLayout(provider.GetRequiredService<DevPaths>().DataRoot));

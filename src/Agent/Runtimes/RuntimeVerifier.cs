@@ -60,7 +60,12 @@ internal sealed class RuntimeVerifier(IOptions<RuntimeInstallOptions> options, T
     /// root never walks it: the dev user removes it (rm does not follow links and cannot reach past what that user may
     /// delete). The agent's own HOME is the agent's to delete.
     /// </summary>
-    private static async Task DeleteHomeAsync(DirectoryInfo home, DevUser? user)
+    /// <remarks>
+    /// The dev user may signal their own processes, rm among them: a stopped rm must not hold the install (and the
+    /// apply behind it) forever, so the wait is bounded by <see cref="RuntimeInstallOptions.VerifyTimeout"/> and a
+    /// stuck rm is killed, leaving the HOME in the temp directory.
+    /// </remarks>
+    private async Task DeleteHomeAsync(DirectoryInfo home, DevUser? user)
     {
         if (user is null)
         {
@@ -75,8 +80,17 @@ internal sealed class RuntimeVerifier(IOptions<RuntimeInstallOptions> options, T
         remove.ArgumentList.Add(home.FullName);
         remove.Environment.Clear();
         remove.Environment["PATH"] = SystemPath;
+        // The deadline runs before rm exists, so whoever sees rm stopped may already move the clock past it.
+        using var deadline = new CancellationTokenSource(options.Value.VerifyTimeout, timeProvider);
         using var process = Process.Start(remove)!;
-        await process.WaitForExitAsync();
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+        }
     }
 
     private static DirectoryInfo ThrowawayHome(DevUser? user)

@@ -86,6 +86,21 @@ public sealed class DevWorkloadServiceCollectionExtensionsTests
         Assert.Equal(3, runtimes.MaxDownloadAttempts);
     }
 
+    [Fact]
+    public async Task AddDevWorkload_ReadyProbeTimeout_BoundsTheProbeClientAndZeroIsRefused()
+    {
+        using var configured = Build(new() { ["Agent:CodeServer:ReadyProbeTimeout"] = "00:00:03" });
+        using var zero = Build(new() { ["Agent:CodeServer:ReadyProbeTimeout"] = "00:00:00" });
+        using var defaults = Build([]);
+
+        var probe = configured.Services.GetRequiredService<IHttpClientFactory>().CreateClient(CodeServerSupervisor.ProbeClientName);
+        var unset = defaults.Services.GetRequiredService<IHttpClientFactory>().CreateClient(CodeServerSupervisor.ProbeClientName);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => zero.StartAsync());
+
+        Assert.Equal((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2)), (probe.Timeout, unset.Timeout));
+        Assert.Equal(["Agent:CodeServer:ReadyProbeTimeout must be positive, not 00:00:00"], error.Failures);
+    }
+
     private static IHost Build(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
