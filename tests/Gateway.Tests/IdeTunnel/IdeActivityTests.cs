@@ -187,6 +187,45 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Tunnel_RefusedSessions_RecordNoActivityAndHoldNoStateForTheIdsTried()
+    {
+        using var cancel = new CancellationTokenSource(Bound);
+        await using var ide = await StandInProcess.StartAsync(cancel.Token);
+        var (id, session, _) = await ReadyAsync("activity-refused", ide.Endpoint);
+        var (strangers, _) = await fixture.ProvisionDevAsync("activity-refused-stranger");
+        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
+        var reporter = gateway.Services.GetRequiredService<IdeActivityReporter>();
+        using var browser = Browser(gateway);
+
+        // A hostile browser: its valid cookie on a stranger's container and on ids that are no container, a made-up
+        // cookie and none at all on the owner's, and a WebSocket upgrade with the valid cookie on the stranger's.
+        var statuses = new List<HttpStatusCode>
+        {
+            (await GetAsync(browser, strangers, session, "/", cancel.Token)).StatusCode,
+            (await GetAsync(browser, id, "made-up-session-0123456789", "/", cancel.Token)).StatusCode,
+            (await browser.GetAsync($"/__ide/{id}/", cancel.Token)).StatusCode,
+        };
+        for (var i = 0; i < 20; i++)
+        {
+            statuses.Add((await GetAsync(browser, 900_000_000 + i, session, "/", cancel.Token)).StatusCode);
+        }
+
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Cookie", $"zlh_ide={session}");
+        socket.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://{new Uri(gateway.Urls.First()).Authority}/__ide/{strangers}/echo"), cancel.Token));
+        await FlushAsync(gateway);
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 23), statuses);
+        Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+        Assert.Equal(0, reporter.TrackedContainers);
+        Assert.Equal(0, Reports(id));
+        Assert.Equal(0, Reports(strangers));
+        Assert.Null((await StatusAsync(id)).LastActivityAt);
+        Assert.Null((await StatusAsync(strangers)).LastActivityAt);
+    }
+
+    [Fact]
     public async Task KeepRunning_OwnerOperatorStrangerAndNoToken_ResetOr404Or401()
     {
         var (id, _) = await fixture.ProvisionDevAsync("activity-keep");
