@@ -31,9 +31,8 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     public async Task HttpRequests_HundredInAMinute_FirstReachesTheGrainAtTheNextFlushThenOneCallPerMinute()
     {
         using var cancel = new CancellationTokenSource(Bound);
-        await using var ide = await StandInProcess.StartAsync(cancel.Token);
-        var (id, session, agent) = await ReadyAsync("activity-http", ide.Endpoint);
-        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
+        await using var rig = await StandInRigAsync("activity-http", cancel.Token);
+        var (ide, id, session, agent, gateway) = rig;
         using var browser = Browser(gateway);
         var firstAt = fixture.Clock.GetUtcNow();
 
@@ -75,9 +74,8 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     public async Task Report_ClusterUnreachable_TriedAgainOneIntervalLaterNotAtEveryFlush()
     {
         using var cancel = new CancellationTokenSource(Bound);
-        await using var ide = await StandInProcess.StartAsync(cancel.Token);
-        var (id, session, _) = await ReadyAsync("activity-outage", ide.Endpoint);
-        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
+        await using var rig = await StandInRigAsync("activity-outage", cancel.Token);
+        var (_, id, session, _, gateway) = rig;
         using var browser = Browser(gateway);
         var usedAt = fixture.Clock.GetUtcNow();
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(browser, id, session, "/healthz", cancel.Token)).StatusCode);
@@ -110,9 +108,8 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     public async Task WebSocket_HandshakeKeepalivesAndEchoes_AreNotActivityButALargerClientFrameIs()
     {
         using var cancel = new CancellationTokenSource(Bound);
-        await using var ide = await StandInProcess.StartAsync(cancel.Token);
-        var (id, session, _) = await ReadyAsync("activity-ws", ide.Endpoint);
-        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
+        await using var rig = await StandInRigAsync("activity-ws", cancel.Token);
+        var (_, id, session, _, gateway) = rig;
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Cookie", $"zlh_ide={session}");
         socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
@@ -190,10 +187,9 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     public async Task Tunnel_RefusedSessions_RecordNoActivityAndHoldNoStateForTheIdsTried()
     {
         using var cancel = new CancellationTokenSource(Bound);
-        await using var ide = await StandInProcess.StartAsync(cancel.Token);
-        var (id, session, _) = await ReadyAsync("activity-refused", ide.Endpoint);
+        await using var rig = await StandInRigAsync("activity-refused", cancel.Token);
+        var (_, id, session, _, gateway) = rig;
         var (strangers, _) = await fixture.ProvisionDevAsync("activity-refused-stranger");
-        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
         var reporter = gateway.Services.GetRequiredService<IdeActivityReporter>();
         using var browser = Browser(gateway);
 
@@ -294,6 +290,22 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
         await gateway.Services.GetRequiredService<IdeActivityReporter>().FlushAsync();
     }
 
+    /// <summary>The stand-in IDE, a dev container of <paramref name="userId"/> ready with it and an open session, and a gateway of the test's own.</summary>
+    private async Task<StandInRig> StandInRigAsync(string userId, CancellationToken cancellationToken)
+    {
+        var ide = await StandInProcess.StartAsync(cancellationToken);
+        try
+        {
+            var (id, session, agent) = await ReadyAsync(userId, ide.Endpoint);
+            return new StandInRig(ide, id, session, agent, await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock));
+        }
+        catch
+        {
+            await ide.DisposeAsync();
+            throw;
+        }
+    }
+
     private async Task<(long Id, string Session, FakeAgent Agent)> ReadyAsync(string userId, string endpoint)
     {
         var (id, agent) = await fixture.ProvisionDevAsync(userId);
@@ -327,6 +339,15 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
         var buffer = new byte[1024];
         var echoed = await socket.ReceiveAsync(buffer, cancellationToken);
         Assert.Equal(payload.Length, echoed.Count);
+    }
+
+    private sealed record StandInRig(StandInProcess Ide, long Id, string Session, FakeAgent Agent, WebApplication Gateway) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Gateway.DisposeAsync();
+            await Ide.DisposeAsync();
+        }
     }
 
     /// <summary>An IDE that only talks: every WebSocket gets <c>frames</c> binary frames of 1 KiB, then silence until the client leaves.</summary>
