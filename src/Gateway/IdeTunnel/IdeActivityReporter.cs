@@ -23,6 +23,9 @@ internal sealed partial class IdeActivityReporter(
     private Task _flush = Task.CompletedTask;
     private ITimer? _timer;
 
+    /// <summary>How many containers this gateway holds activity for (only ever ones with an accepted IDE session).</summary>
+    internal int TrackedContainers => _slots.Count;
+
     /// <summary>Records one piece of activity for <paramref name="containerId"/> (an IDE request or a client frame).</summary>
     public void Saw(long containerId)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using ZlhGrind.ClusterTls;
 using ZlhGrind.Gateway.Cluster;
 
 namespace ZlhGrind.Gateway.Portal;
@@ -35,8 +36,12 @@ internal static class AgentSetupEndpoint
         return api;
     }
 
+    // Read from configuration rather than IOptions<ClusterTlsOptions>: those are registered with the real Orleans
+    // client only, and a host that brings its own client (a test cluster) must still describe its TLS.
+    private static readonly string TlsEnabledKey = ConfigurationPath.Combine(ClusterTlsOptions.SectionName, nameof(ClusterTlsOptions.Enabled));
+
     private static Ok<AgentSetup> Read(IOptions<AgentSetupOptions> setup, IOptions<ClusterConnectionOptions> cluster, IConfiguration configuration) =>
-        TypedResults.Ok(Describe(setup.Value, cluster.Value, configuration.GetValue<bool>("Cluster:Tls:Enabled")));
+        TypedResults.Ok(Describe(setup.Value, cluster.Value, configuration.GetValue<bool>(TlsEnabledKey)));
 
     internal static AgentSetup Describe(AgentSetupOptions setup, ClusterConnectionOptions cluster, bool tls) => new(
         setup.Command,

@@ -80,6 +80,20 @@ public sealed class OptionsValidatorsTests(GatewayFixture fixture)
             new IdeTunnelOptionsValidator().Validate(null, new IdeTunnelOptions { SessionCacheTtl = TimeSpan.FromSeconds(2), SessionFeedPollInterval = TimeSpan.FromSeconds(2) }).Failures);
 
     [Fact]
+    public void IdeActivityValidator_SlowFlushShortReportNegativeKeepalive_NamesEachKey() =>
+        Assert.Equal(
+            [
+                "IdeActivity:FlushInterval must be positive and at most 00:01:00.",
+                "IdeActivity:ReportInterval must be at least IdeActivity:FlushInterval and at most 00:10:00.",
+                "IdeActivity:KeepaliveMaxFrameBytes must be between 0 and 1024.",
+            ],
+            new IdeActivityOptionsValidator().Validate(null, new IdeActivityOptions { FlushInterval = TimeSpan.FromMinutes(2), ReportInterval = TimeSpan.FromMinutes(1), KeepaliveMaxFrameBytes = -1 }).Failures);
+
+    [Fact]
+    public void IdeActivityValidator_Defaults_Succeed() =>
+        Assert.True(new IdeActivityOptionsValidator().Validate(null, new IdeActivityOptions()).Succeeded);
+
+    [Fact]
     public void ProxyValidator_HostName_NamesTheKeyAndIndex() =>
         Assert.Equal(
             ["Proxy:KnownProxies:1 must be an IP address (got 'proxy.internal').", "Proxy:KnownNetworks:0 must be a CIDR network (got '10.0.0.0/33')."],

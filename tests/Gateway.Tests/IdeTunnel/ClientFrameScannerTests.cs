@@ -64,6 +64,21 @@ public sealed class ClientFrameScannerTests
         Assert.Equal(0, counted);
     }
 
+    [Fact]
+    public void Scan_HostileLengthOfAllOnes_CountsOneFrameAndReadsWhatFollowsAsItsPayload()
+    {
+        var scanner = new ClientFrameScanner(Keepalive);
+        byte[] header = [0x82, 0x80 | 127, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x11, 0x22, 0x33, 0x44];
+
+        // A 64-bit length with its top bit set (RFC 6455 forbids it) neither wraps nor throws: it is one huge frame,
+        // so the frame headers a browser sends after it are payload and count nothing.
+        var first = scanner.Scan(header);
+        var after = scanner.Scan(Enumerable.Range(0, 1000).SelectMany(_ => Frame(0x1, 500)).ToArray());
+
+        Assert.Equal(1, first);
+        Assert.Equal(0, after);
+    }
+
     /// <summary>A masked client frame with FIN set, <paramref name="payload"/> bytes long.</summary>
     internal static byte[] Frame(int opcode, int payload)
     {

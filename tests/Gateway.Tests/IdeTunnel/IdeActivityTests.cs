@@ -31,9 +31,8 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     public async Task HttpRequests_HundredInAMinute_FirstReachesTheGrainAtTheNextFlushThenOneCallPerMinute()
     {
         using var cancel = new CancellationTokenSource(Bound);
-        await using var ide = await StandInProcess.StartAsync(cancel.Token);
-        var (id, session, agent) = await ReadyAsync("activity-http", ide.Endpoint);
-        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
+        await using var rig = await StandInRigAsync("activity-http", cancel.Token);
+        var (ide, id, session, agent, gateway) = rig;
         using var browser = Browser(gateway);
         var firstAt = fixture.Clock.GetUtcNow();
 
@@ -75,9 +74,8 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     public async Task Report_ClusterUnreachable_TriedAgainOneIntervalLaterNotAtEveryFlush()
     {
         using var cancel = new CancellationTokenSource(Bound);
-        await using var ide = await StandInProcess.StartAsync(cancel.Token);
-        var (id, session, _) = await ReadyAsync("activity-outage", ide.Endpoint);
-        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
+        await using var rig = await StandInRigAsync("activity-outage", cancel.Token);
+        var (_, id, session, _, gateway) = rig;
         using var browser = Browser(gateway);
         var usedAt = fixture.Clock.GetUtcNow();
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(browser, id, session, "/healthz", cancel.Token)).StatusCode);
@@ -110,9 +108,8 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     public async Task WebSocket_HandshakeKeepalivesAndEchoes_AreNotActivityButALargerClientFrameIs()
     {
         using var cancel = new CancellationTokenSource(Bound);
-        await using var ide = await StandInProcess.StartAsync(cancel.Token);
-        var (id, session, _) = await ReadyAsync("activity-ws", ide.Endpoint);
-        await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock);
+        await using var rig = await StandInRigAsync("activity-ws", cancel.Token);
+        var (_, id, session, _, gateway) = rig;
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Cookie", $"zlh_ide={session}");
         socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
@@ -187,6 +184,44 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Tunnel_RefusedSessions_RecordNoActivityAndHoldNoStateForTheIdsTried()
+    {
+        using var cancel = new CancellationTokenSource(Bound);
+        await using var rig = await StandInRigAsync("activity-refused", cancel.Token);
+        var (_, id, session, _, gateway) = rig;
+        var (strangers, _) = await fixture.ProvisionDevAsync("activity-refused-stranger");
+        var reporter = gateway.Services.GetRequiredService<IdeActivityReporter>();
+        using var browser = Browser(gateway);
+
+        // A hostile browser: its valid cookie on a stranger's container and on ids that are no container, a made-up
+        // cookie and none at all on the owner's, and a WebSocket upgrade with the valid cookie on the stranger's.
+        var statuses = new List<HttpStatusCode>
+        {
+            (await GetAsync(browser, strangers, session, "/", cancel.Token)).StatusCode,
+            (await GetAsync(browser, id, "made-up-session-0123456789", "/", cancel.Token)).StatusCode,
+            (await browser.GetAsync($"/__ide/{id}/", cancel.Token)).StatusCode,
+        };
+        for (var i = 0; i < 20; i++)
+        {
+            statuses.Add((await GetAsync(browser, 900_000_000 + i, session, "/", cancel.Token)).StatusCode);
+        }
+
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Cookie", $"zlh_ide={session}");
+        socket.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://{new Uri(gateway.Urls.First()).Authority}/__ide/{strangers}/echo"), cancel.Token));
+        await FlushAsync(gateway);
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 23), statuses);
+        Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+        Assert.Equal(0, reporter.TrackedContainers);
+        Assert.Equal(0, Reports(id));
+        Assert.Equal(0, Reports(strangers));
+        Assert.Null((await StatusAsync(id)).LastActivityAt);
+        Assert.Null((await StatusAsync(strangers)).LastActivityAt);
+    }
+
+    [Fact]
     public async Task KeepRunning_OwnerOperatorStrangerAndNoToken_ResetOr404Or401()
     {
         var (id, _) = await fixture.ProvisionDevAsync("activity-keep");
@@ -255,6 +290,22 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
         await gateway.Services.GetRequiredService<IdeActivityReporter>().FlushAsync();
     }
 
+    /// <summary>The stand-in IDE, a dev container of <paramref name="userId"/> ready with it and an open session, and a gateway of the test's own.</summary>
+    private async Task<StandInRig> StandInRigAsync(string userId, CancellationToken cancellationToken)
+    {
+        var ide = await StandInProcess.StartAsync(cancellationToken);
+        try
+        {
+            var (id, session, agent) = await ReadyAsync(userId, ide.Endpoint);
+            return new StandInRig(ide, id, session, agent, await GatewayFixture.StartGatewayAsync(fixture.Client, fixture.Clock));
+        }
+        catch
+        {
+            await ide.DisposeAsync();
+            throw;
+        }
+    }
+
     private async Task<(long Id, string Session, FakeAgent Agent)> ReadyAsync(string userId, string endpoint)
     {
         var (id, agent) = await fixture.ProvisionDevAsync(userId);
@@ -288,6 +339,15 @@ public sealed class IdeActivityTests(GatewayFixture fixture)
         var buffer = new byte[1024];
         var echoed = await socket.ReceiveAsync(buffer, cancellationToken);
         Assert.Equal(payload.Length, echoed.Count);
+    }
+
+    private sealed record StandInRig(StandInProcess Ide, long Id, string Session, FakeAgent Agent, WebApplication Gateway) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Gateway.DisposeAsync();
+            await Ide.DisposeAsync();
+        }
     }
 
     /// <summary>An IDE that only talks: every WebSocket gets <c>frames</c> binary frames of 1 KiB, then silence until the client leaves.</summary>
