@@ -30,12 +30,11 @@ public static class LocalCertificates
         var settings = new Dictionary<string, string?>
         {
             [section + ":Enabled"] = "true",
-            [section + ":CaCertificate"] = Path.Combine(directory, "ca.pem"),
+            [section + ":CaCertificate"] = CertificateFolder.Paths(directory, CertificateFolder.Ca).Certificate,
         };
         if (certificate is not null)
         {
-            settings[section + ":Certificate"] = Path.Combine(directory, certificate + ".pem");
-            settings[section + ":Key"] = Path.Combine(directory, certificate + ".key");
+            (settings[section + ":Certificate"], settings[section + ":Key"]) = CertificateFolder.Paths(directory, certificate);
         }
 
         return settings;

@@ -12,15 +12,12 @@ public sealed class OptionsFailures(string section)
 {
     private List<string>? _failures;
 
-    /// <summary>The full key of <paramref name="name"/> in this section.</summary>
-    public string Key(string name) => section + ":" + name;
-
     /// <summary>Adds <c>Section:name message</c> unless <paramref name="ok"/>.</summary>
     public OptionsFailures Require(bool ok, string name, string message)
     {
         if (!ok)
         {
-            (_failures ??= []).Add(Key(name) + " " + message);
+            (_failures ??= []).Add(section + ":" + name + " " + message);
         }
 
         return this;

@@ -32,7 +32,8 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IValidateOptions<IdeOptions>, IdeOptionsValidator>();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        services.AddIdleCulling(configuration);
+        services.AddOptions<IdleOptions>().Bind(configuration.GetSection(IdleOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdleOptions>, IdleOptionsValidator>();
 
         builder.UseClusterTls(configuration);
         services.AddSingleton<ConnectivitySweeper>();

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using ZlhGrind.Grains.Authorization;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.Runtimes;
 using ZlhGrind.Silo.Grains.DevContainers;
+using ZlhGrind.Silo.Storage;
 using ZlhGrind.Silo.Tests.TestSupport;
 using static ZlhGrind.Silo.Tests.TestSupport.Scenario;
 
@@ -91,6 +93,30 @@ public sealed class IdleCullingTests(FakeClockClusterFixture fixture) : IClassFi
         Assert.Equal(createdAt.AddMinutes(35), Assert.Single(await EventsSinceAsync(grain, provisioned)).At);
         await AdvanceToAsync(grain, createdAt.AddMinutes(40));
         Assert.Equal([ContainerEventKind.IdleWarning, ContainerEventKind.SpecChanged], (await EventsSinceAsync(grain, provisioned)).Select(e => e.Kind));
+    }
+
+    [Fact]
+    public async Task ReportIdeActivity_WithinTheWriteInterval_StoredOncePerInterval()
+    {
+        var (grain, _, createdAt) = await DevAsync();
+
+        await AdvanceToAsync(grain, createdAt.AddMinutes(10));
+        CallAs.Gateway();
+        await grain.ReportIdeActivityAsync(createdAt.AddMinutes(10));
+        var first = await StoredActivityAsync(grain);
+        await AdvanceToAsync(grain, createdAt.AddMinutes(11).AddSeconds(-1));
+        CallAs.Gateway();
+        await grain.ReportIdeActivityAsync(createdAt.AddMinutes(11).AddSeconds(-1));
+        var withinInterval = await StoredActivityAsync(grain);
+        var known = await StatusAsync(grain);
+        await AdvanceToAsync(grain, createdAt.AddMinutes(11));
+        CallAs.Gateway();
+        await grain.ReportIdeActivityAsync(createdAt.AddMinutes(11));
+
+        Assert.Equal(createdAt.AddMinutes(10), first);
+        Assert.Equal(createdAt.AddMinutes(10), withinInterval);
+        Assert.Equal(createdAt.AddMinutes(11).AddSeconds(-1), known.Dev!.LastActivityAt);
+        Assert.Equal(createdAt.AddMinutes(11), await StoredActivityAsync(grain));
     }
 
     [Fact]
@@ -307,6 +333,15 @@ public sealed class IdleCullingTests(FakeClockClusterFixture fixture) : IClassFi
         var partition = Silo.GetGrain<IIdleWatchGrain>(IdleWatch.PartitionOf(grain.GetPrimaryKeyLong()));
         await partition.SweepAsync();
         await partition.SweepAsync();
+    }
+
+    /// <summary>The last IDE activity as the container's record holds it in storage (not the grain's memory).</summary>
+    private async Task<DateTimeOffset?> StoredActivityAsync(IDevContainerGrain grain)
+    {
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Containers);
+        var stored = new GrainState<DevContainerRecord>(new DevContainerRecord());
+        await storage.ReadStateAsync("dev", grain.GetGrainId(), stored);
+        return stored.State!.LastIdeActivityAt;
     }
 
     private static async Task<ContainerStatus> StatusAsync(IDevContainerGrain grain)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Grains.DevContainers;
 using ZlhGrind.Silo.Hosting;
 using ZlhGrind.Silo.Storage;
 using ZlhGrind.Silo.Tests.TestSupport;
@@ -62,6 +63,25 @@ public sealed class OptionsValidatorsTests
         Assert.Equal(
             ["Ide:TokenLifetime must be above 0 and at most 00:10:00 (got 00:11:00)."],
             new IdeOptionsValidator().Validate(null, new IdeOptions { TokenLifetime = TimeSpan.FromMinutes(11) }).Failures);
+
+    [Fact]
+    public void IdleValidator_BadValues_NamesEachKey() =>
+        Assert.Equal(
+            [
+                "Ide:IdleTimeout must be between 00:00:00 (never) and 7.00:00:00 (got 8.00:00:00).",
+                "Ide:IdleWarning must be between 00:00:00 and 7.00:00:00 (got -00:00:01).",
+                "Ide:ActivityWriteInterval must be above 0 and at most 01:00:00 (got 00:00:00).",
+            ],
+            new IdleOptionsValidator().Validate(null, new IdleOptions
+            {
+                IdleTimeout = TimeSpan.FromDays(8),
+                IdleWarning = TimeSpan.FromSeconds(-1),
+                ActivityWriteInterval = TimeSpan.Zero,
+            }).Failures);
+
+    [Fact]
+    public void IdleValidator_Defaults_Pass() =>
+        Assert.True(new IdleOptionsValidator().Validate(null, new IdleOptions()).Succeeded);
 
     [Fact]
     public void ClusterSecurityValidator_ShortKeyAndTinyBody_NamesBothKeys() =>

@@ -419,7 +419,18 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
             // timeout (30 s), and every heartbeat and connectivity check of this container would queue behind it.
             // The event is in the replay buffer already: gateways hand it out from there (or a resync) when they
             // compare notes, so the turn gives up waiting. Real time, as Orleans' own timeouts.
-            await _events!.OnNextAsync(published).WaitAsync(Options.EventPublishTimeout);
+            var sending = _events!.OnNextAsync(published);
+            try
+            {
+                await sending.WaitAsync(Options.EventPublishTimeout);
+            }
+            catch (TimeoutException)
+            {
+                // The send runs on without this turn; its late failure must not end as an unobserved task exception.
+                // A late success may reach readers after a newer event: they skip numbers they delivered already.
+                _ = sending.ContinueWith(static failed => failed.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw;
+            }
         }
         catch (Exception ex)
         {

@@ -64,8 +64,8 @@ internal sealed partial class DevContainerGrain : IIdleCheck
         Record.LastIdeActivityAt = at;
         if (_activityWritten is not { } written || at - written >= _idle.ActivityWriteInterval)
         {
+            // WriteAsync records what it wrote in _activityWritten.
             await WriteAsync();
-            _activityWritten = at;
         }
 
         if (_warnedFor is not null && IdleStopAt() != stopBefore)
