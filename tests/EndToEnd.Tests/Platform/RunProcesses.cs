@@ -120,7 +120,7 @@ internal static class RunProcesses
         (process.GetProperty("Pid").GetInt32(), process.GetProperty("StartTicks").GetUInt64());
 
     /// <summary>Field 22 of <c>/proc/PID/stat</c> of a living (not zombie) process, or null when there is none.</summary>
-    private static ulong? StartTicks(int pid)
+    public static ulong? StartTicks(int pid)
     {
         string stat;
         try
