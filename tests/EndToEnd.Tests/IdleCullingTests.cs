@@ -45,7 +45,7 @@ public sealed class IdleCullingTests
         Assert.True(Dev(stopped).GetProperty("codeServerEnabled").GetBoolean());
         Assert.Equal(JsonValueKind.Null, Dev(stopped).GetProperty("idleStopAt").ValueKind);
         Assert.Equal(lastActivityAt, Dev(stopped).GetProperty("lastActivityAt").GetDateTimeOffset());
-        await Wait.UntilAsync<object>(() => Task.FromResult<object?>(Directory.Exists($"/proc/{idePid.ToString(CultureInfo.InvariantCulture)}") ? null : true), TimeSpan.FromSeconds(30), "the code-server process gone");
+        await Wait.UntilAsync(() => !Directory.Exists($"/proc/{idePid.ToString(CultureInfo.InvariantCulture)}"), TimeSpan.FromSeconds(30), "the code-server process gone");
     }
 
     private static JsonElement Dev(JsonElement status) => status.GetProperty("dev");

@@ -9,7 +9,7 @@ namespace ZlhGrind.EndToEnd.Tests;
 
 /// <summary><c>./zlh up</c> exactly as the README tells a new user, twice, on ports and a state folder of its own.</summary>
 [Collection(PlatformCollection.Name)]
-public sealed class ZlhUpTests : IDisposable
+public sealed class ZlhUpTests : IAsyncLifetime
 {
     private readonly string _state = Directory.CreateTempSubdirectory("zlh-up-").FullName;
     private readonly Dictionary<string, string> _environment;
@@ -28,7 +28,19 @@ public sealed class ZlhUpTests : IDisposable
         }
     }
 
-    public void Dispose() => Directory.Delete(_state, recursive: true);
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Whatever happened in the test, the run leaves nothing: a game server an agent left running (an agent killed
+    /// after its grace period leaves it for a reattachment) is ended by its launch record, then nothing may remain.
+    /// </summary>
+    public async Task DisposeAsync()
+    {
+        RunProcesses.StopGameServers(_state);
+        var leftOver = await RunProcesses.LeftOverAsync(_state);
+        Directory.Delete(_state, recursive: true);
+        Assert.Empty(leftOver);
+    }
 
     [Fact]
     public async Task Up_TwiceWithCtrlCBetween_WritesEnvStopsEverythingAndKeepsState()
@@ -50,14 +62,14 @@ public sealed class ZlhUpTests : IDisposable
 
             Assert.False(File.Exists(Path.Combine(_state, "run", "env")));
             Assert.All(started, pid => Assert.False(IsAlive(pid), $"pid {pid} survived Ctrl-C"));
-            Assert.Empty(ProcessesUnder(_state));
+            Assert.Empty(RunProcesses.Under(_state));
         }
 
         await using var second = await UpAsync();
         var crashes = await GetAsync(second.Env, $"/api/servers/{gameId}/crashes");
         Assert.Equal(5, crashes[0].GetProperty("exitCode").GetInt32());
         await second.CtrlCAsync();
-        Assert.Empty(ProcessesUnder(_state));
+        Assert.Empty(RunProcesses.Under(_state));
     }
 
     private async Task<Stack> UpAsync()
@@ -128,33 +140,6 @@ public sealed class ZlhUpTests : IDisposable
     }
 
     private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
-
-    /// <summary>Processes whose command line mentions the state folder: the shim, the game server, code-server.</summary>
-    private static List<string> ProcessesUnder(string state)
-    {
-        var found = new List<string>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(state, StringComparison.Ordinal))
-                {
-                    found.Add($"{Path.GetFileName(dir)}: {cmdline}");
-                }
-            }
-            catch (IOException)
-            {
-                // Gone while we looked.
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // Not ours to read.
-            }
-        }
-
-        return found;
-    }
 
     private sealed class Stack(Process process, Dictionary<string, string> env, string state) : IAsyncDisposable
     {

@@ -234,6 +234,10 @@ internal sealed class Platform : IAsyncDisposable
             await _processes[i].DisposeAsync();
         }
 
+        // The agents are gone, the game servers they left running for a reattachment are not (the agent of the
+        // provisioning test's pasted command included: its data is under the root too).
+        RunProcesses.StopGameServers(Root);
+        var leftOver = await RunProcesses.LeftOverAsync(Root);
         Http.Dispose();
         try
         {
@@ -242,6 +246,11 @@ internal sealed class Platform : IAsyncDisposable
         catch (IOException)
         {
             // A process that kept a file open under the root must not fail the test's cleanup.
+        }
+
+        if (leftOver.Count > 0)
+        {
+            throw new InvalidOperationException("Processes of the run were still running after it stopped (now ended):\n" + string.Join("\n", leftOver));
         }
     }
 

@@ -126,9 +126,18 @@ internal sealed class PlatformProcess : IAsyncDisposable
 /// <summary>POSIX signals by PID, through the system's kill(1).</summary>
 internal static class Signals
 {
-    public static void Terminate(int pid)
+    public static void Terminate(int pid) => Send("-TERM", pid);
+
+    /// <summary>SIGKILL; a negative <paramref name="pid"/> names a process group.</summary>
+    public static void Kill(int pid) => Send("-KILL", pid);
+
+    private static void Send(string signal, int pid)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, "--", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+        });
         kill?.WaitForExit();
     }
 }

@@ -23,6 +23,18 @@ public sealed class PortalBrowser : IAsyncLifetime
     /// <summary>The test output's screenshots folder (kept with the test binaries).</summary>
     public static string Screenshots { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
 
+    /// <summary>The system's headless Chromium (never a download), as every browser test of this project runs it.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
+        Assert.True(File.Exists(Chromium), "Debian's chromium is required (./zlh test installs it).");
+        return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(Chromium), "Debian's chromium is required (./zlh test installs it).");
@@ -58,12 +70,7 @@ public sealed class PortalBrowser : IAsyncLifetime
         await Platform.WaitForStatusAsync(dev, s => s.GetProperty("dev").GetProperty("provisioningComplete").GetBoolean(), "provisioningComplete");
 
         _playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        Browser = await LaunchChromiumAsync(_playwright);
     }
 
     /// <summary>A fresh browser context (en-US unless told) at <paramref name="path"/>, signed in there.</summary>
@@ -76,10 +83,13 @@ public sealed class PortalBrowser : IAsyncLifetime
         return page;
     }
 
-    public async Task SignInAsync(IPage page)
+    public Task SignInAsync(IPage page) => SignInAsync(page, Platform.Token);
+
+    /// <summary>Signs in on the portal's sign-in form with <paramref name="token"/>, as a person pastes it.</summary>
+    public static async Task SignInAsync(IPage page, string token)
     {
         await Assertions.Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
-        await page.FillAsync("#token", Platform.Token);
+        await page.FillAsync("#token", token);
         await page.ClickAsync("#sign-in-form button[type=submit]");
         await Assertions.Expect(page.Locator("#portal")).ToBeVisibleAsync();
     }
