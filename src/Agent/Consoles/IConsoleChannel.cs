@@ -1,4 +1,4 @@
-namespace ZlhGrind.Agent.Console;
+namespace ZlhGrind.Agent.Consoles;
 
 /// <summary>
 /// One console's bytes as the agent holds them: output numbered by absolute byte offset since the console began,
