@@ -26,13 +26,13 @@ public sealed class RuntimeVerifierAsRootTests
             });
 
             // The attack: the verify command, run as the dev user, leaves a process behind that SIGSTOPs the agent's
-            // rm of the throwaway HOME (the files make rm slow enough to be caught; the loop ends once HOME is gone).
+            // rm of the throwaway HOME (200,000 files keep rm busy for seconds, long enough to be caught on a loaded machine; the loop ends once HOME is gone).
             var entry = harness.Server.PublishRuntime("tool", "1.0.0", TestArchives.Build(tar =>
                 TestArchives.File(
                     tar,
                     "bin/tool",
                     "#!/bin/sh\n"
-                    + "i=0; while [ $i -lt 20000 ]; do : > \"$HOME/f$i\"; i=$((i+1)); done\n"
+                    + "cd \"$HOME\" && seq 0 199999 | xargs touch\n"
                     + "( while [ -d \"$HOME\" ] && ! pkill -STOP -u \"$(id -u)\" -x rm; do :; done ) </dev/null >/dev/null 2>&1 &\n"
                     + "echo tool 1.0.0\n",
                     TestArchives.Executable)));

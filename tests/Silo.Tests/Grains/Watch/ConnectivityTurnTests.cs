@@ -56,7 +56,7 @@ public sealed class ConnectivityTurnTests(ITestOutputHelper output)
         await game.ConnectAgentAsync(new AgentHello(Guid.NewGuid(), "test", time.GetUtcNow()), cluster.Client.CreateObjectReference<IAgentObserver>(new RecordingObserver()));
         await game.HeartbeatAsync(Heartbeat(Guid.NewGuid()));
         var unreachable = await WatchSiloLossTests.SubscribeUnreachableAsync(cluster.Client, id);
-        var installing = await probe.EventArrived(cluster.Client, id, ContainerEventKind.StateChanged);
+        var bothLogged = await probe.EventsArrived(cluster.Client, id, ContainerEventKind.StateChanged, ContainerEventKind.ConnectivityChanged);
 
         probe.Watch(game.GetGrainId());
         var report = ReportStatesAsync(game, credential, Guid.NewGuid(), 1, GameServerState.Installing);
@@ -66,7 +66,8 @@ public sealed class ConnectivityTurnTests(ITestOutputHelper output)
         probe.ReleaseWrites();
         var ack = await report.WaitAsync(TimeSpan.FromSeconds(10));
         var published = await unreachable.WaitAsync(TimeSpan.FromSeconds(10));
-        await installing.WaitAsync(TimeSpan.FromSeconds(10));
+        // The probe's own subscription may hear the events after the test's: both must be in its log before it is read.
+        await bothLogged.WaitAsync(TimeSpan.FromSeconds(10));
         output.WriteLine($"scenario done after {clock.ElapsedMilliseconds} ms");
 
         Assert.Equal(1, ack.AppliedThrough);
@@ -102,10 +103,11 @@ public sealed class ConnectivityTurnTests(ITestOutputHelper output)
 
         public void ReleaseWrites() => _release.TrySetResult();
 
-        /// <summary>Subscribes and returns a task that completes (and logs) when an event of <paramref name="kind"/> arrives.</summary>
-        public async Task<Task> EventArrived(IClusterClient client, long id, ContainerEventKind kind)
+        /// <summary>Subscribes, logging every event once watching, and returns a task that completes when an event of each of <paramref name="kinds"/> has arrived while watching.</summary>
+        public async Task<Task> EventsArrived(IClusterClient client, long id, params ContainerEventKind[] kinds)
         {
             var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var awaited = new HashSet<ContainerEventKind>(kinds);
             CallAs.Gateway();
             await client.GetStreamProvider(ZlhGrind.Grains.Events.ContainerEvents.StreamProvider)
                 .GetStream<ZlhGrind.Grains.Events.ContainerEvent>(StreamId.Create(ZlhGrind.Grains.Events.ContainerEvents.Namespace, id))
@@ -114,11 +116,12 @@ public sealed class ConnectivityTurnTests(ITestOutputHelper output)
                     if (_watched is not null)
                     {
                         Log.Enqueue($"event {e.Kind} {e.Status.State} {e.Status.Connectivity}");
-                    }
 
-                    if (e.Kind == kind)
-                    {
-                        arrived.TrySetResult();
+                        // Stream deliveries to one subscription are sequential, so the set is touched by one callback at a time.
+                        if (awaited.Remove(e.Kind) && awaited.Count == 0)
+                        {
+                            arrived.TrySetResult();
+                        }
                     }
 
                     return Task.CompletedTask;
