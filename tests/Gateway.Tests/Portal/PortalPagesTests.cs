@@ -29,6 +29,21 @@ public sealed class PortalPagesTests(GatewayFixture fixture)
     }
 
     [Theory]
+    [InlineData("/lib/xterm.mjs", "text/javascript", " as Terminal}")]
+    [InlineData("/lib/addon-fit.mjs", "text/javascript", " as FitAddon}")]
+    [InlineData("/lib/xterm.css", "text/css", ".xterm")]
+    public async Task PortalLibrary_InstalledByTheBuildFromNpm_ServedUnderLib(string path, string mediaType, string marker)
+    {
+        using var http = fixture.CreateClient();
+
+        var response = await http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(marker, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/containers/1001/bogus")]
     [InlineData("/containers/abc")]
     [InlineData("/containers/99")]
