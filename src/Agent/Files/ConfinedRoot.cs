@@ -164,6 +164,9 @@ internal sealed partial class ConfinedRoot : IDisposable
         return Walk(relative, flags, mode, shown);
     }
 
+    /// <summary>Opens (making what is missing) a directory the agent itself keeps in the root, e.g. the upload staging directory; links refused.</summary>
+    internal SafeFileHandle OpenOrCreateBelowRoot(string relative) => OpenOrCreateDirectories(_root, relative, relative, create: true, created: null);
+
     /// <summary>Opens the directory that holds <paramref name="relative"/> and gives its last name.</summary>
     internal SafeFileHandle OpenParent(string relative, out string name, bool followLinks, string shown)
     {
@@ -172,40 +175,41 @@ internal sealed partial class ConfinedRoot : IDisposable
         return OpenResolved(slash < 0 ? string.Empty : relative[..slash], ODirectory | ORead, 0, followLinks, shown);
     }
 
-    /// <summary>Opens (or creates, with mkdirat) each directory of <paramref name="relative"/> under <paramref name="start"/>, refusing links.</summary>
-    internal static SafeFileHandle OpenOrCreateDirectories(SafeFileHandle start, string relative, string shown)
+    /// <summary>
+    /// Opens each directory of <paramref name="relative"/> under <paramref name="start"/> one at a time, refusing links; with
+    /// <paramref name="create"/> missing ones are made with mkdirat and their paths added to <paramref name="created"/>.
+    /// </summary>
+    internal static SafeFileHandle OpenOrCreateDirectories(SafeFileHandle start, string relative, string shown, bool create, List<string>? created)
     {
-        var current = start;
-        var owned = false;
+        var current = Reopen(start, shown);
         try
         {
-            foreach (var segment in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            var segments = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            for (var i = 0; i < segments.Length; i++)
             {
-                var errno = FileSyscalls.MakeDirectory(current, segment, NewDirectoryMode);
-                if (errno is not 0 and not EEXIST)
+                if (create)
                 {
-                    throw FileOperationException.FromErrno(errno, shown);
+                    var errno = FileSyscalls.MakeDirectory(current, segments[i], NewDirectoryMode);
+                    if (errno == 0)
+                    {
+                        created?.Add(string.Join('/', segments[..(i + 1)]));
+                    }
+                    else if (errno != EEXIST)
+                    {
+                        throw FileOperationException.FromErrno(errno, shown);
+                    }
                 }
 
-                var next = OpenDirectoryNoFollow(current, segment, shown);
-                if (owned)
-                {
-                    current.Dispose();
-                }
-
+                var next = OpenDirectoryNoFollow(current, segments[i], shown);
+                current.Dispose();
                 current = next;
-                owned = true;
             }
 
-            return owned ? current : Reopen(start, shown);
+            return current;
         }
         catch
         {
-            if (owned)
-            {
-                current.Dispose();
-            }
-
+            current.Dispose();
             throw;
         }
     }

@@ -18,6 +18,7 @@ internal enum FileErrorCode
     DeniedByTemplate,
     PermissionDenied,
     InvalidArchive,
+    DigestMismatch,
     IoError,
 }
 
@@ -42,6 +43,7 @@ internal sealed class FileOperationException(FileErrorCode error, string message
         FileErrorCode.DeniedByTemplate => "denied_by_template",
         FileErrorCode.PermissionDenied => "permission_denied",
         FileErrorCode.InvalidArchive => "invalid_archive",
+        FileErrorCode.DigestMismatch => "digest_mismatch",
         _ => "io_error",
     };
 

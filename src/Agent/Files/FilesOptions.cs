@@ -20,6 +20,12 @@ internal sealed class FilesOptions
     /// <summary>The largest file a resumable upload may carry.</summary>
     public long MaxUploadBytes { get; set; } = 64L * 1024 * 1024 * 1024;
 
+    /// <summary>The most unfinished uploads one root may have at once.</summary>
+    public int MaxUploadsPerRoot { get; set; } = 16;
+
+    /// <summary>How often expired uploads are looked for.</summary>
+    public TimeSpan UploadSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>An upload not completed this long after it began is removed and its space freed.</summary>
     public TimeSpan UploadExpiry { get; set; } = TimeSpan.FromHours(24);
 }

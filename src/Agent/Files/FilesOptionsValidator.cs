@@ -9,4 +9,6 @@ internal sealed class FilesOptionsValidator() : SectionValidator<FilesOptions>(F
     .Positive(nameof(FilesOptions.MaxCompressPaths), options.MaxCompressPaths)
     .Between(nameof(FilesOptions.UploadChunkBytes), options.UploadChunkBytes, 64 * 1024, 64L * 1024 * 1024)
     .Positive(nameof(FilesOptions.MaxUploadBytes), options.MaxUploadBytes)
-    .Positive(nameof(FilesOptions.UploadExpiry), options.UploadExpiry));
+    .Positive(nameof(FilesOptions.MaxUploadsPerRoot), options.MaxUploadsPerRoot)
+    .Positive(nameof(FilesOptions.UploadExpiry), options.UploadExpiry)
+    .Positive(nameof(FilesOptions.UploadSweepInterval), options.UploadSweepInterval));
