@@ -62,6 +62,9 @@ internal sealed class UploadStore : IDisposable
             }
         }
 
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var chunks = (int)Math.Max(1, (size + _options.UploadChunkBytes - 1) / _options.UploadChunkBytes);
+        var upload = new Upload(id, relative, size, sha256.ToArray(), new bool[chunks], _time.GetUtcNow() + _options.UploadExpiry);
         lock (_gate)
         {
             if (_uploads.Count >= _options.MaxUploadsPerRoot)
@@ -69,10 +72,11 @@ internal sealed class UploadStore : IDisposable
                 throw new FileOperationException(FileErrorCode.TooLarge, $"at most {_options.MaxUploadsPerRoot} uploads may be unfinished at once");
             }
 
+            // Reserved and registered together, so concurrent begins cannot pass the limit or the quota between the two.
             _root.Quota.Reserve(size);
+            _uploads[id] = upload;
         }
 
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         try
         {
             using var staging = _root.OpenOrCreateBelowRoot(StagingDirectory);
@@ -90,15 +94,13 @@ internal sealed class UploadStore : IDisposable
         }
         catch
         {
+            lock (_gate)
+            {
+                _uploads.Remove(id);
+            }
+
             _root.Quota.Release(size);
             throw;
-        }
-
-        var chunks = (int)Math.Max(1, (size + _options.UploadChunkBytes - 1) / _options.UploadChunkBytes);
-        var upload = new Upload(id, relative, size, sha256.ToArray(), new bool[chunks], _time.GetUtcNow() + _options.UploadExpiry);
-        lock (_gate)
-        {
-            _uploads[id] = upload;
         }
 
         return new UploadTicket(id, _options.UploadChunkBytes, chunks);
@@ -273,6 +275,10 @@ internal sealed class UploadStore : IDisposable
         {
             using var staging = _root.OpenOrCreateBelowRoot(StagingDirectory);
             Unlink(staging, upload.Id, 0);
+        }
+        catch (FileOperationException)
+        {
+            // The tenant removed or replaced the staging directory (a link is refused, never followed): nothing of ours to remove.
         }
         finally
         {

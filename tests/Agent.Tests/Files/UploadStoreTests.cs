@@ -144,6 +144,25 @@ public sealed class UploadStoreTests
     }
 
     [Fact]
+    public void RemoveExpired_StagingDirectoryReplacedByLinkToOutside_OutsideUntouchedSpaceFreed()
+    {
+        using var files = new FilesHarness(policy: new FileRootPolicy(10 * ChunkBytes, []), options: Options());
+        var time = new FakeTimeProvider();
+        using var store = new UploadStore(files.Root, files.Options, time);
+        var ticket = store.Begin("a.bin", ChunkBytes, new byte[32]);
+        File.Move(files.Inside(UploadStore.StagingDirectory, ticket.UploadId), files.Outside(ticket.UploadId));
+        var outsideBefore = FilesHarness.Snapshot(files.OutsidePath);
+        Directory.Delete(files.Inside(UploadStore.StagingDirectory));
+        File.CreateSymbolicLink(files.Inside(UploadStore.StagingDirectory), files.OutsidePath);
+
+        time.Advance(TimeSpan.FromHours(24));
+
+        Assert.Equal(outsideBefore, FilesHarness.Snapshot(files.OutsidePath));
+        Assert.Equal(0, files.Root.Quota.Used);
+        Assert.Equal("not_found", Assert.Throws<FileOperationException>(() => store.Status(ticket.UploadId)).Code);
+    }
+
+    [Fact]
     public async Task PutChunkAsync_ConnectionDroppedMidChunk_ChunkNotCountedResentWhole()
     {
         using var files = new FilesHarness(options: Options());
