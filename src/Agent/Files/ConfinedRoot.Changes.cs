@@ -46,6 +46,13 @@ internal sealed partial class ConfinedRoot
         using var sourceParent = OpenParent(source, out var sourceName, followLinks: true, from);
         var moved = Stat(sourceParent, sourceName, out var errno) ?? throw FileOperationException.FromErrno(errno, from);
         Denylist.Check(target, moved.IsDirectory);
+        if (moved.IsDirectory && !Denylist.IsEmpty)
+        {
+            // What the directory holds gets new paths too; none of them may be a denied one.
+            using var tree = OpenDirectoryNoFollow(sourceParent, sourceName, from);
+            CheckDenylist(tree, target, depth: 0);
+        }
+
         using var targetParent = OpenParent(target, out var targetName, followLinks: true, to);
         var replaced = noReplace ? null : Stat(targetParent, targetName, out _);
         ThrowOnError(FileSyscalls.Rename(sourceParent, sourceName, targetParent, targetName, noReplace ? RenameNoReplace : 0), to);
@@ -239,6 +246,25 @@ internal sealed partial class ConfinedRoot
         }
 
         ThrowOnError(Unlink(parent, name, AtRemoveDirectory), shown);
+    }
+
+    private void CheckDenylist(SafeFileHandle directory, string path, int depth)
+    {
+        if (depth >= MaxDepth)
+        {
+            throw TooDeep(path);
+        }
+
+        foreach (var name in ReadDirectory(directory, out _))
+        {
+            var isDirectory = Stat(directory, name, out _) is { IsDirectory: true };
+            Denylist.Check(path + "/" + name, isDirectory);
+            if (isDirectory)
+            {
+                using var child = OpenDirectoryNoFollow(directory, name, path + "/" + name);
+                CheckDenylist(child, path + "/" + name, depth + 1);
+            }
+        }
     }
 
     private void ReleaseIfLast(FileStat stat)

@@ -70,6 +70,9 @@ internal sealed class TemplateDenylist
         return new TemplateDenylist(rules);
     }
 
+    /// <summary>Whether the list denies nothing at all.</summary>
+    public bool IsEmpty => _rules.Count == 0;
+
     /// <summary>Whether <paramref name="relative"/> (normalised, root-relative) or a directory above it is denied.</summary>
     public bool IsDenied(string relative, bool isDirectory)
     {

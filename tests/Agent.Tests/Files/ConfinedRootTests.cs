@@ -177,6 +177,21 @@ public sealed class ConfinedRootTests
     }
 
     [Fact]
+    public void Rename_DirectoryHoldingWhatWouldBeDenied_RefusedNothingMoved()
+    {
+        using var files = new FilesHarness(policy: new FileRootPolicy(null, ["/b/eula.txt"]));
+        Directory.CreateDirectory(files.Inside("a"));
+        File.WriteAllText(files.Inside("a", "eula.txt"), "eula=true");
+        var before = FilesHarness.Snapshot(files.RootPath);
+
+        var error = Assert.Throws<FileOperationException>(() => files.Root.Rename("a", "b", noReplace: true));
+
+        Assert.Equal("denied_by_template", error.Code);
+        Assert.Equal("'b/eula.txt' is denied by the server's template", error.Message);
+        Assert.Equal(before, FilesHarness.Snapshot(files.RootPath));
+    }
+
+    [Fact]
     public void Rename_ReplacingFile_MovesAndFreesReplacedBytes()
     {
         using var files = new FilesHarness();
