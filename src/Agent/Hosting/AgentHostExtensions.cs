@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Serilog.Events;
 using ZlhGrind.Agent.ClusterLink;
+using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.ServiceDefaults;
 
@@ -18,6 +19,7 @@ internal static class AgentHostExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        builder.Services.AddAgentFiles();
 
         // Order matters: the workload's hosted service starts before the cluster client, which may wait to connect.
         builder.Services.AddWorkload(builder.Configuration);

@@ -56,6 +56,40 @@ internal static class RelativePath
         return string.Join('/', segments);
     }
 
+    /// <summary>
+    /// Why a symbolic link at <paramref name="relative"/> pointing to <paramref name="target"/> would leave the directory
+    /// (an empty or NUL target, an absolute target, or one that climbs above the root from the link's own directory); null when it stays inside.
+    /// </summary>
+    public static string? LinkLeavesReason(string relative, string target, string directoryName)
+    {
+        if (string.IsNullOrEmpty(target) || target.Contains('\0', StringComparison.Ordinal))
+        {
+            return $"link '{Printable(relative)}' has an empty or invalid target";
+        }
+
+        if (target[0] == '/')
+        {
+            return $"link '{Printable(relative)}' points to absolute path '{Printable(target)}', outside the {directoryName}";
+        }
+
+        var depth = relative.Split('/').Length - 1;
+        foreach (var segment in target.Split('/'))
+        {
+            depth += segment switch
+            {
+                "" or "." => 0,
+                ".." => -1,
+                _ => 1,
+            };
+            if (depth < 0)
+            {
+                return $"link '{Printable(relative)}' points to '{Printable(target)}', outside the {directoryName}";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Makes a hostile name safe to put in a log or a reason: control characters are escaped.</summary>
     public static string Printable(string value)
     {

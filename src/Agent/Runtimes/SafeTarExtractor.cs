@@ -145,30 +145,9 @@ internal sealed class SafeTarExtractor(IOptions<RuntimeInstallOptions> options)
 
     private static void ExtractSymbolicLink(string target, string destination, string relative)
     {
-        if (string.IsNullOrEmpty(target) || target.Contains('\0', StringComparison.Ordinal))
+        if (RelativePath.LinkLeavesReason(relative, target, "install directory") is { } reason)
         {
-            throw Unsafe($"link '{RelativePath.Printable(relative)}' has an empty or invalid target");
-        }
-
-        if (target[0] == '/')
-        {
-            throw Unsafe($"link '{RelativePath.Printable(relative)}' points to absolute path '{RelativePath.Printable(target)}', outside the install directory");
-        }
-
-        // Resolved from the link's own directory, the target must not climb above the root.
-        var depth = relative.Split('/').Length - 1;
-        foreach (var segment in target.Split('/'))
-        {
-            depth += segment switch
-            {
-                "" or "." => 0,
-                ".." => -1,
-                _ => 1,
-            };
-            if (depth < 0)
-            {
-                throw Unsafe($"link '{RelativePath.Printable(relative)}' points to '{RelativePath.Printable(target)}', outside the install directory");
-            }
+            throw Unsafe(reason);
         }
 
         RemoveExistingNonDirectory(destination, relative);

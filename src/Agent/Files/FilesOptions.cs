@@ -1,0 +1,31 @@
+namespace ZlhGrind.Agent.Files;
+
+/// <summary>Limits of the agent's file manager and upload store (section <c>Agent:Files</c>).</summary>
+internal sealed class FilesOptions
+{
+    public const string SectionName = "Agent:Files";
+
+    /// <summary>The largest file one simple write (PUT) may carry; larger files go through resumable uploads.</summary>
+    public long MaxWriteBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>The most entries an archive to extract may hold.</summary>
+    public int MaxArchiveEntries { get; set; } = 100_000;
+
+    /// <summary>The most paths one compress call may name.</summary>
+    public int MaxCompressPaths { get; set; } = 1000;
+
+    /// <summary>The size of every chunk of a resumable upload but the last.</summary>
+    public long UploadChunkBytes { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>The largest file a resumable upload may carry.</summary>
+    public long MaxUploadBytes { get; set; } = 64L * 1024 * 1024 * 1024;
+
+    /// <summary>The most unfinished uploads one root may have at once.</summary>
+    public int MaxUploadsPerRoot { get; set; } = 16;
+
+    /// <summary>How often expired uploads are looked for.</summary>
+    public TimeSpan UploadSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>An upload not completed this long after it began is removed and its space freed.</summary>
+    public TimeSpan UploadExpiry { get; set; } = TimeSpan.FromHours(24);
+}
