@@ -24,11 +24,28 @@ internal sealed partial class GameSupervisor
             server.Dispose();
             var now = _time.GetUtcNow();
             var uptime = Max(TimeSpan.Zero, now - server.StartedAt);
+            var plan = _plan;
+            var wasReady = _readyAt is not null;
+            var startTimedOut = _startTimedOut == server.LaunchId;
+            var forced = _stopForced;
+            _plan = null;
+            _readyAt = null;
+            _startTimedOut = null;
+            _stopForced = null;
             if (server.StopRequested)
             {
-                SetState(GameServerState.Stopped, "stopped on request (" + status + ")");
+                var stop = forced is null
+                    ? new StopReport(now, Forced: false, "stopped on request (" + status + ")")
+                    : new StopReport(now, Forced: true, forced + "; ended by SIGKILL (" + status + ")");
+                _lastStop = stop;
+                if (stop.Forced)
+                {
+                    SupervisorLog.StopForced(_logger, server.Server.Pid, stop.Reason);
+                }
+
+                SetState(GameServerState.Stopped, stop.Reason, stop: stop);
             }
-            else if (status.IsCleanExit && !_options.CleanExitIsCrash)
+            else if (!startTimedOut && status.IsCleanExit && !_options.CleanExitIsCrash)
             {
                 // A server stopped from inside the game (an operator typed "stop") went through its own shutdown.
                 SetState(GameServerState.Stopping, "the server stopped by itself");
@@ -37,8 +54,12 @@ internal sealed partial class GameSupervisor
             else
             {
                 var tail = LogTail.Read(server.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes);
-                (var classification, rule) = CrashClassifier.Classify(status, tail);
-                var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency);
+                (var classification, rule) = startTimedOut
+                    ? (CrashClassification.StartTimeout, "start-timeout")
+                    : CrashClassifier.Classify(status, tail, plan?.CrashRules ?? []);
+
+                // A run that never became ready is never the stable run that forgives earlier crashes.
+                var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency, mayBeStable: wasReady);
                 if (!decision.GiveUp)
                 {
                     _restarts.Arm(decision.Delay);
@@ -64,7 +85,7 @@ internal sealed partial class GameSupervisor
         if (crash is not null)
         {
             SupervisorLog.Crashed(
-                _logger, server.Server.Pid, crash.Uptime, status, CrashClassifier.WireName(crash.Classification), rule,
+                _logger, server.Server.Pid, crash.Uptime, status, crash.Classification.WireName(), rule,
                 crash.ConsecutiveCrashes, crash.RestartDelay, crash.GaveUp);
         }
         else
@@ -81,8 +102,13 @@ internal sealed partial class GameSupervisor
             return "missing_dependency: restarting cannot fix a missing library, jar or binary";
         }
 
+        if (classification == CrashClassification.StartTimeout && !decision.GiveUp)
+        {
+            return $"start_timeout: not ready within the template's start timeout, stopped; restart in {decision.Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+        }
+
         return decision.GiveUp
             ? $"crashed {decision.ConsecutiveCrashes.ToString(CultureInfo.InvariantCulture)} times in a row, each within {_options.StableUptime.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s of starting"
-            : $"{CrashClassifier.WireName(classification)}; restart in {decision.Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+            : $"{classification.WireName()}; restart in {decision.Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
     }
 }

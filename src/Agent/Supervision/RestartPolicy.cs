@@ -21,14 +21,15 @@ internal sealed class RestartPolicy(RestartPolicyOptions options, TimeProvider t
 
     /// <summary>
     /// Decides what follows the crash of the current run; <paramref name="giveUpAtOnce"/> for a crash a restart
-    /// cannot fix (still counted).
+    /// cannot fix (still counted); <paramref name="mayBeStable"/> false for a run that never became ready, which
+    /// does not reset the counter however long it lasted.
     /// </summary>
-    public RestartDecision OnCrashed(bool giveUpAtOnce = false)
+    public RestartDecision OnCrashed(bool giveUpAtOnce = false, bool mayBeStable = true)
     {
         var now = time.GetUtcNow();
         var uptime = _startedAt is { } started && now > started ? now - started : TimeSpan.Zero;
         _startedAt = null;
-        if (uptime >= options.StableUptime)
+        if (mayBeStable && uptime >= options.StableUptime)
         {
             ConsecutiveCrashes = 0;
         }
