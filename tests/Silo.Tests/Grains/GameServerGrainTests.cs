@@ -1,5 +1,6 @@
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Silo.Tests.TestSupport;
 using static ZlhGrind.Silo.Tests.TestSupport.Scenario;
@@ -121,6 +122,36 @@ public sealed class GameServerGrainTests(FakeClockClusterFixture fixture) : ICla
         Assert.Contains("cannot go from Stopped to Running", reason, StringComparison.Ordinal);
         CallAs.Gateway();
         Assert.Equal("Stopped", (await grain.GetStatusAsync(Alice)).State);
+    }
+
+    [Fact]
+    public async Task Report_ReadyThenForcedStop_StatusCarriesReadyAtThenLastStopAndAStopForcedEvent()
+    {
+        var (grain, credential) = await GameAsync(Client);
+        var instance = Guid.NewGuid();
+        var readyAt = DateTimeOffset.UnixEpoch.AddMinutes(3);
+        var stop = new StopReport(DateTimeOffset.UnixEpoch.AddMinutes(9), Forced: true, "stop command ignored for 30 s; ended by SIGKILL (signal 9)");
+        await ReportStatesAsync(grain, credential, instance, 1, GameServerState.Installing, GameServerState.Stopped, GameServerState.Starting);
+        CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
+        await grain.ReportAsync(new AgentReport(instance, [new GameStateChanged(4, readyAt, GameServerState.Running, "ready: console matched x", readyAt)], 0));
+        CallAs.Gateway();
+        var running = await grain.GetStatusAsync(Alice);
+        var before = (await grain.GetEventsSinceAsync(Alice, null)).LastSequence;
+
+        CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
+        await grain.ReportAsync(new AgentReport(instance, [
+            new GameStateChanged(5, stop.At, GameServerState.Stopping, "stop requested"),
+            new GameStateChanged(6, stop.At, GameServerState.Stopped, stop.Reason, Stop: stop)], 0));
+        CallAs.Gateway();
+        var stopped = await grain.GetStatusAsync(Alice);
+        var events = (await grain.GetEventsSinceAsync(Alice, before)).Events!;
+
+        Assert.Equal(readyAt, running.Game!.ReadyAt);
+        Assert.Null(stopped.Game!.ReadyAt);
+        Assert.Equal(stop, stopped.Game.LastStop);
+        Assert.Equal(ContainerEventKind.StopForced, events[^1].Kind);
+        Assert.Equal("now Stopped, stop forced: stop command ignored for 30 s; ended by SIGKILL (signal 9)", events[^1].Summary);
+        Assert.Equal(stop, events[^1].Status.Game!.LastStop);
     }
 
     [Fact]
