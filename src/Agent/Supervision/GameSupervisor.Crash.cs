@@ -22,8 +22,10 @@ internal sealed partial class GameSupervisor
 
             _server = null;
             server.Dispose();
+            // A server that ended while no agent watched it ended when its shim says, not when this agent found out.
             var now = _time.GetUtcNow();
-            var uptime = Max(TimeSpan.Zero, now - server.StartedAt);
+            var endedAt = server.Reattached && status.EndedAt is { } ended && ended >= server.StartedAt && ended < now ? ended : now;
+            var uptime = Max(TimeSpan.Zero, endedAt - server.StartedAt);
             var plan = _plan;
             var wasReady = _readyAt is not null;
             var startTimedOut = _startTimedOut == server.LaunchId;
@@ -35,8 +37,8 @@ internal sealed partial class GameSupervisor
             if (server.StopRequested)
             {
                 var stop = forced is null
-                    ? new StopReport(now, Forced: false, "stopped on request (" + status + ")")
-                    : new StopReport(now, Forced: true, forced + "; ended by SIGKILL (" + status + ")");
+                    ? new StopReport(endedAt, Forced: false, "stopped on request (" + status + ")")
+                    : new StopReport(endedAt, Forced: true, forced + "; ended by SIGKILL (" + status + ")");
                 _lastStop = stop;
                 if (stop.Forced)
                 {
@@ -59,15 +61,15 @@ internal sealed partial class GameSupervisor
                     : CrashClassifier.Classify(status, tail, plan?.CrashRules ?? []);
 
                 // A run that never became ready is never the stable run that forgives earlier crashes.
-                var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency, mayBeStable: wasReady);
+                var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency, mayBeStable: wasReady, endedAt);
                 if (!decision.GiveUp)
                 {
-                    _restarts.Arm(decision.Delay);
+                    _restarts.Arm(Max(TimeSpan.Zero, endedAt + decision.Delay - now));
                 }
 
                 var reason = CrashReason(decision, classification);
                 crash = new CrashRecord(
-                    Guid.NewGuid(), now, status.ExitCode, status.Signal, uptime, classification, tail,
+                    Guid.NewGuid(), endedAt, status.ExitCode, status.Signal, uptime, classification, tail,
                     decision.ConsecutiveCrashes, decision.RestartDelay, decision.GiveUp);
                 SetState(GameServerState.Crashed, status + ", " + reason);
                 var record = crash;

@@ -145,6 +145,7 @@ export const eventKind = lookup({
   codeServerChanged: 'code-server changed',
   connectivityChanged: 'connectivity changed',
   specChanged: 'settings changed',
+  stopForced: 'stop forced',
 });
 
 /** GameServerState, DevContainerState and CodeServerState: the enums' own words, one capital ("Running", "Ready"). */
