@@ -12,6 +12,7 @@ using ZlhGrind.Gateway.Hosting;
 using ZlhGrind.Gateway.IdeBootstrap;
 using ZlhGrind.Gateway.IdeTunnel;
 using ZlhGrind.Gateway.Portal;
+using ZlhGrind.Gateway.Templates;
 
 namespace ZlhGrind.Gateway;
 
@@ -74,6 +75,7 @@ public static class GatewayApp
         api.MapServerEndpoints()
             .MapDevEndpoints()
             .MapRuntimeCatalogEndpoints()
+            .MapTemplateCatalogEndpoints()
             .MapAdminEndpoints()
             .MapIdeAddressEndpoint()
             .MapIdeTokenEndpoint()
@@ -95,6 +97,7 @@ public static class GatewayApp
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             // Enums travel by name as declared ("Game", "Connected"): the portal page compares against those names.
+            // Crash classifications carry their own snake_case names ([JsonStringEnumMemberName]), which this converter honours.
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
 

@@ -65,7 +65,7 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         await File.AppendAllTextAsync(portal.Platform.ConsoleOf(portal.GameId), "crash plugin\n");
 
         var crash = page.Locator("#crashes li").First;
-        await Expect(crash).ToHaveAttributeAsync("data-classification", "ModOrPluginError");
+        await Expect(crash).ToHaveAttributeAsync("data-classification", "mod_or_plugin_error");
         await Expect(page.Locator("#crashes-state")).ToHaveTextAsync("1 crash recorded, newest first.");
         await Expect(crash.Locator(".crash-head")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(
             "^mod or plugin error · (\\d+ seconds? ago|now) · exit code 1 after \\d+(\\.\\d)? s · 1 in a row · restart after 3 s$"));
@@ -325,16 +325,17 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         var frame = english.GetProperty("frame");
         Assert.Equal(("stateChanged", "7", "{\"a\":1}"), (frame.GetProperty("type").GetString(), frame.GetProperty("id").GetString(), frame.GetProperty("data").GetString()));
 
-        // Every value of the enum the API writes, by its name as declared: a new value fails here until it has a label.
+        // Every value of the enum the API writes, by its snake_case wire name: a new value fails here until it has a label.
         var labels = new Dictionary<string, string>
         {
-            ["UnexpectedExit"] = "unexpected exit",
-            ["NonzeroExit"] = "non-zero exit",
-            ["Oom"] = "out of memory",
-            ["ModOrPluginError"] = "mod or plugin error",
-            ["MissingDependency"] = "missing dependency",
+            ["unexpected_exit"] = "unexpected exit",
+            ["nonzero_exit"] = "non-zero exit",
+            ["oom"] = "out of memory",
+            ["mod_or_plugin_error"] = "mod or plugin error",
+            ["missing_dependency"] = "missing dependency",
+            ["start_timeout"] = "not ready in time",
         };
-        Assert.Equal(labels.Keys.Order(), Enum.GetNames<CrashClassification>().Order());
+        Assert.Equal(labels.Keys.Order(), Enum.GetValues<CrashClassification>().Select(c => c.WireName()).Order());
         var shown = await page.EvaluateAsync<string[]>("async names => { const f = await import('/js/format.js'); return names.map(f.classification); }", labels.Keys.ToArray());
         Assert.Equal(labels.Values, shown);
 

@@ -31,7 +31,7 @@ internal static class DemoProvisioning
         {
             id = arguments.GameId,
             ownerId = LocalUser,
-            template = "minecraft",
+            template = "generic",
             startCommand = arguments.GameCommand,
             stopCommand = "stop",
             memoryMb = 1024,

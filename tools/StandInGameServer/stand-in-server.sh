@@ -15,6 +15,8 @@
 #   deaf              from now on ignore "stop" and SIGTERM (to exercise the stop timeout)
 #
 # ZLH_STANDIN_CRASH_AT_START=<oom|plugin|library|jar> makes it fail that way right after starting.
+# ZLH_STANDIN_READY=<now|on-go|never> when to print the ready line "Done (...)! For help": at once (default),
+#   once the console says "go" (a slow start a test controls), or never (a server that never gets ready).
 set -u
 set -f  # console words are never file patterns
 
@@ -57,7 +59,17 @@ if [ -n "${ZLH_STANDIN_CRASH_AT_START:-}" ]; then
   crash "$ZLH_STANDIN_CRASH_AT_START" 1
 fi
 log INFO "Preparing level \"world\""
-log INFO "Done (0.042s)! For help, type \"help\""
+case "${ZLH_STANDIN_READY:-now}" in
+  now) log INFO "Done (0.042s)! For help, type \"help\"" ;;
+  on-go)
+    log INFO "Loading mods (waiting for go)"
+    while read -r line; do
+      if [ "$line" = go ]; then break; fi
+      log INFO "Still loading, ignoring '$line'"
+    done
+    log INFO "Done (12.345s)! For help, type \"help\"" ;;
+  never) log INFO "Loading mods forever" ;;
+esac
 
 deaf=0
 while :; do

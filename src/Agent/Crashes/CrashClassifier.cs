@@ -1,13 +1,34 @@
+using System.Text.RegularExpressions;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Agent.Crashes;
 
-/// <summary>Applies <see cref="CrashRules.Ordered"/> to a crash: the first match wins.</summary>
+/// <summary>Applies a template's crash rules, then <see cref="CrashRules.Ordered"/>, to a crash: the first match wins.</summary>
 internal static class CrashClassifier
 {
-    public static (CrashClassification Classification, string Rule) Classify(ExitStatus exit, string logTail)
+    public static (CrashClassification Classification, string Rule) Classify(ExitStatus exit, string logTail) =>
+        Classify(exit, logTail, []);
+
+    /// <summary>The template's own rules first (named <c>template-rule-N</c>, N from 1), then the built-in table.</summary>
+    public static (CrashClassification Classification, string Rule) Classify(
+        ExitStatus exit, string logTail, IReadOnlyList<(Regex Pattern, CrashClassification Classification)> templateRules)
     {
+        for (var i = 0; i < templateRules.Count; i++)
+        {
+            try
+            {
+                if (templateRules[i].Pattern.IsMatch(logTail))
+                {
+                    return (templateRules[i].Classification, $"template-rule-{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // A pattern too slow for this tail decides nothing; the next rule is tried.
+            }
+        }
+
         foreach (var rule in CrashRules.Ordered)
         {
             if (rule.Matches(exit, logTail))
@@ -19,14 +40,4 @@ internal static class CrashClassifier
         // Unreachable: the table ends with a catch-all; kept so a future edit cannot throw here.
         return (CrashClassification.UnexpectedExit, "none");
     }
-
-    /// <summary>The wire names used in logs, the README and the portal.</summary>
-    public static string WireName(CrashClassification classification) => classification switch
-    {
-        CrashClassification.Oom => "oom",
-        CrashClassification.ModOrPluginError => "mod_or_plugin_error",
-        CrashClassification.MissingDependency => "missing_dependency",
-        CrashClassification.NonzeroExit => "nonzero_exit",
-        _ => "unexpected_exit",
-    };
 }

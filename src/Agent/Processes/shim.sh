@@ -9,7 +9,8 @@
 # - output: stdout and stderr of the server are appended to <run-dir>/console.log;
 # - the server's pid is printed on this shim's stdout (one line), then stdout is closed;
 # - the wait status is written atomically to <run-dir>/exit when the server ends:
-#   the exit code, or 128 + signal number when a signal ended it (shell convention).
+#   the exit code, or 128 + signal number when a signal ended it (shell convention), then the time it
+#   was recorded (seconds since the epoch), so an agent that was away learns when the server ended.
 set -u
 run="$1"
 command="$2"
@@ -40,4 +41,4 @@ while :; do
   break
 done
 
-echo "$status" > "$run/exit.tmp" && mv "$run/exit.tmp" "$run/exit"
+echo "$status $(date +%s)" > "$run/exit.tmp" && mv "$run/exit.tmp" "$run/exit"

@@ -22,13 +22,32 @@ internal sealed partial class GameSupervisor
 
             _server = null;
             server.Dispose();
+            // A server that ended while no agent watched it ended when its shim says, not when this agent found out.
             var now = _time.GetUtcNow();
-            var uptime = Max(TimeSpan.Zero, now - server.StartedAt);
+            var endedAt = server.Reattached && status.EndedAt is { } ended && ended >= server.StartedAt && ended < now ? ended : now;
+            var uptime = Max(TimeSpan.Zero, endedAt - server.StartedAt);
+            var plan = _plan;
+            var wasReady = _readyAt is not null;
+            var startTimedOut = _startTimedOut == server.LaunchId;
+            var forced = _stopForced;
+            _plan = null;
+            _readyAt = null;
+            _startTimedOut = null;
+            _stopForced = null;
             if (server.StopRequested)
             {
-                SetState(GameServerState.Stopped, "stopped on request (" + status + ")");
+                var stop = forced is null
+                    ? new StopReport(endedAt, Forced: false, "stopped on request (" + status + ")")
+                    : new StopReport(endedAt, Forced: true, forced + "; ended by SIGKILL (" + status + ")");
+                _lastStop = stop;
+                if (stop.Forced)
+                {
+                    SupervisorLog.StopForced(_logger, server.Server.Pid, stop.Reason);
+                }
+
+                SetState(GameServerState.Stopped, stop.Reason, stop: stop);
             }
-            else if (status.IsCleanExit && !_options.CleanExitIsCrash)
+            else if (!startTimedOut && status.IsCleanExit && !_options.CleanExitIsCrash)
             {
                 // A server stopped from inside the game (an operator typed "stop") went through its own shutdown.
                 SetState(GameServerState.Stopping, "the server stopped by itself");
@@ -37,16 +56,20 @@ internal sealed partial class GameSupervisor
             else
             {
                 var tail = LogTail.Read(server.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes);
-                (var classification, rule) = CrashClassifier.Classify(status, tail);
-                var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency);
+                (var classification, rule) = startTimedOut
+                    ? (CrashClassification.StartTimeout, "start-timeout")
+                    : CrashClassifier.Classify(status, tail, plan?.CrashRules ?? []);
+
+                // A run that never became ready is never the stable run that forgives earlier crashes.
+                var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency, mayBeStable: wasReady, endedAt);
                 if (!decision.GiveUp)
                 {
-                    _restarts.Arm(decision.Delay);
+                    _restarts.Arm(Max(TimeSpan.Zero, endedAt + decision.Delay - now));
                 }
 
                 var reason = CrashReason(decision, classification);
                 crash = new CrashRecord(
-                    Guid.NewGuid(), now, status.ExitCode, status.Signal, uptime, classification, tail,
+                    Guid.NewGuid(), endedAt, status.ExitCode, status.Signal, uptime, classification, tail,
                     decision.ConsecutiveCrashes, decision.RestartDelay, decision.GiveUp);
                 SetState(GameServerState.Crashed, status + ", " + reason);
                 var record = crash;
@@ -64,7 +87,7 @@ internal sealed partial class GameSupervisor
         if (crash is not null)
         {
             SupervisorLog.Crashed(
-                _logger, server.Server.Pid, crash.Uptime, status, CrashClassifier.WireName(crash.Classification), rule,
+                _logger, server.Server.Pid, crash.Uptime, status, crash.Classification.WireName(), rule,
                 crash.ConsecutiveCrashes, crash.RestartDelay, crash.GaveUp);
         }
         else
@@ -81,8 +104,13 @@ internal sealed partial class GameSupervisor
             return "missing_dependency: restarting cannot fix a missing library, jar or binary";
         }
 
+        if (classification == CrashClassification.StartTimeout && !decision.GiveUp)
+        {
+            return $"start_timeout: not ready within the template's start timeout, stopped; restart in {decision.Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+        }
+
         return decision.GiveUp
             ? $"crashed {decision.ConsecutiveCrashes.ToString(CultureInfo.InvariantCulture)} times in a row, each within {_options.StableUptime.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s of starting"
-            : $"{CrashClassifier.WireName(classification)}; restart in {decision.Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+            : $"{classification.WireName()}; restart in {decision.Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
     }
 }

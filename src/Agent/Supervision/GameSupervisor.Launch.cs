@@ -1,15 +1,16 @@
 using System.ComponentModel;
 using ZlhGrind.Agent.Processes;
+using ZlhGrind.Agent.Templates;
 using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Agent.Supervision;
 
-/// <summary>Launching a server (or adopting one a previous agent launched) and watching for its end.</summary>
+/// <summary>Launching a server (or adopting one a previous agent launched), waiting for it to be ready and watching for its end.</summary>
 internal sealed partial class GameSupervisor
 {
     private async Task StartServerAsync(bool userRequested, CancellationToken cancellationToken, string? reason = null)
     {
-        GameServerSpec? spec;
+        LaunchPlan plan;
         lock (_gate)
         {
             if (_server is not null)
@@ -25,8 +26,7 @@ internal sealed partial class GameSupervisor
                 _restarts.Disarm(keepDeadline: false);
             }
 
-            spec = _spec;
-            if (spec is null)
+            if (_spec is null)
             {
                 SetState(GameServerState.Starting, "start requested");
                 SetState(GameServerState.Error, "no game server spec received yet");
@@ -35,13 +35,25 @@ internal sealed partial class GameSupervisor
             }
 
             SetState(GameServerState.Starting, reason ?? (userRequested ? "start requested" : "restart after crash"));
+            try
+            {
+                plan = PlanFor(_spec);
+            }
+            catch (ArgumentException ex)
+            {
+                // The silo validated the template; a pattern this runtime cannot compile still must not crash the agent.
+                SetState(GameServerState.Error, "the template cannot be used: " + ex.Message);
+                Persist();
+                return;
+            }
+
             Persist();
         }
 
         ServerProcess server;
         try
         {
-            server = await _launcher.LaunchAsync(spec.StartCommand, _settings.ServerDirectory, _settings.Environment, _time.GetUtcNow(), cancellationToken);
+            server = await _launcher.LaunchAsync(plan.Command, _settings.ServerDirectory, _settings.Environment, _time.GetUtcNow(), cancellationToken);
         }
         catch (Exception ex) when (ex is ServerLaunchException or IOException or UnauthorizedAccessException or Win32Exception or TimeoutException)
         {
@@ -57,21 +69,120 @@ internal sealed partial class GameSupervisor
 
         lock (_gate)
         {
-            Adopt(server);
-            SetState(GameServerState.Running, null);
+            Adopt(server, plan);
+            if (plan.HasReadiness)
+            {
+                BeginReadiness(server, plan, plan.StartTimeout);
+            }
+            else
+            {
+                BecomeReady(null);
+            }
+
             Persist();
         }
 
-        SupervisorLog.Started(_logger, server.Server.Pid, spec.StartCommand);
+        SupervisorLog.Started(_logger, server.Server.Pid, plan.Command);
     }
 
+    private LaunchPlan PlanFor(GameServerSpec spec) => LaunchPlan.For(spec, _settings.ServerDirectory, _options.StopTimeout);
+
     /// <summary>Makes <paramref name="server"/> the current one and watches for its end. Call under the gate.</summary>
-    private void Adopt(ServerProcess server)
+    private void Adopt(ServerProcess server, LaunchPlan plan)
     {
         _server = server;
+        _plan = plan;
+        _readyAt = null;
+        _startTimedOut = null;
+        _stopForced = null;
         _policy.OnStarted(server.StartedAt);
         _watch = WatchAsync(server);
     }
+
+    /// <summary>Running from now (or since <paramref name="since"/>, a reattached server's). Call under the gate.</summary>
+    private void BecomeReady(DateTimeOffset? since, string? reason = null)
+    {
+        _readyAt = since ?? _time.GetUtcNow();
+        SetState(GameServerState.Running, reason, _readyAt);
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="remaining"/> for the plan's readiness, then Running; past it the server is killed and its
+    /// end recorded as a start_timeout crash. The timeout exists before the caller releases the gate, so a fake clock
+    /// advanced by someone who saw Starting never runs ahead of it. Call under the gate.
+    /// </summary>
+    private void BeginReadiness(ServerProcess server, LaunchPlan plan, TimeSpan remaining)
+    {
+        var timeout = new CancellationTokenSource(Max(TimeSpan.Zero, remaining), _time);
+        _readiness = WatchReadinessAsync(server, plan, timeout);
+    }
+
+    private async Task WatchReadinessAsync(ServerProcess server, LaunchPlan plan, CancellationTokenSource timeout)
+    {
+        await Task.Yield();
+        using (timeout)
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, server.Detached))
+        {
+            var probe = new ReadinessProbe(server.Run.ConsoleLog, plan.ReadyPattern, plan.ReadyPort, _options.ReadinessPollInterval);
+            try
+            {
+                await probe.WaitAsync(() => StillStarting(server), linked.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                if (timeout.IsCancellationRequested && !server.Detached.IsCancellationRequested)
+                {
+                    StartTimedOut(server, plan);
+                }
+
+                return;
+            }
+
+            lock (_gate)
+            {
+                if (StillStartingUnderGate(server))
+                {
+                    BecomeReady(null, ReadyReason(plan));
+                    Persist();
+                }
+            }
+        }
+    }
+
+    private void StartTimedOut(ServerProcess server, LaunchPlan plan)
+    {
+        lock (_gate)
+        {
+            if (!StillStartingUnderGate(server))
+            {
+                return;
+            }
+
+            _startTimedOut = server.LaunchId;
+        }
+
+        SupervisorLog.StartTimedOut(_logger, server.Server.Pid, plan.StartTimeout);
+        server.Signal(Signals.Kill);
+    }
+
+    private bool StillStarting(ServerProcess server)
+    {
+        lock (_gate)
+        {
+            return StillStartingUnderGate(server);
+        }
+    }
+
+    private bool StillStartingUnderGate(ServerProcess server) =>
+        ReferenceEquals(_server, server) && _state == GameServerState.Starting && !_detached && !server.StopRequested;
+
+    private static string ReadyReason(LaunchPlan plan) => (plan.ReadyPattern, plan.ReadyPort) switch
+    {
+        ({ } pattern, { } port) => $"ready: console matched {pattern} and port {port} accepts connections",
+        ({ } pattern, null) => $"ready: console matched {pattern}",
+        (null, { } port) => $"ready: port {port} accepts connections",
+        _ => "ready",
+    };
 
     private async Task WatchAsync(ServerProcess server)
     {

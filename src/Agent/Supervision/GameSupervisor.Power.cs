@@ -1,5 +1,7 @@
+using System.Globalization;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Grains.GameServers;
+using ZlhGrind.Grains.Templates;
 
 namespace ZlhGrind.Agent.Supervision;
 
@@ -74,54 +76,113 @@ internal sealed partial class GameSupervisor
             return;
         }
 
-        // The timeout exists before anyone can see Stopping, so a test (or a fake clock) that reacts
+        StopMethod method;
+        lock (_gate)
+        {
+            method = (_plan ?? (_spec is null ? null : PlanFor(_spec)))?.Stop ?? new StopMethod(null, Signals.Term, _options.StopTimeout);
+        }
+
+        // The first step's timeout exists before anyone can see Stopping, so a test (or a fake clock) that reacts
         // to Stopping never advances time before the timer is set.
-        using var timeout = new CancellationTokenSource(_options.StopTimeout, _time);
+        var firstStep = new CancellationTokenSource(method.Timeout, _time);
         lock (_gate)
         {
             SetState(GameServerState.Stopping, "stop requested");
             Persist();
         }
 
-        await AskToStopAsync(server);
-        try
+        var ignored = new List<string>();
+        var waited = TimeSpan.Zero;
+        var exited = false;
+        if (!string.IsNullOrWhiteSpace(method.ConsoleCommand))
         {
-            await server.Exited.WaitAsync(timeout.Token);
+            if (await TrySendStopCommandAsync(server, method.ConsoleCommand))
+            {
+                ignored.Add("stop command");
+            }
+            else if (method.Signal is null)
+            {
+                // The console is gone: SIGTERM is the graceful stop left.
+                method = method with { Signal = Signals.Term };
+            }
+
+            if (ignored.Count > 0)
+            {
+                using (firstStep)
+                {
+                    exited = await ExitedWithinAsync(server, firstStep.Token);
+                }
+
+                firstStep = null;
+                waited += method.Timeout;
+            }
         }
-        catch (OperationCanceledException)
+
+        if (!exited && method.Signal is { } signal)
         {
-            SupervisorLog.StopTimedOut(_logger, server.Server.Pid, _options.StopTimeout);
+            using var step = firstStep ?? new CancellationTokenSource(method.Timeout, _time);
+            firstStep = null;
+            server.Signal(signal);
+            SupervisorLog.SentSignal(_logger, signal, server.Server.Pid);
+            ignored.Add(SignalName(signal));
+            exited = await ExitedWithinAsync(server, step.Token);
+            waited += method.Timeout;
+        }
+
+        firstStep?.Dispose();
+        if (!exited)
+        {
+            var reason = $"{string.Join(" and ", ignored)} ignored for {waited.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+            lock (_gate)
+            {
+                _stopForced = reason;
+            }
+
+            SupervisorLog.StopTimedOut(_logger, server.Server.Pid, waited);
             server.Signal(Signals.Kill);
         }
 
         await WaitForExitHandledAsync(server, watch);
     }
 
-    private async Task AskToStopAsync(ServerProcess server)
+    private async Task<bool> TrySendStopCommandAsync(ServerProcess server, string command)
     {
-        string? command;
-        lock (_gate)
+        try
         {
-            command = _spec?.StopCommand;
+            await server.SendConsoleLineAsync(command, CancellationToken.None);
+            SupervisorLog.SentStopCommand(_logger, command, server.Server.Pid);
+            return true;
         }
-
-        if (!string.IsNullOrWhiteSpace(command))
+        catch (IOException ex)
         {
-            try
-            {
-                await server.SendConsoleLineAsync(command, CancellationToken.None);
-                SupervisorLog.SentStopCommand(_logger, command, server.Server.Pid);
-                return;
-            }
-            catch (IOException ex)
-            {
-                SupervisorLog.StopCommandFailed(_logger, ex, server.Server.Pid);
-            }
+            SupervisorLog.StopCommandFailed(_logger, ex, server.Server.Pid);
+            return false;
         }
-
-        server.Signal(Signals.Term);
-        SupervisorLog.SentTerm(_logger, server.Server.Pid);
     }
+
+    private static async Task<bool> ExitedWithinAsync(ServerProcess server, CancellationToken timeout)
+    {
+        try
+        {
+            await server.Exited.WaitAsync(timeout);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static string SignalName(int signal) => signal switch
+    {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        10 => "SIGUSR1",
+        12 => "SIGUSR2",
+        15 => "SIGTERM",
+        _ => "signal " + signal.ToString(CultureInfo.InvariantCulture),
+    };
 
     private async Task KillAsync()
     {
@@ -131,6 +192,11 @@ internal sealed partial class GameSupervisor
         }
 
         SupervisorLog.Killing(_logger, server.Server.Pid);
+        lock (_gate)
+        {
+            _stopForced = "killed on request";
+        }
+
         server.Signal(Signals.Kill);
         await WaitForExitHandledAsync(server, watch);
     }

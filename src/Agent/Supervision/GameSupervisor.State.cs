@@ -1,3 +1,4 @@
+using ZlhGrind.Agent.Templates;
 using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Agent.Supervision;
@@ -9,6 +10,7 @@ internal sealed partial class GameSupervisor
     public async Task StartAsync()
     {
         var resume = false;
+        DateTimeOffset? savedReadyAt = null;
         lock (_gate)
         {
             if (SupervisionState.TryLoad(_settings.StateFile) is { } saved)
@@ -18,6 +20,8 @@ internal sealed partial class GameSupervisor
                 _spec ??= saved.Spec;
                 _policy.Restore(saved.ConsecutiveCrashes);
                 _restarts.Restore(saved.RestartAt);
+                _lastStop = saved.LastStop;
+                savedReadyAt = saved.State == GameServerState.Running ? saved.ReadyAt : null;
                 resume = saved.ResumeOnStart;
             }
 
@@ -34,10 +38,20 @@ internal sealed partial class GameSupervisor
                     SupervisorLog.EndedWhileAway(_logger, launch.Server.Pid, launch.StartedAt);
                 }
 
-                Adopt(server);
-                if (alive)
+                var plan = _spec is null ? null : TryPlan(_spec);
+                Adopt(server, plan ?? LaunchPlan.Unknown(_options.StopTimeout));
+                if (alive && launch.StopRequested)
                 {
-                    SetState(launch.StopRequested ? GameServerState.Stopping : GameServerState.Running, "reattached after agent restart");
+                    SetState(GameServerState.Stopping, "reattached after agent restart");
+                }
+                else if (alive && _state == GameServerState.Starting && plan is { HasReadiness: true })
+                {
+                    // Still proving itself: the start timeout counts from the launch, not from this agent.
+                    BeginReadiness(server, plan, launch.StartedAt + plan.StartTimeout - _time.GetUtcNow());
+                }
+                else if (alive)
+                {
+                    BecomeReady(savedReadyAt, "reattached after agent restart");
                 }
             }
             else if (_state == GameServerState.Crashed && _restarts.RestartAt is { } restartAt)
@@ -84,12 +98,24 @@ internal sealed partial class GameSupervisor
         }
     }
 
+    private LaunchPlan? TryPlan(GameServerSpec spec)
+    {
+        try
+        {
+            return PlanFor(spec);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Call under the gate.</summary>
     private void Persist()
     {
         try
         {
-            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart).Save(_settings.StateFile);
+            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart, _readyAt, _lastStop).Save(_settings.StateFile);
         }
         catch (IOException ex)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.Crashes;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
+using ZlhGrind.Agent.Templates;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.GameServers;
 
@@ -36,7 +37,14 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
     private string? _reason;
     private ServerProcess? _server;
     private Task _watch = Task.CompletedTask;
+    private Task _readiness = Task.CompletedTask;
     private GameServerSpec? _spec;
+    // The current run's plan, when it became ready, and whether its end is a start timeout or a forced stop.
+    private LaunchPlan? _plan;
+    private DateTimeOffset? _readyAt;
+    private Guid? _startTimedOut;
+    private string? _stopForced;
+    private StopReport? _lastStop;
     private bool _detached;
     private bool _resumeOnStart;
 
@@ -76,7 +84,8 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
         {
             var server = _server;
             var uptime = server is null ? TimeSpan.Zero : Max(TimeSpan.Zero, _time.GetUtcNow() - server.StartedAt);
-            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restarts.RestartAt));
+            var readyAt = _state == GameServerState.Running ? _readyAt : null;
+            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restarts.RestartAt, readyAt, _lastStop));
         }
     }
 
@@ -111,6 +120,7 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Task watch;
+        Task readiness;
         lock (_gate)
         {
             if (_detached)
@@ -122,14 +132,16 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
             _restarts.Disarm(keepDeadline: true);
             _server?.Dispose();
             watch = _watch;
+            readiness = _readiness;
             Persist();
         }
 
         await watch;
+        await readiness;
     }
 
     /// <summary>The one way to change state: reports a change, never a repeat. Call under the gate.</summary>
-    private void SetState(GameServerState state, string? reason)
+    private void SetState(GameServerState state, string? reason, DateTimeOffset? readyAt = null, StopReport? stop = null)
     {
         if (state == _state)
         {
@@ -139,7 +151,7 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
         SupervisorLog.StateChanged(_logger, _state, state, reason);
         _state = state;
         _reason = reason;
-        _events.Publish((sequence, at) => new GameStateChanged(sequence, at, state, reason));
+        _events.Publish((sequence, at) => new GameStateChanged(sequence, at, state, reason, readyAt, stop));
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -21,14 +21,16 @@ internal sealed class RestartPolicy(RestartPolicyOptions options, TimeProvider t
 
     /// <summary>
     /// Decides what follows the crash of the current run; <paramref name="giveUpAtOnce"/> for a crash a restart
-    /// cannot fix (still counted).
+    /// cannot fix (still counted); <paramref name="mayBeStable"/> false for a run that never became ready, which
+    /// does not reset the counter however long it lasted.
     /// </summary>
-    public RestartDecision OnCrashed(bool giveUpAtOnce = false)
+    public RestartDecision OnCrashed(bool giveUpAtOnce = false, bool mayBeStable = true, DateTimeOffset? crashedAt = null)
     {
-        var now = time.GetUtcNow();
+        // A crash that happened while no agent watched counts from when it happened, not from when it was learnt.
+        var now = crashedAt ?? time.GetUtcNow();
         var uptime = _startedAt is { } started && now > started ? now - started : TimeSpan.Zero;
         _startedAt = null;
-        if (uptime >= options.StableUptime)
+        if (mayBeStable && uptime >= options.StableUptime)
         {
             ConsecutiveCrashes = 0;
         }

@@ -19,6 +19,9 @@ internal sealed class SupervisionOptions : RestartPolicyOptions
 
     public int LogTailBytes { get; set; } = 8 * 1024;
 
+    /// <summary>How often a starting server's readiness (console pattern, TCP port) is checked.</summary>
+    public TimeSpan ReadinessPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Whether an exit with code 0 that nobody requested counts as a crash (by default it is a stop from inside the game).</summary>
     public bool CleanExitIsCrash { get; set; }
 }

@@ -20,6 +20,11 @@ internal sealed class SupervisionOptionsValidator : IValidateOptions<Supervision
             failures.Add($"Agent:Supervision:KillTimeout must be positive (got {options.KillTimeout}).");
         }
 
+        if (options.ReadinessPollInterval <= TimeSpan.Zero || options.ReadinessPollInterval > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"Agent:Supervision:ReadinessPollInterval must be positive and at most 00:01:00 (got {options.ReadinessPollInterval}).");
+        }
+
         if (options.LogTailLines is < 1 or > 10_000)
         {
             failures.Add($"Agent:Supervision:LogTailLines must be between 1 and 10000 (got {options.LogTailLines.ToString(CultureInfo.InvariantCulture)}).");

@@ -15,7 +15,9 @@ internal sealed record SupervisionState(
     int ConsecutiveCrashes,
     DateTimeOffset? RestartAt,
     GameServerSpec? Spec,
-    bool ResumeOnStart = false)
+    bool ResumeOnStart = false,
+    DateTimeOffset? ReadyAt = null,
+    StopReport? LastStop = null)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

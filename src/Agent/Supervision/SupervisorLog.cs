@@ -31,8 +31,14 @@ internal static partial class SupervisorLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the stop command to the console of game server {Pid}; sending SIGTERM")]
     public static partial void StopCommandFailed(ILogger logger, Exception exception, int pid);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sent SIGTERM to game server {Pid}")]
-    public static partial void SentTerm(ILogger logger, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent signal {Signal} to game server {Pid}")]
+    public static partial void SentSignal(ILogger logger, int signal, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Game server {Pid} stop was forced: {Reason}")]
+    public static partial void StopForced(ILogger logger, int pid, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Game server {Pid} was not ready within {StartTimeout}; killing it")]
+    public static partial void StartTimedOut(ILogger logger, int pid, TimeSpan startTimeout);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Killing game server {Pid} on request")]
     public static partial void Killing(ILogger logger, int pid);

@@ -3,8 +3,18 @@ namespace ZlhGrind.Gateway.Api;
 // Request bodies use optional nullable members so a missing field is reported by name (by RequestValidation)
 // instead of as a generic JSON error.
 
-/// <summary>Body of <c>POST /api/servers</c>; <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid.</summary>
-public sealed record ProvisionGameRequest(long? Id = null, string? Template = null, string? StartCommand = null, string? StopCommand = null, int? MemoryMb = null, string? OwnerId = null)
+/// <summary>
+/// Body of <c>POST /api/servers</c>: a catalog <c>template</c> and its <c>variables</c>; <c>startCommand</c> and
+/// <c>stopCommand</c> only with an editable template (generic); <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid.
+/// </summary>
+public sealed record ProvisionGameRequest(
+    long? Id = null,
+    string? Template = null,
+    string? StartCommand = null,
+    string? StopCommand = null,
+    int? MemoryMb = null,
+    string? OwnerId = null,
+    Dictionary<string, string>? Variables = null)
     : IProvisionRequest;
 
 /// <summary>

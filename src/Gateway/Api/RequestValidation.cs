@@ -13,7 +13,11 @@ internal static class RequestValidation
     public static GameServerSpec ToSpec(ProvisionGameRequest request)
     {
         var template = Required(request.Template, "template", MaxNameLength);
-        var start = Required(request.StartCommand, "startCommand", MaxCommandLength);
+        if (request.StartCommand is { Length: > MaxCommandLength })
+        {
+            throw new InvalidRequestException($"startCommand must be at most {MaxCommandLength} characters.");
+        }
+
         if (request.StopCommand is { Length: > MaxCommandLength })
         {
             throw new InvalidRequestException($"stopCommand must be at most {MaxCommandLength} characters.");
@@ -29,7 +33,13 @@ internal static class RequestValidation
             throw new InvalidRequestException("memoryMb must be positive.");
         }
 
-        return new GameServerSpec(template, start, string.IsNullOrWhiteSpace(request.StopCommand) ? null : request.StopCommand, memory);
+        // The template decides whether a start command may be given and what each variable may hold (the silo renders it).
+        return new GameServerSpec(
+            template,
+            request.StartCommand ?? "",
+            string.IsNullOrWhiteSpace(request.StopCommand) ? null : request.StopCommand,
+            memory,
+            request.Variables is null ? null : new Dictionary<string, string>(request.Variables, StringComparer.Ordinal));
     }
 
     public static DevContainerSpec ToSpec(ProvisionDevRequest request)

@@ -7,9 +7,12 @@ namespace ZlhGrind.Grains.Agents;
 [GenerateSerializer, Immutable, Alias("zlh.AgentEvent")]
 public abstract record AgentEvent(long Sequence, DateTimeOffset At);
 
-/// <summary>The game server moved to another lifecycle state.</summary>
+/// <summary>
+/// The game server moved to another lifecycle state; <paramref name="ReadyAt"/> when it became Running (ready), and
+/// <paramref name="Stop"/> when a requested stop ended it (forced or not).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameStateChanged")]
-public sealed record GameStateChanged(long Sequence, DateTimeOffset At, GameServerState State, string? Reason)
+public sealed record GameStateChanged(long Sequence, DateTimeOffset At, GameServerState State, string? Reason, DateTimeOffset? ReadyAt = null, StopReport? Stop = null)
     : AgentEvent(Sequence, At);
 
 /// <summary>The game server crashed; the record carries the classification and log tail.</summary>

@@ -27,7 +27,7 @@ public sealed record Heartbeat(
 
 /// <summary>Observed game-server facts carried by a heartbeat.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameObserved")]
-public sealed record GameObserved(GameServerState State, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt);
+public sealed record GameObserved(GameServerState State, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt, DateTimeOffset? ReadyAt = null, StopReport? LastStop = null);
 
 /// <summary>Observed dev-container facts carried by a heartbeat.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevObserved")]

@@ -32,9 +32,19 @@ public sealed record CrashSummary(int Total, DateTimeOffset? LastAt, string? Las
     public static CrashSummary None { get; } = new(0, null, null, null);
 }
 
-/// <summary>Game-only parts of the status.</summary>
+/// <summary>
+/// Game-only parts of the status. <c>ReadyAt</c>: since when the server is ready (null unless Running);
+/// <c>LastStop</c>: how the last requested stop ended (forced when it needed SIGKILL, with the reason).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameStatus")]
-public sealed record GameStatus(string Template, string DesiredPower, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt);
+public sealed record GameStatus(
+    string Template,
+    string DesiredPower,
+    int ConsecutiveCrashes,
+    DateTimeOffset? NextRestartAt,
+    DateTimeOffset? ReadyAt = null,
+    GameServers.StopReport? LastStop = null,
+    string? TemplateVersion = null);
 
 /// <summary>
 /// Dev-only parts of the status. <c>LastActivityAt</c> is the last IDE use the gateways saw; <c>IdleStopAt</c> is when

@@ -29,6 +29,9 @@ public enum ContainerEventKind
 
     /// <summary>Someone asked to keep code-server running: the idle deadline moved.</summary>
     IdleDeadlineReset = 9,
+
+    /// <summary>A requested stop needed SIGKILL: the server did not stop gracefully (the summary says why).</summary>
+    StopForced = 10,
 }
 
 /// <summary>

@@ -1,8 +1,17 @@
 namespace ZlhGrind.Grains.GameServers;
 
-/// <summary>What a game server is: a template name (e.g. minecraft), its start command and its console stop command.</summary>
+/// <summary>
+/// What a game server is: a catalog template, the user's variables and memory, and what the silo rendered from them
+/// (<see cref="Launch"/>; the start command is shown rendered, and is free text only for the generic template).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameServerSpec")]
-public sealed record GameServerSpec(string Template, string StartCommand, string? StopCommand, int MemoryMb);
+public sealed record GameServerSpec(
+    string Template,
+    string StartCommand,
+    string? StopCommand,
+    int MemoryMb,
+    IReadOnlyDictionary<string, string>? Variables = null,
+    Templates.GameLaunch? Launch = null);
 
 /// <summary>The power actions a user may request.</summary>
 public enum PowerAction

@@ -14,3 +14,7 @@ public enum GameServerState
     /// <summary>Supervision gave up; stays until a user starts the server again.</summary>
     Error = 7,
 }
+
+/// <summary>How the last requested stop ended: <see cref="Forced"/> when it needed SIGKILL, and why.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.StopReport")]
+public sealed record StopReport(DateTimeOffset At, bool Forced, string Reason);

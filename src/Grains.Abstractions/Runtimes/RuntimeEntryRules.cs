@@ -103,7 +103,8 @@ public static partial class RuntimeEntryRules
     private static bool IsArgument(string? argument) =>
         argument is { Length: <= MaxPathLength } && !argument.Contains('\0', StringComparison.Ordinal);
 
-    private static bool IsRelativeInside(string? path) =>
+    /// <summary>A relative path that stays inside its root: not absolute, no backslash, no '..' segment, at most <see cref="MaxPathLength"/>.</summary>
+    internal static bool IsRelativeInside(string? path) =>
         !string.IsNullOrWhiteSpace(path)
         && IsArgument(path)
         && !path.StartsWith('/')

@@ -6,6 +6,7 @@ using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains;
 using ZlhGrind.Silo.Grains.Containers;
 using ZlhGrind.Silo.Grains.DevContainers;
+using ZlhGrind.Silo.Grains.Templates;
 using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
 
@@ -42,6 +43,7 @@ public static class SiloBuilderExtensions
         builder.AddMemoryStreams(ContainerEvents.StreamProvider);
 
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaPreparer>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TemplateSeeder>();
         return builder.AddZlhStorage(StorageOptions.Bind(configuration));
     }
 

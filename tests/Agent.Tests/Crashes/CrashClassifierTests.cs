@@ -53,4 +53,20 @@ public sealed class CrashClassifierTests
     {
         Assert.Equal(new ExitStatus(code, signal), ExitStatus.Parse(text));
     }
+
+    [Fact]
+    public void ExitStatusParse_WithTheShimsClock_KeepsWhenTheServerEnded()
+    {
+        Assert.Equal(new ExitStatus(null, 9, DateTimeOffset.FromUnixTimeSeconds(1_764_500_000)), ExitStatus.Parse("137 1764500000\n"));
+    }
+
+    [Fact]
+    public void Classify_TemplateRuleMatches_WinsOverTheBuiltInRulesAndIsNamed()
+    {
+        var rules = new[] { (new System.Text.RegularExpressions.Regex("nope"), CrashClassification.Oom), (new System.Text.RegularExpressions.Regex("Script error in mod \\w+"), CrashClassification.ModOrPluginError) };
+
+        var classified = CrashClassifier.Classify(new ExitStatus(1, null), "java.lang.OutOfMemoryError\nScript error in mod Lightning", rules);
+
+        Assert.Equal((CrashClassification.ModOrPluginError, "template-rule-2"), classified);
+    }
 }

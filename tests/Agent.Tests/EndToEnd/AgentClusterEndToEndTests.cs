@@ -218,7 +218,7 @@ public sealed class AgentClusterEndToEndTests : IDisposable
         File.Copy(RepoPaths.StandInServer, server);
         var id = await silo.Gateway.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).AllocateIdAsync();
         var grain = silo.Gateway.GetGrain<IGameServerGrain>(id);
-        var provisioned = await grain.ProvisionAsync(Owner, new GameServerSpec("minecraft", "sh " + server, "stop", 1024));
+        var provisioned = await grain.ProvisionAsync(Owner, new GameServerSpec("generic", "sh " + server, "stop", 1024));
 
         var credentialFile = _dir.Combine("agent.credential");
         File.WriteAllText(credentialFile, provisioned.AgentCredential + "\n");

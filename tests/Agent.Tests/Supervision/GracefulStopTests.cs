@@ -1,6 +1,7 @@
 using ZlhGrind.Agent.Tests.TestSupport;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.GameServers;
+using ZlhGrind.Grains.Templates;
 
 namespace ZlhGrind.Agent.Tests.Supervision;
 
@@ -88,7 +89,53 @@ public sealed class GracefulStopTests : IDisposable
         Assert.Equal(GameServerState.Stopped, supervisor.State);
         Assert.Empty(harness.Events.Crashes);
         var stopped = harness.Events.All.OfType<GameStateChanged>().Last();
-        Assert.Contains("signal 9", stopped.Reason, StringComparison.Ordinal);
+        Assert.Equal("stop command ignored for 45 s; ended by SIGKILL (signal 9)", stopped.Reason);
+        Assert.Equal(new StopReport(harness.Time.GetUtcNow(), Forced: true, stopped.Reason!), stopped.Stop);
+        Assert.Equal(stopped.Stop, supervisor.Observe().Observed.LastStop);
+    }
+
+    [Fact]
+    public async Task PowerAsync_TemplateStopBothStepsIgnored_ForcedAfterCommandThenSignalWithTheReason()
+    {
+        await using var harness = new SupervisorHarness(_dir);
+        // Like the game of the issue: it never reads its console, and it ignores SIGTERM.
+        var script = _dir.Script("server.sh", """
+            trap 'echo "ignoring SIGTERM"' TERM
+            echo "Done (0.5s)! For help, type \"help\""
+            while true; do sleep 0.05; done
+            """);
+        var supervisor = harness.Create();
+        supervisor.Configure(ReadinessTests.Templated("sh " + script, [], null, null, stop: new StopMethod("save-and-quit", 15, TimeSpan.FromSeconds(30))));
+        await supervisor.StartAsync();
+        await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
+        var stoppingAt = harness.Time.GetUtcNow();
+
+        var stop = supervisor.PowerAsync(PowerAction.Stop, CancellationToken.None);
+        await harness.Events.StateAsync(GameServerState.Stopping);
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("ignoring SIGTERM", StringComparison.Ordinal), Wait.Patience, "SIGTERM followed the ignored command");
+        harness.Time.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(stop.IsCompleted);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await stop;
+
+        var stopped = harness.Events.All.OfType<GameStateChanged>().Last();
+        Assert.Equal(GameServerState.Stopped, stopped.State);
+        Assert.Equal(new StopReport(stoppingAt.AddSeconds(60), Forced: true, "stop command and SIGTERM ignored for 60 s; ended by SIGKILL (signal 9)"), stopped.Stop);
+        Assert.Empty(harness.Events.Crashes);
+    }
+
+    [Fact]
+    public async Task PowerAsync_StopHonoured_ReportedAsNotForced()
+    {
+        await using var harness = new SupervisorHarness(_dir);
+        var supervisor = await harness.StartedAsync(_dir.Script("server.sh", Honours), stopCommand: "stop");
+        await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
+
+        await supervisor.PowerAsync(PowerAction.Stop, CancellationToken.None);
+
+        var stopped = harness.Events.All.OfType<GameStateChanged>().Last();
+        Assert.Equal(new StopReport(harness.Time.GetUtcNow(), Forced: false, "stopped on request (exit code 0)"), stopped.Stop);
     }
 
     [Fact]

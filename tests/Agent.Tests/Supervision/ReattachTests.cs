@@ -88,6 +88,39 @@ public sealed class ReattachTests : IDisposable
     }
 
     [Fact]
+    public async Task StartAsync_ServerCrashedWhileAgentAway_TimeUptimeAndBackoffFromTheShimsRecord()
+    {
+        await using var harness = new SupervisorHarness(_dir);
+
+        // The fake clock reads real time here, so the shim's clock and the agent's can be compared.
+        var launchedAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60);
+        harness.Time.SetUtcNow(launchedAt);
+        var first = await harness.StartedAsync(Server);
+        await first.PowerAsync(PowerAction.Start, CancellationToken.None);
+        await first.DisposeAsync();
+        await File.WriteAllTextAsync(harness.Run.ConsoleInput, "exit 5\n");
+        await Wait.UntilAsync(() => File.Exists(harness.Run.ExitFile), Wait.Patience, "the shim records the exit");
+        var endedAt = ExitStatus.Parse(await File.ReadAllTextAsync(harness.Run.ExitFile)).EndedAt!.Value;
+
+        // The next agent starts 10 s after the crash: the 30 s backoff has 20 s left.
+        harness.Time.SetUtcNow(endedAt.AddSeconds(10));
+        var events = new RecordingEvents(harness.Time);
+        var second = harness.Create(events);
+        await second.StartAsync();
+        var crash = await events.CrashAsync(1);
+
+        Assert.Equal(endedAt, crash.At);
+        Assert.Equal(endedAt - launchedAt, crash.Uptime);
+        Assert.Equal(TimeSpan.FromSeconds(30), crash.RestartDelay);
+        Assert.Equal(endedAt.AddSeconds(30), second.Observe().Observed.NextRestartAt);
+        harness.Time.Advance(TimeSpan.FromSeconds(19));
+        Assert.Equal(GameServerState.Crashed, second.State);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await events.StateAsync(GameServerState.Running);
+        await second.PowerAsync(PowerAction.Kill, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task StartAsync_StopWasRequestedBeforeAgentRestart_ExitIsAStop()
     {
         await using var harness = new SupervisorHarness(_dir);

@@ -9,7 +9,7 @@ internal static class Provisioning
 {
     public static readonly Actor Owner = new("bench", IsOperator: false);
 
-    private static readonly GameServerSpec Spec = new("minecraft", "java -Xmx1G -jar server.jar nogui", "stop", 2048);
+    private static readonly GameServerSpec Spec = new("generic", "java -Xmx1G -jar server.jar nogui", "stop", 2048);
 
     public static async Task<IReadOnlyList<SimulatedAgent>> GameContainersAsync(
         IClusterClient client, string serviceKey, long firstId, int count, CancellationToken cancellationToken)

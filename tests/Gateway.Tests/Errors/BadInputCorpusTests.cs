@@ -32,7 +32,7 @@ public sealed partial class BadInputCorpusTests(GatewayFixture fixture)
     // Bodies a client should send, per route; any other route gets "{}" and the variations below.
     private static readonly Dictionary<string, string> ValidBodies = new(StringComparer.Ordinal)
     {
-        ["/api/servers"] = "{\"template\":\"minecraft\",\"startCommand\":\"java -jar server.jar\",\"memoryMb\":1024}",
+        ["/api/servers"] = "{\"template\":\"generic\",\"startCommand\":\"java -jar server.jar\",\"memoryMb\":1024}",
         ["/api/dev"] = "{\"runtime\":\"node\",\"enableCodeServer\":false}",
         ["/api/servers/{id}/power"] = "{\"action\":\"stop\"}",
         ["/api/dev/runtimes"] = "{\"name\":\"corpus\",\"version\":\"1.0.0\"}",
@@ -272,7 +272,7 @@ public sealed partial class BadInputCorpusTests(GatewayFixture fixture)
     private async Task<long> ProvisionGameAsync()
     {
         using var portal = fixture.CreateClient(TestTokens.For(Owner));
-        var response = await portal.PostAsJsonAsync("/api/servers", new { template = "minecraft", startCommand = "java -jar server.jar", memoryMb = 1024 });
+        var response = await portal.PostAsJsonAsync("/api/servers", new { template = "generic", startCommand = "java -jar server.jar", memoryMb = 1024 });
         return (await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ProvisionResult>(Json.Options))!.ContainerId;
     }
 

@@ -42,7 +42,7 @@ public sealed class EventsAcrossSiloLossTests : IDisposable
         try
         {
             var game = cluster.Client.GetGrain<IGameServerGrain>(id);
-            var credential = (await game.ProvisionAsync(new Actor(Owner, false), new GameServerSpec("minecraft", "java -jar server.jar nogui", "stop", 2048))).AgentCredential;
+            var credential = (await game.ProvisionAsync(new Actor(Owner, false), new GameServerSpec("generic", "java -jar server.jar nogui", "stop", 2048))).AgentCredential;
             var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(game);
             var victim = cluster.Silos.Single(s => s.SiloAddress == host);
             var survivor = cluster.Silos.Single(s => s != victim);

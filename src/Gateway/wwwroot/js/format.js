@@ -1,5 +1,6 @@
 // Everything a person reads goes through here: the browser's locale (Intl), durations in words, sizes in binary
-// units, and the API's enum names (written as declared in src/Grains.Abstractions, e.g. "ModOrPluginError") as labels.
+// units, and the API's enum names (written as declared in src/Grains.Abstractions, e.g. "Connected"; crash
+// classifications snake_case, e.g. "mod_or_plugin_error") as labels.
 
 const numberFormats = new Map();
 
@@ -105,23 +106,24 @@ export function percent(value) {
 
 export const number = (value) => (value == null ? '—' : formatNumber(value));
 
-/** "ModOrPluginError" → "mod or plugin error": the fallback for a value no table below names yet. */
+/** "ModOrPluginError" or "mod_or_plugin_error" → "mod or plugin error": the fallback for a value no table below names yet. */
 export function words(name) {
   if (name == null || name === '') return '—';
-  return String(name).replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z])([A-Z][a-z])/g, '$1 $2').toLowerCase();
+  return String(name).replace(/_/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z])([A-Z][a-z])/g, '$1 $2').toLowerCase();
 }
 
 function lookup(table) {
   return (value) => (value == null ? '—' : table[value] ?? words(value));
 }
 
-/** CrashClassification (src/Grains.Abstractions/GameServers/CrashRecord.cs), every value. */
+/** CrashClassification (src/Grains.Abstractions/GameServers/CrashRecord.cs), every value, as the API spells it (snake_case). */
 export const classification = lookup({
-  UnexpectedExit: 'unexpected exit',
-  NonzeroExit: 'non-zero exit',
-  Oom: 'out of memory',
-  ModOrPluginError: 'mod or plugin error',
-  MissingDependency: 'missing dependency',
+  unexpected_exit: 'unexpected exit',
+  nonzero_exit: 'non-zero exit',
+  oom: 'out of memory',
+  mod_or_plugin_error: 'mod or plugin error',
+  missing_dependency: 'missing dependency',
+  start_timeout: 'not ready in time',
 });
 
 /** Connectivity (src/Grains.Abstractions/Containers/Connectivity.cs). */
@@ -143,6 +145,7 @@ export const eventKind = lookup({
   codeServerChanged: 'code-server changed',
   connectivityChanged: 'connectivity changed',
   specChanged: 'settings changed',
+  stopForced: 'stop forced',
 });
 
 /** GameServerState, DevContainerState and CodeServerState: the enums' own words, one capital ("Running", "Ready"). */

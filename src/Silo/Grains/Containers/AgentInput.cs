@@ -76,6 +76,7 @@ internal static class AgentInput
                 case GameStateChanged changed:
                     Require(Enum.IsDefined(changed.State), "state is not a game server state.");
                     Text(changed.Reason, "reason", AgentInputLimits.Reason);
+                    Text(changed.Stop?.Reason, "stop.reason", AgentInputLimits.Reason);
                     break;
                 case GameCrashed crashed:
                     Require(crashed.Crash is not null, "crash is required.");

@@ -3,8 +3,10 @@ using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
+using ZlhGrind.Grains.Templates;
 using ZlhGrind.Silo.Grains.Containers;
 using ZlhGrind.Silo.Grains.Lifecycle;
+using ZlhGrind.Silo.Grains.Templates;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Grains.GameServers;
@@ -25,6 +27,9 @@ internal sealed class GameServerGrain(
 
     public async Task<ProvisionResult> ProvisionAsync(Actor actor, GameServerSpec spec)
     {
+        GameServerSpecValidator.ValidateRequest(spec);
+        var template = await GrainFactory.GetGrain<ITemplateCatalogGrain>(ITemplateCatalogGrain.Key).ResolveAsync(spec.Template);
+        spec = TemplateRenderer.Render(template, spec);
         GameServerSpecValidator.Validate(spec);
         RequireProvisionable(actor);
         return await ProvisionCoreAsync(actor, () =>
@@ -71,12 +76,15 @@ internal sealed class GameServerGrain(
         var observed = Presence.LastHeartbeat?.Game;
         return status with
         {
-            Crashes = new CrashSummary(Record.CrashTotal, last?.At, last?.Classification.ToString(), last?.ExitCode),
+            Crashes = new CrashSummary(Record.CrashTotal, last?.At, last?.Classification.WireName(), last?.ExitCode),
             Game = new GameStatus(
                 Record.Spec?.Template ?? "",
                 Record.Power.ToString(),
                 observed?.ConsecutiveCrashes ?? last?.ConsecutiveCrashes ?? 0,
-                observed?.NextRestartAt),
+                observed?.NextRestartAt,
+                Record.State == GameServerState.Running ? Record.ReadyAt : null,
+                Record.LastStop,
+                Record.Spec?.Launch?.TemplateVersion),
         };
     }
 
@@ -97,7 +105,18 @@ internal sealed class GameServerGrain(
 
                 Record.State = changed.State;
                 Core.LastError = changed.State == GameServerState.Error ? changed.Reason : null;
-                return new LiveEvent(ContainerEventKind.StateChanged, changed.Reason is null ? $"now {changed.State}" : $"now {changed.State}: {changed.Reason}");
+                Record.ReadyAt = changed.State == GameServerState.Running ? ClampedTime(changed.ReadyAt ?? changed.At) : null;
+                var summary = changed.Reason is null ? $"now {changed.State}" : $"now {changed.State}: {changed.Reason}";
+                if (changed.Stop is { } stop)
+                {
+                    Record.LastStop = stop with { At = ClampedTime(stop.At) };
+                    if (stop.Forced)
+                    {
+                        return new LiveEvent(ContainerEventKind.StopForced, $"now {changed.State}, stop forced: {stop.Reason}");
+                    }
+                }
+
+                return new LiveEvent(ContainerEventKind.StateChanged, summary);
 
             case GameCrashed crashed:
                 var crash = Bounded(crashed.Crash);
@@ -113,7 +132,7 @@ internal sealed class GameServerGrain(
                 }
 
                 Record.CrashTotal++;
-                return new LiveEvent(ContainerEventKind.Crashed, $"crashed: {crash.Classification}", crash);
+                return new LiveEvent(ContainerEventKind.Crashed, $"crashed: {crash.Classification.WireName()}", crash);
 
             default:
                 throw new InvalidRequestException($"A game server does not take {agentEvent.GetType().Name} events.");

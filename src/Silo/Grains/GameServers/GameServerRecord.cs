@@ -32,4 +32,12 @@ internal sealed class GameServerRecord
     /// <summary>All crashes ever recorded, including those pushed out of the bounded history.</summary>
     [Id(7)]
     public int CrashTotal { get; set; }
+
+    /// <summary>Since when the server is ready (its template's readiness held); cleared when it leaves Running.</summary>
+    [Id(8)]
+    public DateTimeOffset? ReadyAt { get; set; }
+
+    /// <summary>How the last requested stop ended.</summary>
+    [Id(9)]
+    public StopReport? LastStop { get; set; }
 }

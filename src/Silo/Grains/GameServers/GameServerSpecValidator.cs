@@ -10,7 +10,8 @@ internal static partial class GameServerSpecValidator
     public const int MinMemoryMb = 256;
     public const int MaxMemoryMb = 256 * 1024;
 
-    public static void Validate(GameServerSpec? spec)
+    /// <summary>What a provisioning request must meet before its template is looked up.</summary>
+    public static void ValidateRequest(GameServerSpec? spec)
     {
         if (spec is null)
         {
@@ -21,6 +22,22 @@ internal static partial class GameServerSpecValidator
         {
             throw new InvalidRequestException("template must be 1-32 characters of a-z, 0-9 and '-'.");
         }
+
+        if (spec.MemoryMb is < MinMemoryMb or > MaxMemoryMb)
+        {
+            throw new InvalidRequestException($"memoryMb must be between {MinMemoryMb} and {MaxMemoryMb}.");
+        }
+
+        if (spec.Launch is not null)
+        {
+            throw new InvalidRequestException("launch is rendered from the template; a request cannot set it.");
+        }
+    }
+
+    /// <summary>What a rendered spec must meet before anything is created.</summary>
+    public static void Validate(GameServerSpec spec)
+    {
+        ValidateRequest(spec with { Launch = null });
 
         if (string.IsNullOrWhiteSpace(spec.StartCommand) || spec.StartCommand.Length > 1024 || spec.StartCommand.Contains('\n', StringComparison.Ordinal))
         {

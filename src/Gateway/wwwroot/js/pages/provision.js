@@ -11,9 +11,9 @@ let catalog = null;
 export async function showProvision(view) {
   const game = h('form', { id: 'new-game', 'aria-labelledby': 'new-game-title', onsubmit: submitGame },
     h('h3', { id: 'new-game-title' }, 'Game server'),
-    field('Template', h('input', { name: 'template', id: 'game-template', value: 'minecraft', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,31}', 'aria-describedby': 'template-hint' })),
-    h('p', { id: 'template-hint', class: 'hint' }, 'Lower-case letters, digits and dashes (a template catalog comes later).'),
-    field('Start command', h('input', { name: 'startCommand', id: 'game-start', value: 'java -Xmx2G -jar server.jar nogui', required: true })),
+    field('Template', h('input', { name: 'template', id: 'game-template', value: 'generic', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,31}', 'aria-describedby': 'template-hint' })),
+    h('p', { id: 'template-hint', class: 'hint' }, 'A template of the catalog (minecraft-vanilla, minecraft-paper, …); only generic takes the start and stop commands below.'),
+    field('Start command', h('input', { name: 'startCommand', id: 'game-start', value: 'java -Xmx2G -jar server.jar nogui' })),
     field('Console stop command', h('input', { name: 'stopCommand', id: 'game-stop', value: 'stop' })),
     field('Memory (MiB)', h('input', { name: 'memoryMb', id: 'game-memory', type: 'number', value: '2048', min: '256', required: true })),
     h('button', { type: 'submit', class: 'primary' }, 'Provision game server'));
@@ -72,7 +72,7 @@ function submitGame(event) {
   event.preventDefault();
   const f = new FormData(event.currentTarget);
   provision(event.currentTarget, 'game', '/api/servers', {
-    template: f.get('template'), startCommand: f.get('startCommand'), stopCommand: f.get('stopCommand') || null, memoryMb: Number(f.get('memoryMb')),
+    template: f.get('template'), startCommand: f.get('startCommand') || null, stopCommand: f.get('stopCommand') || null, memoryMb: Number(f.get('memoryMb')),
   });
 }
 

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ZlhGrind.Agent.Supervision;
+
+/// <summary>
+/// Whether a starting server is ready: a console line matching the template's pattern in the output of this run, and/or
+/// its port accepting a TCP connection on loopback. Checked every poll interval (real time: it watches an outside
+/// process); the start timeout is the caller's.
+/// </summary>
+internal sealed class ReadinessProbe(string consoleLog, Regex? pattern, int? port, TimeSpan pollInterval)
+{
+    // A line longer than this is not a readiness line; only its end is kept while waiting for the newline.
+    private const int MaxCarry = 8 * 1024;
+
+    private long _offset;
+    private string _carry = "";
+    private bool _patternSeen = pattern is null;
+
+    /// <summary>Completes once every configured check holds; cancelled by <paramref name="cancellationToken"/>.</summary>
+    public async Task WaitAsync(Func<bool> stillStarting, CancellationToken cancellationToken)
+    {
+        while (stillStarting())
+        {
+            _patternSeen = _patternSeen || ScanNewOutput();
+            if (_patternSeen && (port is not { } p || await AcceptsAsync(p, cancellationToken)))
+            {
+                return;
+            }
+
+            await Task.Delay(pollInterval, cancellationToken);
+        }
+
+        throw new OperationCanceledException("The server is no longer starting.");
+    }
+
+    private bool ScanNewOutput()
+    {
+        string text;
+        try
+        {
+            using var log = new FileStream(consoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (log.Length < _offset)
+            {
+                // Rotated (Agent:Game:MaxConsoleLogBytes): what is there now is all new.
+                _offset = 0;
+                _carry = "";
+            }
+
+            log.Seek(_offset, SeekOrigin.Begin);
+            using var reader = new StreamReader(log, Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
+            text = reader.ReadToEnd();
+            _offset = log.Position;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+
+        var lines = (_carry + text).Split('\n');
+        _carry = lines[^1].Length <= MaxCarry ? lines[^1] : lines[^1][^MaxCarry..];
+        foreach (var line in lines.AsSpan(0, lines.Length - 1))
+        {
+            try
+            {
+                if (pattern!.IsMatch(line))
+                {
+                    return true;
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // A pathological line for this pattern is not the readiness line.
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<bool> AcceptsAsync(int tcpPort, CancellationToken cancellationToken)
+    {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(pollInterval);
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, tcpPort, attempt.Token);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}
