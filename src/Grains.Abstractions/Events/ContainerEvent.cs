@@ -29,6 +29,9 @@ public enum ContainerEventKind
 
     /// <summary>Someone asked to keep code-server running: the idle deadline moved.</summary>
     IdleDeadlineReset = 9,
+
+    /// <summary>The container is gone: the last event of its id (its status is the last one it had, in state <c>Deleted</c>).</summary>
+    Deleted = 10,
 }
 
 /// <summary>
