@@ -46,6 +46,12 @@ internal sealed partial class ClusterLinkService : BackgroundService
     private DateTimeOffset _nextHeartbeat;
     private DateTimeOffset _subscribedAt;
 
+    /// <summary>The outbox number of this agent's DeletionFinished, once the deletion is done (0 before).</summary>
+    private long _deletionSequence;
+
+    /// <summary>Set once the grain took the DeletionFinished: the container is gone and the link is no longer used.</summary>
+    private bool _deleted;
+
     // Options and the workload are resolved when the link starts, after the host validated every
     // option: resolving them here would report only the first bad section.
     public ClusterLinkService(
@@ -121,6 +127,14 @@ internal sealed partial class ClusterLinkService : BackgroundService
             if (_linked)
             {
                 await FlushOutboxAsync();
+            }
+
+            if (_deleted)
+            {
+                // The grain revoked the credential with this ack: nothing more may be sent, and nothing is left to run.
+                LogDeleted(_logger, _containerId);
+                _services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+                return;
             }
 
             if (_linked && Interlocked.Read(ref _hinted) > _queuedGeneration)
@@ -231,6 +245,13 @@ internal sealed partial class ClusterLinkService : BackgroundService
             }
 
             _outbox.Acknowledge(ack.AppliedThrough, report.DroppedEvents);
+            var deletion = Interlocked.Read(ref _deletionSequence);
+            if (deletion > 0 && ack.AppliedThrough >= deletion)
+            {
+                _deleted = true;
+                return;
+            }
+
             if (report.Events.Count > 0 && ack.AppliedThrough < report.Events[^1].Sequence)
             {
                 // The grain took less than it was sent; try the rest with the next heartbeat instead of spinning.
@@ -259,6 +280,12 @@ internal sealed partial class ClusterLinkService : BackgroundService
             {
                 try
                 {
+                    if (spec.Deletion is { } deletion)
+                    {
+                        await DeleteAsync(deletion, cancellationToken);
+                        return;
+                    }
+
                     await _workload.ApplyAsync(spec, cancellationToken);
                     LogApplied(_logger, _containerId, spec.Generation);
                 }
@@ -272,6 +299,29 @@ internal sealed partial class ClusterLinkService : BackgroundService
         {
             // Shutting down.
         }
+    }
+
+    /// <summary>Carries out a deletion once, then queues the confirmation; the link stops once the grain took it.</summary>
+    private async Task DeleteAsync(DeletionDesired deletion, CancellationToken cancellationToken)
+    {
+        LogDeleting(_logger, _containerId, deletion.KeepData);
+        DeletionOutcome outcome;
+        try
+        {
+            outcome = await _workload.DeleteAsync(deletion.KeepData, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Reported, not retried: the grain finishes and says the data was not removed, and why.
+            outcome = new DeletionOutcome(DataRemoved: false, ex.Message);
+        }
+
+        _services.GetRequiredService<IAgentEvents>().Publish((sequence, at) =>
+        {
+            Interlocked.Exchange(ref _deletionSequence, sequence);
+            return new DeletionFinished(sequence, at, outcome.DataRemoved, outcome.Reason);
+        });
+        _wake.Writer.TryWrite(true);
     }
 
     private void OnSpecChanged(long generation)
@@ -342,6 +392,12 @@ internal sealed partial class ClusterLinkService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The cluster refused the agent of container {ContainerId} ({ErrorType}: {Reason}); check Agent:ContainerId and the credential file")]
     private static partial void LogRefused(ILogger logger, long containerId, string errorType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} is being deleted (keep data: {KeepData}): stopping the workload")]
+    private static partial void LogDeleting(ILogger logger, long containerId, bool keepData);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} is deleted: the cluster took the confirmation; the agent stops and its credential no longer works")]
+    private static partial void LogDeleted(ILogger logger, long containerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Container {ContainerId}: the grain asked for the observer again")]
     private static partial void LogResubscribe(ILogger logger, long containerId);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
@@ -12,11 +13,12 @@ namespace ZlhGrind.Agent.GameServer;
 /// only dispatches it, so a slow graceful stop never holds up the cluster link, and a kill is never
 /// queued behind one.
 /// </summary>
-internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile, bool stopServerOnAgentStop, ILogger<GameWorkload> logger) : IWorkload
+internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile, bool stopServerOnAgentStop, ILogger<GameWorkload> logger, IReadOnlyList<string>? dataDirectories = null) : IWorkload
 {
     private readonly Lock _gate = new();
     private readonly List<Task> _actions = [];
     private AppliedSpec? _applied;
+    private bool _deleting;
 
     public GameSupervisor Supervisor => supervisor;
 
@@ -41,7 +43,7 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
         PowerAction? action = null;
         lock (_gate)
         {
-            if (_applied is { } applied && spec.Generation <= applied.Generation)
+            if (_deleting || (_applied is { } applied && spec.Generation <= applied.Generation))
             {
                 return Task.CompletedTask;
             }
@@ -71,6 +73,34 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops the server (the configured graceful stop, then SIGKILL, as for a user's stop), then removes the server,
+    /// run and state directories unless the data is kept. No power action is taken afterwards.
+    /// </summary>
+    public async Task<DeletionOutcome> DeleteAsync(bool keepData, CancellationToken cancellationToken)
+    {
+        Task[] pending;
+        lock (_gate)
+        {
+            _deleting = true;
+            pending = [.. _actions];
+        }
+
+        await Task.WhenAll(pending);
+        await supervisor.PowerAsync(PowerAction.Stop, cancellationToken);
+        if (keepData)
+        {
+            return new DeletionOutcome(DataRemoved: false, null);
+        }
+
+        foreach (var directory in dataDirectories ?? [])
+        {
+            TreeRemover.RemoveTree(directory);
+        }
+
+        return new DeletionOutcome(DataRemoved: true, null);
     }
 
     public WorkloadSnapshot Snapshot()

@@ -41,11 +41,25 @@ internal static class GameWorkloadExtensions
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<GameSupervisor>>());
         });
-        services.AddSingleton(sp => new GameWorkload(
-            sp.GetRequiredService<GameSupervisor>(),
-            Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "state", "applied.json"),
-            sp.GetRequiredService<IOptions<GameServerOptions>>().Value.StopServerOnAgentStop,
-            sp.GetRequiredService<ILogger<GameWorkload>>()));
+        services.AddSingleton(sp =>
+        {
+            var agent = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var game = sp.GetRequiredService<IOptions<GameServerOptions>>().Value;
+
+            // What a deletion removes: the server's files, the shim's run directory and the agent's own game state.
+            string[] data =
+            [
+                game.ServerDirectory ?? Path.Combine(agent.DataRoot, "game", "server"),
+                game.RunDirectory ?? Path.Combine(agent.DataRoot, "game", "run"),
+                Path.Combine(agent.DataRoot, "game", "state"),
+            ];
+            return new GameWorkload(
+                sp.GetRequiredService<GameSupervisor>(),
+                Path.Combine(agent.DataRoot, "game", "state", "applied.json"),
+                game.StopServerOnAgentStop,
+                sp.GetRequiredService<ILogger<GameWorkload>>(),
+                data);
+        });
         services.AddSingleton<IWorkload>(sp => sp.GetRequiredService<GameWorkload>());
         return services;
     }

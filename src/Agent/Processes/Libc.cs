@@ -29,6 +29,7 @@ internal static partial class Libc
     private const int OCloseOnExec = 0x80000;
     private const int AtEmptyPath = 0x1000;
     private const int AtSymlinkNoFollow = 0x100;
+    private const int AtRemoveDir = 0x200;
     private const uint StatxBasicStats = 0x7FF;
     private const int StatxBufferSize = 256;
 
@@ -77,6 +78,9 @@ internal static partial class Libc
         Check(RenameAt(fromDirectory, from, toDirectory, to));
 
     public static void Unlink(int directory, string name) => UnlinkAt(directory, name, 0);
+
+    /// <summary>unlinkat of a file or link (never its target), or with AT_REMOVEDIR of an empty directory; throws when it fails.</summary>
+    public static void Remove(int directory, string name, bool isDirectory) => Check(UnlinkAt(directory, name, isDirectory ? AtRemoveDir : 0));
 
     /// <summary>What an open descriptor refers to.</summary>
     public static FileStatus Status(int fd) => StatusAt(fd, string.Empty, AtEmptyPath) ?? throw Error(Marshal.GetLastPInvokeError());

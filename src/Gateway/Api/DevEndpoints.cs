@@ -13,6 +13,7 @@ internal static class DevEndpoints
         var dev = api.MapGroup("/dev");
         dev.MapPost("/", ProvisionAsync);
         dev.MapPost("/{id:vmid}/codeserver/{action}", CodeServerAsync);
+        dev.MapDelete("/{id:vmid}", DeleteAsync);
         dev.MapDelete("/{id:vmid}/ide-sessions", RevokeSessionsAsync);
         dev.MapPost("/{id:vmid}/ide/keep-running", KeepRunningAsync);
         return api;
@@ -29,6 +30,15 @@ internal static class DevEndpoints
         containers.Kinds.Remember(result.ContainerId, ContainerKind.Dev);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"/api/servers/{result.ContainerId}/status", result);
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext http, ContainerGrains containers, long id, string? keepData)
+    {
+        var keep = RequestValidation.ToKeepData(keepData);
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.DevAsync(id);
+        return ServerEndpoints.Deleted(containers, id, await grain.DeleteAsync(actor, keep));
     }
 
     private static async Task<IResult> CodeServerAsync(HttpContext http, ContainerGrains containers, long id, string action)

@@ -60,6 +60,14 @@ internal static class RequestValidation
         return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true, idleTimeout);
     }
 
+    /// <summary>The <c>keepData</c> query value of a deletion: absent means the data is removed.</summary>
+    public static bool ToKeepData(string? keepData) => keepData?.ToUpperInvariant() switch
+    {
+        null or "" or "FALSE" => false,
+        "TRUE" => true,
+        _ => throw new InvalidRequestException("keepData must be true or false."),
+    };
+
     public static PowerAction ToPowerAction(string? action) => action?.ToUpperInvariant() switch
     {
         "START" => PowerAction.Start,

@@ -16,6 +16,7 @@ internal static class ServerEndpoints
         servers.MapGet("/{id:vmid}/status", StatusAsync);
         servers.MapPost("/{id:vmid}/power", PowerAsync);
         servers.MapGet("/{id:vmid}/crashes", CrashesAsync);
+        servers.MapDelete("/{id:vmid}", DeleteAsync);
         return api;
     }
 
@@ -67,6 +68,28 @@ internal static class ServerEndpoints
         var grain = await containers.GameAsync(id);
         return TypedResults.Accepted($"/api/servers/{id}/status", await grain.PowerAsync(actor, action));
     }
+
+    private static async Task<IResult> DeleteAsync(HttpContext http, ContainerGrains containers, long id, string? keepData)
+    {
+        var keep = RequestValidation.ToKeepData(keepData);
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.GameAsync(id);
+        return Deleted(containers, id, await grain.DeleteAsync(actor, keep));
+    }
+
+    /// <summary>
+    /// 202 with the status while the agent works (state <c>Deleting</c>), 200 once the container is gone; the cached
+    /// kind is dropped so a later provision of the id (operators only) may be of the other kind.
+    /// </summary>
+    internal static IResult Deleted(ContainerGrains containers, long id, ContainerStatus status)
+    {
+        containers.Kinds.Forget(id);
+        return status.State == DeletedState ? TypedResults.Ok(status) : TypedResults.Accepted($"/api/servers/{id}/status", status);
+    }
+
+    /// <summary>The state name of a deleted container's last status.</summary>
+    internal const string DeletedState = "Deleted";
 
     private static async Task<IResult> CrashesAsync(HttpContext http, ContainerGrains containers, long id)
     {

@@ -4,8 +4,8 @@ using ZlhGrind.Grains.Containers;
 namespace ZlhGrind.Gateway.Cluster;
 
 /// <summary>
-/// Which kind each container is. A kind is fixed for the life of an id (DESIGN §2), so a known kind is cached
-/// forever and costs no grain call afterwards; unknown ids are not cached, so random ids cannot fill the cache.
+/// Which kind each container is. A kind is fixed for the life of a container (DESIGN §2), so a known kind is cached
+/// until this gateway deletes it and costs no grain call afterwards; unknown ids are not cached, so random ids cannot fill the cache.
 /// </summary>
 internal sealed class ContainerKinds(IGrainFactory grains)
 {
@@ -23,6 +23,9 @@ internal sealed class ContainerKinds(IGrainFactory grains)
 
     /// <summary>Records a kind learnt from a successful provision.</summary>
     public void Remember(long containerId, ContainerKind kind) => _known.TryAdd(containerId, kind);
+
+    /// <summary>Drops a deleted container's kind: its id may be provisioned again, by an operator, as the other kind.</summary>
+    public void Forget(long containerId) => _known.TryRemove(containerId, out _);
 
     private async ValueTask<ContainerKind?> FetchAsync(long containerId)
     {

@@ -34,3 +34,8 @@ public sealed record RuntimeInstallFinished(long Sequence, DateTimeOffset At, st
 [GenerateSerializer, Immutable, Alias("zlh.CodeServerChanged")]
 public sealed record CodeServerChanged(long Sequence, DateTimeOffset At, CodeServerState State, string? Endpoint, string? Reason)
     : AgentEvent(Sequence, At);
+
+/// <summary>The agent carried out a deletion: the workload is stopped and its data removed (<paramref name="DataRemoved"/>) or kept.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.DeletionFinished")]
+public sealed record DeletionFinished(long Sequence, DateTimeOffset At, bool DataRemoved, string? Reason)
+    : AgentEvent(Sequence, At);

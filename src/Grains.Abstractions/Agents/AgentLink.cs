@@ -53,6 +53,10 @@ public sealed record AgentReport(Guid InstanceId, IReadOnlyList<AgentEvent> Even
 [GenerateSerializer, Immutable, Alias("zlh.ReportAck")]
 public sealed record ReportAck(long AppliedThrough, IReadOnlyList<string>? Rejected = null);
 
-/// <summary>The desired spec: what the agent must converge to, and the generation it has.</summary>
+/// <summary>The desired spec: what the agent must converge to, and the generation it has; <paramref name="Deletion"/> set means "delete this container".</summary>
 [GenerateSerializer, Immutable, Alias("zlh.DesiredSpec")]
-public sealed record DesiredSpec(long Generation, GameDesired? Game, DevDesired? Dev);
+public sealed record DesiredSpec(long Generation, GameDesired? Game, DevDesired? Dev, DeletionDesired? Deletion = null);
+
+/// <summary>The container is being deleted: stop the workload, remove its data unless <paramref name="KeepData"/>, report <see cref="DeletionFinished"/>.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.DeletionDesired")]
+public sealed record DeletionDesired(bool KeepData);

@@ -19,6 +19,14 @@ public interface IContainerGrain : IGrainWithIntegerKey
     [Alias("GetEventsSince"), Accepts(CallerKind.Gateway)]
     Task<EventReplay> GetEventsSinceAsync(Actor actor, long? afterSequence);
 
+    /// <summary>
+    /// Deletes the container (owner or operator; others get <see cref="ContainerNotFoundException"/>): records the
+    /// deletion in the desired spec and answers the status in state <c>Deleting</c>; the agent stops the workload,
+    /// removes its data unless <paramref name="keepData"/>, and confirms; then the credential, state and registry entry go.
+    /// </summary>
+    [Alias("Delete"), Accepts(CallerKind.Gateway)]
+    Task<ContainerStatus> DeleteAsync(Actor actor, bool keepData);
+
     /// <summary>Registers the agent's observer and returns what it must converge to.</summary>
     [Alias("ConnectAgent"), Accepts(CallerKind.Agent)]
     Task<AgentSession> ConnectAgentAsync(AgentHello hello, IAgentObserver observer);

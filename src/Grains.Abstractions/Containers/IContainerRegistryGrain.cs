@@ -21,6 +21,10 @@ public interface IContainerRegistryGrain : IGrainWithIntegerKey
     [Alias("Claim"), Accepts(CallerKind.Internal)]
     Task ClaimAsync(ContainerSummary container);
 
+    /// <summary>Forgets a deleted container: its id no longer has a kind, and its owner's listing no longer shows it.</summary>
+    [Alias("Release"), Accepts(CallerKind.Internal)]
+    Task ReleaseAsync(long containerId, string ownerId);
+
     /// <summary>Containers the actor may see (all of them for an operator), optionally of one kind.</summary>
     [Alias("List"), Accepts(CallerKind.Gateway)]
     Task<IReadOnlyList<ContainerSummary>> ListAsync(Actor actor, ContainerKind? kind);

@@ -32,6 +32,9 @@ public enum ContainerEventKind
 
     /// <summary>A requested stop needed SIGKILL: the server did not stop gracefully (the summary says why).</summary>
     StopForced = 10,
+
+    /// <summary>The container is gone: the last event of its id (its status is the last one it had, in state <c>Deleted</c>).</summary>
+    Deleted = 11,
 }
 
 /// <summary>

@@ -29,6 +29,10 @@ public sealed class FakeAgent(IClusterClient client, long containerId, string cr
     public Task ReportCodeServerAsync(CodeServerState state, string? endpoint, DateTimeOffset at) =>
         ReportAsync(new CodeServerChanged(++_sequence, at, state, endpoint, null));
 
+    /// <summary>The agent's confirmation of a deletion: workload stopped, data removed.</summary>
+    public Task ReportDeletionFinishedAsync() =>
+        ReportAsync(new DeletionFinished(++_sequence, clock.GetUtcNow(), DataRemoved: true, null));
+
     public Task ReportStateAsync(DevContainerState state) =>
         ReportAsync(new DevStateChanged(++_sequence, clock.GetUtcNow(), state, "test"));
 

@@ -92,6 +92,9 @@ internal static class AgentInput
                     Text(installed.Version, "version", AgentInputLimits.RuntimeName, required: true);
                     Text(installed.Reason, "reason", AgentInputLimits.Reason);
                     break;
+                case DeletionFinished deleted:
+                    Text(deleted.Reason, "reason", AgentInputLimits.Reason);
+                    break;
                 case CodeServerChanged codeServer:
                     Require(Enum.IsDefined(codeServer.State), "state is not a code-server state.");
                     Text(codeServer.Endpoint, "endpoint", AgentInputLimits.IdeEndpoint);

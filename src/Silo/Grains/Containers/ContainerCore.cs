@@ -43,5 +43,23 @@ internal sealed class ContainerCore
     [Id(9)]
     public long EventSequenceCeiling { get; set; }
 
+    /// <summary>Set while the container is being deleted (state <c>Deleting</c>): what was asked and when.</summary>
+    [Id(10)]
+    public DeletionRecord? Deletion { get; set; }
+
     public bool Exists => OwnerId is not null;
+}
+
+/// <summary>A deletion in progress: whether the data is kept, and when it was asked (the agent's grace counts from there).</summary>
+[GenerateSerializer]
+internal sealed class DeletionRecord
+{
+    [Id(0)]
+    public bool KeepData { get; set; }
+
+    [Id(1)]
+    public DateTimeOffset RequestedAt { get; set; }
+
+    [Id(2)]
+    public string RequestedBy { get; set; } = "";
 }

@@ -58,6 +58,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     /// <summary>Writes the derived grain's whole record.</summary>
     protected abstract Task WriteAsync();
 
+    /// <summary>Removes the derived grain's stored record and starts it afresh in memory (a deleted container).</summary>
+    protected abstract Task ClearStateAsync();
+
     /// <summary>The current lifecycle state's name.</summary>
     protected abstract string StateName { get; }
 
@@ -134,7 +137,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         LogAgentConnected(Logger, ContainerId, hello.AgentVersion, hello.InstanceId);
         await PublishConnectivityIfChangedAsync();
         await EnsureWatchedAsync();
-        return new AgentSession(BuildDesiredSpec(), Options.HeartbeatInterval, Core.AppliedSequence);
+        return new AgentSession(CurrentSpec(), Options.HeartbeatInterval, Core.AppliedSequence);
     }
 
     public ValueTask<HeartbeatAck> HeartbeatAsync(Heartbeat heartbeat)
@@ -188,14 +191,18 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
             }
         }
 
-        return new ReportAck(Core.AppliedSequence, rejected);
+        return await AckAfterDeletionAsync(new ReportAck(Core.AppliedSequence, rejected));
     }
 
     public Task<DesiredSpec> GetDesiredSpecAsync()
     {
         RequireExists();
-        return Task.FromResult(BuildDesiredSpec());
+        return Task.FromResult(CurrentSpec());
     }
+
+    /// <summary>The kind's desired spec with the deletion, when one was asked.</summary>
+    private DesiredSpec CurrentSpec() =>
+        Core.Deletion is { } deletion ? BuildDesiredSpec() with { Deletion = new DeletionDesired(deletion.KeepData) } : BuildDesiredSpec();
 
     public bool IsAgentCredential(string credential) => AgentCredentials.Matches(credential, Core.AgentCredentialHash);
 
@@ -216,6 +223,11 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         if (!Core.Exists)
         {
             return null;
+        }
+
+        if (Core.Deletion is { } deletion)
+        {
+            return await CheckDeletionAsync(deletion);
         }
 
         await PublishConnectivityIfChangedAsync();
@@ -273,7 +285,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     }
 
     /// <summary>Bumps the desired-spec generation, writes, and hints the agent (the heartbeat ack is the fallback).</summary>
-    protected async Task SpecChangedAsync(string summary)
+    protected async Task SpecChangedAsync(string summary, ContainerEventKind kind = ContainerEventKind.SpecChanged)
     {
         Core.Generation++;
         await WriteAsync();
@@ -291,7 +303,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
             }
         }
 
-        await PublishAsync(ContainerEventKind.SpecChanged, summary);
+        await PublishAsync(kind, summary);
     }
 
     /// <summary>An agent timestamp no later than the silo's clock allows (issue 12: a future time would pin what it stamps).</summary>
@@ -320,7 +332,8 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
             throw new InvalidRequestException(problem);
         }
 
-        return Apply(agentEvent with { At = ClampedTime(agentEvent.At) }, resync);
+        var clamped = agentEvent with { At = ClampedTime(agentEvent.At) };
+        return clamped is DeletionFinished finished ? TakeDeletionConfirmation(finished) : Apply(clamped, resync);
     }
 
     /// <summary>Runs an input check; a refusal is logged once per activation, so a hostile agent cannot flood the log.</summary>
@@ -374,7 +387,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
             ContainerId,
             _kind,
             Core.OwnerId ?? "",
-            StateName,
+            Core.Deletion is null ? StateName : DeletingState,
             connectivity,
             since,
             Presence.LastHeartbeatAt,
@@ -388,13 +401,14 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         return DecorateStatus(status);
     }
 
-    protected async Task PublishAsync(ContainerEventKind kind, string summary, CrashRecord? crash = null)
+    /// <summary>Publishes a live event with the status now, or with <paramref name="status"/> (a deleted container's last one, its number reserved before).</summary>
+    protected async Task PublishAsync(ContainerEventKind kind, string summary, CrashRecord? crash = null, ContainerStatus? status = null)
     {
         await OnPublishingAsync(kind);
         try
         {
             var ceiling = Core.EventSequenceCeiling;
-            if (ReserveSequences())
+            if (status is null && ReserveSequences())
             {
                 try
                 {
@@ -408,7 +422,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
                 }
             }
 
-            var published = new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, BuildStatus(), crash, ++_lastSequence);
+            var published = new ContainerEvent(ContainerId, kind, Time.GetUtcNow(), summary, status ?? BuildStatus(), crash, ++_lastSequence);
             _recent.Enqueue(published);
             while (_recent.Count > Options.EventReplayBuffer)
             {

@@ -46,5 +46,11 @@ internal sealed class ContainerOptions
     /// <summary>How far ahead an agent may schedule something it reports (a crash restart); later is cut to this.</summary>
     public TimeSpan MaxAgentScheduleAhead { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a deletion waits for the agent to confirm (stopped, data removed) before the grain finishes without it;
+    /// the final event then says the data was not removed.
+    /// </summary>
+    public TimeSpan DeleteAgentGrace { get; set; } = TimeSpan.FromMinutes(2);
+
     public TimeSpan UnreachableAfter => HeartbeatInterval * MissedHeartbeats;
 }

@@ -16,7 +16,8 @@ internal sealed class ContainerOptionsValidator() : SectionValidator<ContainerOp
     .Between(nameof(options.HeartbeatBurst), options.HeartbeatBurst, 1, MaxBurst)
     .Positive(nameof(options.HeartbeatRefill), options.HeartbeatRefill)
     .NotNegative(nameof(options.MaxAgentClockSkew), options.MaxAgentClockSkew)
-    .NotNegative(nameof(options.MaxAgentScheduleAhead), options.MaxAgentScheduleAhead))
+    .NotNegative(nameof(options.MaxAgentScheduleAhead), options.MaxAgentScheduleAhead)
+    .Between(nameof(options.DeleteAgentGrace), options.DeleteAgentGrace, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)))
 {
     private const int MaxKept = 10_000;
 

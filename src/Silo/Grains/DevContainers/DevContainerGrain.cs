@@ -62,6 +62,8 @@ internal sealed partial class DevContainerGrain(
             throw new InvalidRequestException($"Unknown code-server action {action}.");
         }
 
+        RequireNotDeleting();
+
         Record.CodeServerRunning = action != CodeServerAction.Stop;
         if (action != CodeServerAction.Stop)
         {
@@ -78,6 +80,7 @@ internal sealed partial class DevContainerGrain(
     public async Task<IdeTokenGrant> IssueIdeTokenAsync(Actor actor)
     {
         RequireAccess(actor);
+        RequireNotDeleting();
         if (Record.Spec is not { EnableCodeServer: true })
         {
             throw new ContainerConflictException($"code-server is not enabled for container {ContainerId}.");
@@ -162,6 +165,13 @@ internal sealed partial class DevContainerGrain(
     {
         await record.WriteStateAsync();
         _activityWritten = Record.LastIdeActivityAt;
+    }
+
+    protected override async Task ClearStateAsync()
+    {
+        await record.ClearStateAsync();
+        record.State = new DevContainerRecord();
+        _activityWritten = null;
     }
 
     /// <summary>

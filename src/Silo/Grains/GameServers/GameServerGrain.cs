@@ -47,6 +47,8 @@ internal sealed class GameServerGrain(
             throw new InvalidRequestException($"Unknown power action {action}.");
         }
 
+        RequireNotDeleting();
+
         if (Record.State is GameServerState.Provisioning or GameServerState.Installing && action is PowerAction.Start or PowerAction.Restart)
         {
             throw new ContainerConflictException($"Game server {ContainerId} is still {Record.State.ToString().ToLowerInvariant()}; it can start once installed.");
@@ -66,6 +68,12 @@ internal sealed class GameServerGrain(
     }
 
     protected override Task WriteAsync() => record.WriteStateAsync();
+
+    protected override async Task ClearStateAsync()
+    {
+        await record.ClearStateAsync();
+        record.State = new GameServerRecord();
+    }
 
     protected override DesiredSpec BuildDesiredSpec() =>
         new(Core.Generation, new GameDesired(Record.Spec!, Record.Power, Record.PowerRequest, Record.LastAction), Dev: null);

@@ -24,6 +24,18 @@ internal sealed class ContainerBucketGrain(
         await record.WriteStateAsync();
     }
 
+    public async Task<bool> ReleaseAsync(long containerId)
+    {
+        if (!record.State.Containers.Remove(containerId, out var released))
+        {
+            // Released before (a retried deletion): the owner index is left as it is.
+            return true;
+        }
+
+        await record.WriteStateAsync();
+        return record.State.Containers.Values.Any(c => c.OwnerId == released.OwnerId);
+    }
+
     public ValueTask<IReadOnlyList<ContainerSummary>> ListAsync(string? ownerId, ContainerKind? kind)
     {
         var list = new List<ContainerSummary>();

@@ -59,6 +59,16 @@ internal sealed class ContainerRegistryGrain(
         }
     }
 
+    public async Task ReleaseAsync(long containerId, string ownerId)
+    {
+        // Claims and releases go through this grain one at a time, so no claim of the owner's can slip in between.
+        var bucket = ContainerBuckets.Of(containerId);
+        if (!await Bucket(containerId).ReleaseAsync(containerId))
+        {
+            await GrainFactory.GetGrain<IOwnerIndexGrain>(ownerId).RemoveBucketAsync(bucket);
+        }
+    }
+
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(Actor actor, ContainerKind? kind)
     {
         var owner = actor.IsOperator ? null : actor.UserId;

@@ -9,6 +9,9 @@ public interface IOwnerIndexGrain : IGrainWithStringKey
     [Alias("AddBucket"), Accepts(CallerKind.Internal)]
     Task AddBucketAsync(long bucket);
 
+    [Alias("RemoveBucket"), Accepts(CallerKind.Internal)]
+    Task RemoveBucketAsync(long bucket);
+
     [Alias("GetBuckets"), Accepts(CallerKind.Internal)]
     ValueTask<long[]> GetBucketsAsync();
 }

@@ -15,5 +15,13 @@ internal sealed class OwnerIndexGrain(
         }
     }
 
+    public async Task RemoveBucketAsync(long bucket)
+    {
+        if (record.State.Buckets.Remove(bucket))
+        {
+            await record.WriteStateAsync();
+        }
+    }
+
     public ValueTask<long[]> GetBucketsAsync() => ValueTask.FromResult(record.State.Buckets.ToArray());
 }

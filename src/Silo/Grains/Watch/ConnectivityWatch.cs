@@ -35,6 +35,10 @@ public interface IConnectivityWatchGrain : IGrainWithIntegerKey
     [Alias("Watch"), Accepts(CallerKind.Internal)]
     Task WatchAsync(long containerId, ContainerKind kind, DateTimeOffset deadline);
 
+    /// <summary>Stops watching a container (deleted); written only when it was watched.</summary>
+    [Alias("Unwatch"), Accepts(CallerKind.Internal)]
+    Task UnwatchAsync(long containerId);
+
     /// <summary>Asks every container whose deadline passed; a sweep already running is awaited, not repeated.</summary>
     [Alias("Sweep"), Accepts(CallerKind.Internal)]
     Task SweepAsync();

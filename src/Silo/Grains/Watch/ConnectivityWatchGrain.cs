@@ -58,6 +58,14 @@ internal sealed partial class ConnectivityWatchGrain(
         }
     }
 
+    public async Task UnwatchAsync(long containerId)
+    {
+        if (record.State.Entries.Remove(containerId))
+        {
+            await WriteAsync();
+        }
+    }
+
     public Task SweepAsync()
     {
         if (_sweep is { IsCompleted: false } running)

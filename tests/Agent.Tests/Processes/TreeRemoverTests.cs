@@ -1,0 +1,54 @@
+using ZlhGrind.Agent.Processes;
+using ZlhGrind.Agent.Tests.TestSupport;
+
+namespace ZlhGrind.Agent.Tests.Processes;
+
+/// <summary>The deletion's removal of a container's data: links a tenant planted are removed as links, never followed.</summary>
+public sealed class TreeRemoverTests
+{
+    [Fact]
+    public void RemoveTree_NestedFilesAndDirectories_RemovesEverythingAndTheRootItself()
+    {
+        using var temp = new TempDirectory();
+        var root = temp.Combine("data");
+        Directory.CreateDirectory(Path.Combine(root, "world", "region"));
+        File.WriteAllText(Path.Combine(root, "server.properties"), "motd=hi");
+        File.WriteAllText(Path.Combine(root, "world", "region", "r.0.0.mca"), "chunk");
+
+        TreeRemover.RemoveTree(root);
+
+        Assert.False(Directory.Exists(root));
+        Assert.True(Directory.Exists(temp.Path));
+    }
+
+    [Fact]
+    public void RemoveTree_PlantedLinksToOutsideFilesAndDirectories_RemovesTheLinksAndLeavesTheTargets()
+    {
+        using var temp = new TempDirectory();
+        var root = temp.Combine("data");
+        var outside = temp.Combine("outside");
+        Directory.CreateDirectory(Path.Combine(outside, "precious"));
+        File.WriteAllText(Path.Combine(outside, "precious", "keep.txt"), "keep");
+        File.WriteAllText(Path.Combine(outside, "keep-too.txt"), "keep");
+        Directory.CreateDirectory(Path.Combine(root, "mods"));
+        File.CreateSymbolicLink(Path.Combine(root, "mods", "escape-dir"), Path.Combine(outside, "precious"));
+        File.CreateSymbolicLink(Path.Combine(root, "escape-file"), Path.Combine(outside, "keep-too.txt"));
+
+        TreeRemover.RemoveTree(root);
+
+        Assert.False(Directory.Exists(root));
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(outside, "precious", "keep.txt")));
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(outside, "keep-too.txt")));
+    }
+
+    [Fact]
+    public void RemoveTree_NothingThere_DoesNothing()
+    {
+        using var temp = new TempDirectory();
+
+        TreeRemover.RemoveTree(temp.Combine("never", "made"));
+        TreeRemover.RemoveTree(temp.Combine("absent"));
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
+    }
+}
