@@ -23,9 +23,12 @@ internal sealed partial class StorageOutageCallFilter(ILogger<StorageOutageCallF
         catch (Exception exception) when (DatabaseFailure(exception) is { } database)
         {
             LogStorageUnavailable(logger, context.TargetId.ToString(), context.InterfaceMethod?.Name ?? "?", database.Message);
-            throw new OrleansException("Storage is unavailable; try again shortly.");
+            throw Unavailable();
         }
     }
+
+    /// <summary>What a caller learns of a database failure (the database's own exception cannot cross the wire).</summary>
+    internal static OrleansException Unavailable() => new("Storage is unavailable; try again shortly.");
 
     /// <summary>The database exception in <paramref name="exception"/>'s chain, if the call failed for the database.</summary>
     internal static DbException? DatabaseFailure(Exception? exception)
