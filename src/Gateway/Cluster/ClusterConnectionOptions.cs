@@ -26,6 +26,9 @@ public sealed class ClusterConnectionOptions
     /// <summary>Pause between attempts while the cluster cannot be reached at start.</summary>
     public TimeSpan ConnectRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the client re-reads the list of live silo gateways (Orleans' own default is 1 minute).</summary>
+    public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Parses <see cref="Gateways"/>; false when one is not an ip:port or there are none.</summary>
     internal bool TryGetGateways(out System.Net.IPEndPoint[] endpoints)
     {

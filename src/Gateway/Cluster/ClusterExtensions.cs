@@ -85,6 +85,17 @@ public static class ClusterExtensions
 
         client.AddOutgoingGrainCallFilter(new ServiceKeyCallFilter(serviceKey));
         client.AddMemoryStreams(ContainerEvents.StreamProvider);
+
+        // Issue 17, the "30 s stalls after a silo dies": the client routes each grain's calls (and its replies to
+        // system targets, round robin) through the gateway it picked before, for as long as it believes that gateway
+        // alive. It learns otherwise from a failed connect or from re-reading the gateway list, by default once a
+        // minute. When the dead silo's connection is not seen to close (a host that vanished, an in-memory test
+        // transport), every call routed there waits out Cluster:CallTimeout: the silo-loss test's client log showed
+        // RegisterConsumer/UnregisterConsumer to the dead gateway timing out each 5 s for 29 s after the silo was
+        // declared dead, while the survivor answered everything. Re-reading the list every few seconds drops a dead
+        // gateway within that period of its death being recorded (and closes its connection).
+        client.Services.AddOptions<GatewayOptions>().Configure<IOptions<ClusterConnectionOptions>>(
+            static (gateways, connection) => gateways.GatewayListRefreshPeriod = connection.Value.GatewayListRefreshPeriod);
         return client;
     }
 }

@@ -40,6 +40,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ConnectivitySweeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(static sp => sp.GetRequiredService<ConnectivitySweeper>());
         builder.AddCallAuthorization(configuration);
+        builder.AddIncomingGrainCallFilter<StorageOutageCallFilter>();
         builder.AddMemoryStreams(ContainerEvents.StreamProvider);
 
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaPreparer>();

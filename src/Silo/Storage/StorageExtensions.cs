@@ -65,7 +65,8 @@ internal static class StorageExtensions
     public static string SqliteConnectionString(string path) =>
         new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(path), Pooling = true }.ToString();
 
-    private static void AddAdoNetStorage(this ISiloBuilder builder, string name, string invariant, string connectionString) =>
+    private static void AddAdoNetStorage(this ISiloBuilder builder, string name, string invariant, string connectionString)
+    {
         builder.AddAdoNetGrainStorage(name, (Microsoft.Extensions.Options.OptionsBuilder<AdoNetGrainStorageOptions> options) =>
             options.Configure<Serializer>((o, serializer) =>
             {
@@ -75,4 +76,10 @@ internal static class StorageExtensions
                 // Orleans' own versioned binary format: stored records evolve by [Id], like the wire contracts.
                 o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
             }));
+
+        // Registered after Orleans' own, so this one is resolved for the name: a database failure reaches callers as
+        // "Storage is unavailable" (issue 17).
+        builder.Services.AddKeyedSingleton<IGrainStorage>(name, static (services, key) =>
+            new ZlhGrind.Silo.Hosting.StorageOutageGrainStorage(AdoNetGrainStorageFactory.Create(services, (string)key!)));
+    }
 }

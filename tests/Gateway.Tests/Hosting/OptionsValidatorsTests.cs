@@ -45,6 +45,12 @@ public sealed class OptionsValidatorsTests(GatewayFixture fixture)
             new ClusterConnectionOptionsValidator().Validate(null, new ClusterConnectionOptions { ServiceKey = ServiceKey, Mode = ClusterMode.Postgres, ConnectRetryDelay = TimeSpan.Zero }).Failures);
 
     [Fact]
+    public void ClusterConnectionValidator_GatewayListRefreshPeriodOfAnHour_NamesTheKey() =>
+        Assert.Equal(
+            ["Cluster:GatewayListRefreshPeriod must be between 00:00:00.1000000 and 00:05:00 (got 01:00:00)."],
+            new ClusterConnectionOptionsValidator().Validate(null, new ClusterConnectionOptions { ServiceKey = ServiceKey, GatewayListRefreshPeriod = TimeSpan.FromHours(1) }).Failures);
+
+    [Fact]
     public void ClusterCallValidator_LongTimeoutShortRetryAfter_NamesBothKeys() =>
         Assert.Equal(
             ["Cluster:CallTimeout must be above 0 and at most 00:05:00 (got 00:06:00).", "Cluster:RetryAfter must be at least 00:00:01 (got 00:00:00.5000000)."],

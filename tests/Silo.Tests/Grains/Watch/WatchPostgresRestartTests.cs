@@ -5,8 +5,8 @@ using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
-using ZlhGrind.Silo.Storage;
 using ZlhGrind.Silo.Tests.TestSupport;
+using ZlhGrind.Testing;
 using static ZlhGrind.Silo.Tests.TestSupport.Scenario;
 
 namespace ZlhGrind.Silo.Tests.Grains.Watch;
@@ -26,7 +26,7 @@ public sealed class WatchPostgresRestartTests(ITestOutputHelper output)
     {
         var total = Stopwatch.StartNew();
         await using var postgres = await PrivatePostgres.StartAsync();
-        await SchemaMigrator.ApplyAsync(StorageProvider.Postgres, postgres.ConnectionString);
+        await postgres.ApplySchemaAsync();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
         var clusterId = "pgr-" + Guid.NewGuid().ToString("N")[..8];
         var configuration = TestClusters.Configuration(new Dictionary<string, string?>

@@ -1,14 +1,14 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
-namespace ZlhGrind.Silo.Tests.TestSupport;
+using ZlhGrind.Silo.Storage;
+
+namespace ZlhGrind.Testing;
 
 /// <summary>
 /// A PostgreSQL server of the test's own (scripts/postgres.sh on a free loopback port, in a temporary directory), for
 /// tests that stop and start the database; the shared test server is never touched.
 /// </summary>
-internal sealed class PrivatePostgres : IAsyncDisposable
+public sealed class PrivatePostgres : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly int _port;
@@ -26,10 +26,13 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     public static async Task<PrivatePostgres> StartAsync()
     {
         var directory = Directory.CreateTempSubdirectory("zlh-pg-").FullName;
-        var port = FreePort();
+        var port = FreePorts.Next();
         var connectionString = (await ScriptAsync("start", directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture))).Trim();
         return new PrivatePostgres(directory, port, connectionString);
     }
+
+    /// <summary>Applies the silo's schema (as <c>./zlh db migrate</c> does).</summary>
+    public Task ApplySchemaAsync() => SchemaMigrator.ApplyAsync(StorageProvider.Postgres, ConnectionString);
 
     /// <summary>Stops the server (pg_ctl stop, fast mode: open connections are cut).</summary>
     public Task StopAsync() => ScriptAsync("stop", _directory);
@@ -52,7 +55,7 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     private static async Task<string> ScriptAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(RepoRoot(), "scripts", "postgres.sh"));
+        info.ArgumentList.Add(Path.Combine(Repo.Root, "scripts", "postgres.sh"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -65,23 +68,5 @@ internal sealed class PrivatePostgres : IAsyncDisposable
         return process.ExitCode == 0
             ? stdout
             : throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ZlhGrind.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root was not found above the test binaries.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
