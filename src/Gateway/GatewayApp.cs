@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using ZlhGrind.Gateway.Api;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.Consoles;
 using ZlhGrind.Gateway.Errors;
 using ZlhGrind.Gateway.Events;
 using ZlhGrind.Gateway.Hosting;
@@ -44,6 +45,7 @@ public static class GatewayApp
         builder.AddIdeBootstrap();
         builder.AddIdeTunnel();
         builder.AddPortal();
+        builder.AddConsoles();
 
         var app = builder.Build();
         app.UseTrustedProxies();
@@ -61,9 +63,11 @@ public static class GatewayApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseWebSockets();
 
         app.MapHealthEndpoints();
         app.MapIdeBootstrapEndpoint();
+        app.MapConsoleSocket();
         app.MapDevTokenEndpoint();
         app.MapPortalPages();
 
@@ -78,7 +82,8 @@ public static class GatewayApp
             .MapIdeAddressEndpoint()
             .MapIdeTokenEndpoint()
             .MapContainerEvents()
-            .MapAgentSetup();
+            .MapAgentSetup()
+            .MapConsoleEndpoints();
         return app;
     }
 
