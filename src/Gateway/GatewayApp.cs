@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using ZlhGrind.Gateway.Api;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.Consoles;
 using ZlhGrind.Gateway.Errors;
 using ZlhGrind.Gateway.Events;
 using ZlhGrind.Gateway.Hosting;
@@ -45,6 +46,7 @@ public static class GatewayApp
         builder.AddIdeBootstrap();
         builder.AddIdeTunnel();
         builder.AddPortal();
+        builder.AddConsoles();
 
         var app = builder.Build();
         app.UseTrustedProxies();
@@ -62,9 +64,11 @@ public static class GatewayApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseWebSockets();
 
         app.MapHealthEndpoints();
         app.MapIdeBootstrapEndpoint();
+        app.MapConsoleSocket();
         app.MapDevTokenEndpoint();
         app.MapPortalPages();
 
@@ -80,7 +84,8 @@ public static class GatewayApp
             .MapIdeAddressEndpoint()
             .MapIdeTokenEndpoint()
             .MapContainerEvents()
-            .MapAgentSetup();
+            .MapAgentSetup()
+            .MapConsoleEndpoints();
         return app;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZlhGrind.Agent.Consoles;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
@@ -61,6 +62,22 @@ internal static class GameWorkloadExtensions
                 data);
         });
         services.AddSingleton<IWorkload>(sp => sp.GetRequiredService<GameWorkload>());
+
+        // The console reads the same run directory the launcher writes (RunDirectory only names the files).
+        services.AddOptions<ConsoleRelayOptions>().BindConfiguration(ConsoleRelayOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConsoleRelayOptions>, ConsoleRelayOptionsValidator>();
+        services.AddSingleton(sp =>
+        {
+            var agent = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var game = sp.GetRequiredService<IOptions<GameServerOptions>>().Value;
+            var supervisor = sp.GetRequiredService<GameSupervisor>();
+            return new GameConsole(
+                new RunDirectory(game.RunDirectory ?? Path.Combine(agent.DataRoot, "game", "run")),
+                () => supervisor.State == ZlhGrind.Grains.GameServers.GameServerState.Running,
+                sp.GetRequiredService<IOptions<ConsoleRelayOptions>>().Value.TailPollInterval,
+                sp.GetRequiredService<ILogger<GameConsole>>());
+        });
+        services.AddHostedService<GameConsoleService>();
         return services;
     }
 }

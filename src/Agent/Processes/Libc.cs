@@ -31,6 +31,7 @@ internal static partial class Libc
     private const int AtSymlinkNoFollow = 0x100;
     private const int AtRemoveDir = 0x200;
     private const uint StatxBasicStats = 0x7FF;
+    private const uint StatxBirthTime = 0x800;
     private const int StatxBufferSize = 256;
 
     // O_DIRECTORY and O_NOFOLLOW are the two open flags whose values differ between Linux architectures.
@@ -88,13 +89,16 @@ internal static partial class Libc
     /// <summary>What has <paramref name="name"/> in <paramref name="directory"/>, a link itself rather than its target; null when nothing.</summary>
     public static FileStatus? StatusNoFollow(int directory, string name) => StatusAt(directory, name, AtSymlinkNoFollow);
 
+    /// <summary>statx of a path the agent itself owns (its run directory); null when it does not exist.</summary>
+    public static FileStatus? StatusOfPath(string path) => StatusAt(AtFdCwd, path, AtSymlinkNoFollow);
+
     public static void Close(int fd) => CloseNative(fd);
 
     private static FileStatus? StatusAt(int directory, string name, int flags)
     {
         // struct statx has one layout on every architecture, unlike struct stat.
         Span<byte> buffer = stackalloc byte[StatxBufferSize];
-        if (Statx(directory, name, flags, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (Statx(directory, name, flags, StatxBasicStats | StatxBirthTime, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             return null;
         }
@@ -104,7 +108,11 @@ internal static partial class Libc
             (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer[20..]),
             (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer[24..]),
             BinaryPrimitives.ReadUInt32LittleEndian(buffer[16..]),
-            (long)BinaryPrimitives.ReadUInt64LittleEndian(buffer[40..]));
+            (long)BinaryPrimitives.ReadUInt64LittleEndian(buffer[40..]),
+            (long)BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]),
+            (BinaryPrimitives.ReadUInt32LittleEndian(buffer) & StatxBirthTime) == 0
+                ? 0
+                : (BinaryPrimitives.ReadInt64LittleEndian(buffer[80..]) * 1_000_000_000) + BinaryPrimitives.ReadUInt32LittleEndian(buffer[88..]));
     }
 
     private static int Check(int result) => result >= 0 ? result : throw Error(Marshal.GetLastPInvokeError());
@@ -140,9 +148,15 @@ internal static partial class Libc
     internal static partial int Kill(int pid, int signal);
 }
 
-/// <summary>The fields of statx the agent checks: type and permission bits, owner, link count, size.</summary>
-internal readonly record struct FileStatus(uint Mode, int Uid, int Gid, uint LinkCount, long Size)
+/// <summary>The fields of statx the agent checks: type and permission bits, owner, link count, size, inode, birth time (ns; 0 where the filesystem keeps none).</summary>
+internal readonly record struct FileStatus(uint Mode, int Uid, int Gid, uint LinkCount, long Size, long Inode, long BornAtNanoseconds)
 {
+    /// <summary>
+    /// Names this file among the files that ever had its path: an inode number alone is reused once the file is
+    /// deleted, the birth time tells the new file apart.
+    /// </summary>
+    public long Identity => unchecked((Inode * 1_000_003) ^ BornAtNanoseconds) | 1;
+
     public uint Type => Mode & Libc.FileTypeMask;
 
     public uint Permissions => Mode & 0xFFF;

@@ -4,6 +4,7 @@ using ZlhGrind.ClusterTls;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains;
+using ZlhGrind.Silo.Grains.Consoles;
 using ZlhGrind.Silo.Grains.Containers;
 using ZlhGrind.Silo.Grains.DevContainers;
 using ZlhGrind.Silo.Grains.Templates;
@@ -35,6 +36,8 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddOptions<IdleOptions>().Bind(configuration.GetSection(IdleOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<IdleOptions>, IdleOptionsValidator>();
+        services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>();
 
         builder.UseClusterTls(configuration);
         services.AddSingleton<ConnectivitySweeper>();

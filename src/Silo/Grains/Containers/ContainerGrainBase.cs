@@ -5,6 +5,7 @@ using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Silo.Authorization;
+using ZlhGrind.Silo.Grains.Consoles;
 using ZlhGrind.Silo.Grains.Watch;
 
 namespace ZlhGrind.Silo.Grains.Containers;
@@ -14,7 +15,7 @@ namespace ZlhGrind.Silo.Grains.Containers;
 /// ordered and de-duplicated reports, desired-spec generations), connectivity and live events.
 /// Each kind supplies its stored record, its status parts and how it applies agent events.
 /// </summary>
-internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IConnectivityCheck, IRemindable, IAgentCredentialHolder
+internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, IConnectivityCheck, IRemindable, IAgentCredentialHolder, IContainerConsoleAccess
 {
     /// <summary>What a report refused for its rate carries in its ack, so the agent logs why it must wait.</summary>
     internal const string RateLimited = "rate limited: nothing of this report was taken; send it again later";
@@ -205,6 +206,10 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         Core.Deletion is { } deletion ? BuildDesiredSpec() with { Deletion = new DeletionDesired(deletion.KeepData) } : BuildDesiredSpec();
 
     public bool IsAgentCredential(string credential) => AgentCredentials.Matches(credential, Core.AgentCredentialHash);
+
+    /// <summary>The owner and agent credential hash for this container's console grains (silo-internal).</summary>
+    public Task<ConsoleAccess> GetConsoleAccessAsync() =>
+        Task.FromResult(Core.Exists ? new ConsoleAccess(Core.OwnerId, Core.AgentCredentialHash) : new ConsoleAccess(null, null));
 
     /// <summary>
     /// Containers provisioned before the connectivity watch carry a per-container reminder; the first time it

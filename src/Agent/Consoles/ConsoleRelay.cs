@@ -1,0 +1,121 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using ZlhGrind.Grains.Consoles;
+
+namespace ZlhGrind.Agent.Consoles;
+
+/// <summary>
+/// Carries one <see cref="IConsoleChannel"/> to its console grain over the agent's own (outgoing) cluster connection:
+/// answers history reads and input, and pushes live output only while the grain says someone watches. Written against
+/// the channel alone, so a dev terminal session plugs in the same way.
+/// </summary>
+internal sealed partial class ConsoleRelay : IConsoleAgent, IAsyncDisposable
+{
+    private readonly IConsoleChannel _channel;
+    private readonly IConsoleGrain _grain;
+    private readonly ILogger _logger;
+    private readonly Channel<ConsoleSlice> _outgoing;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
+    private readonly Task _pusher;
+    private IDisposable? _live;
+
+    public ConsoleRelay(IConsoleChannel channel, IConsoleGrain grain, int queuedSlices, ILogger logger)
+    {
+        _channel = channel;
+        _grain = grain;
+        _logger = logger;
+
+        // A full queue drops the oldest slices: the watching gateways see the gap and read it back as history.
+        _outgoing = Channel.CreateBounded<ConsoleSlice>(new BoundedChannelOptions(queuedSlices) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        _pusher = PushAsync(_stop.Token);
+    }
+
+    /// <summary>Registers <paramref name="self"/> (this relay's observer reference) with the grain and streams if someone watches.</summary>
+    public async Task ConnectAsync(IConsoleAgent self)
+    {
+        var watched = await _grain.ConnectAgentAsync(self);
+        await StreamAsync(watched);
+    }
+
+    public Task<ConsoleHistory> ReadAsync(long? since, int maxBytes)
+    {
+        maxBytes = Math.Clamp(maxBytes, 1, ConsoleLimits.ChunkBytes);
+        var attachment = _channel.Attach(since, maxBytes, static _ => { });
+        attachment.Subscription.Dispose();
+        var history = attachment.History;
+        var end = history.Offset + history.Data.Length;
+        var data = history.Data.Length > maxBytes ? history.Data[..maxBytes] : history.Data;
+        return Task.FromResult(new ConsoleHistory(history.Offset, data.ToArray(), attachment.Truncated, end));
+    }
+
+    public async Task<string?> WriteAsync(byte[] input)
+    {
+        try
+        {
+            await _channel.WriteAsync(input, _stop.Token);
+            return null;
+        }
+        catch (ConsoleUnavailableException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    public Task StreamAsync(bool on)
+    {
+        lock (_gate)
+        {
+            if (on && _live is null)
+            {
+                _live = _channel.Attach(null, 0, slice => _outgoing.Writer.TryWrite(slice)).Subscription;
+            }
+            else if (!on && _live is not null)
+            {
+                _live.Dispose();
+                _live = null;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StreamAsync(false);
+        _outgoing.Writer.TryComplete();
+        await _stop.CancelAsync();
+        try
+        {
+            await _pusher;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task PushAsync(CancellationToken stop)
+    {
+        await foreach (var slice in _outgoing.Reader.ReadAllAsync(stop))
+        {
+            for (var at = 0; at < slice.Data.Length; at += ConsoleLimits.ChunkBytes)
+            {
+                var part = slice.Data.Slice(at, Math.Min(ConsoleLimits.ChunkBytes, slice.Data.Length - at));
+                try
+                {
+                    await _grain.PushOutputAsync(new ConsoleChunk(slice.Offset + at, part.ToArray()));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Lost output is read back as history by whoever watches; the push goes on with the next slice.
+                    LogPushFailed(_logger, ex);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pushing console output to the cluster failed")]
+    private static partial void LogPushFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,315 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using ZlhGrind.Agent.Processes;
+
+namespace ZlhGrind.Agent.Consoles;
+
+/// <summary>
+/// The game server's console: its output is the shim's log (<c>console.log</c> and the previous <c>console.log.1</c>)
+/// numbered by <see cref="ConsoleLedger"/>, its input the shim's FIFO. The files are tailed only while something is
+/// attached, so output nobody watches costs nothing beyond the log itself.
+/// </summary>
+internal sealed partial class GameConsole : IConsoleChannel, IDisposable
+{
+    private readonly RunDirectory _run;
+    private readonly Func<bool> _acceptsInput;
+    private readonly TimeSpan _pollInterval;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly List<Subscriber> _subscribers = [];
+    private ConsoleLedger? _ledger;
+    private long _savedWatermark;
+    private FileSystemWatcher? _watcher;
+    private CancellationTokenSource? _tailStop;
+    private SemaphoreSlim _wake = new(0);
+
+    /// <param name="run">The server's run directory.</param>
+    /// <param name="acceptsInput">True while a server reads the FIFO (a stopped server's FIFO would swallow commands).</param>
+    /// <param name="pollInterval">How often the tail looks at the log when no change notice came (a notice can be lost).</param>
+    /// <param name="logger">Where a failing read or subscriber is reported.</param>
+    public GameConsole(RunDirectory run, Func<bool> acceptsInput, TimeSpan pollInterval, ILogger logger)
+    {
+        _run = run;
+        _acceptsInput = acceptsInput;
+        _pollInterval = pollInterval;
+        _logger = logger;
+        _ledger = ConsoleLedger.Load(run);
+        _savedWatermark = _ledger?.Watermark ?? 0;
+    }
+
+    public long End
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Numbering().End;
+            }
+        }
+    }
+
+    public ConsoleAttachment Attach(long? since, int maxHistoryBytes, Action<ConsoleSlice> onOutput)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxHistoryBytes);
+        lock (_gate)
+        {
+            var files = Numbering();
+            var start = since ?? files.End - maxHistoryBytes;
+            var truncated = since is not null && start < files.Earliest;
+            start = Math.Clamp(start, files.Earliest, files.End);
+            var history = new ConsoleSlice(start, files.Read(start, files.End));
+            var subscriber = new Subscriber(this, onOutput, files.End);
+            _subscribers.Add(subscriber);
+            Remember(files.End);
+            StartTailing();
+            return new ConsoleAttachment(history, truncated, subscriber);
+        }
+    }
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
+    {
+        if (!_acceptsInput())
+        {
+            throw new ConsoleUnavailableException("The server is not running.");
+        }
+
+        // Opening the FIFO read-write never blocks, even if the shim has gone; a write-only open would wait for a reader.
+        await using var fifo = new FileStream(_run.ConsoleInput, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
+        await fifo.WriteAsync(input, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _subscribers.Clear();
+            StopTailing();
+        }
+    }
+
+    /// <summary>Looks at the files once and hands new output to every subscriber (the tail loop's step; tests call it too).</summary>
+    internal void Pump()
+    {
+        lock (_gate)
+        {
+            if (_subscribers.Count == 0)
+            {
+                return;
+            }
+
+            var files = Numbering();
+            foreach (var subscriber in _subscribers.ToArray())
+            {
+                // Bytes lost in a copy-and-truncate rotation are gone for everyone; the subscriber goes on after them.
+                var from = Math.Max(subscriber.Next, files.Earliest);
+                if (from >= files.End)
+                {
+                    continue;
+                }
+
+                var data = files.Read(from, files.End);
+                subscriber.Next = from + data.Length;
+                try
+                {
+                    subscriber.OnOutput(new ConsoleSlice(from, data));
+                }
+                catch (Exception ex)
+                {
+                    LogSubscriberFailed(_logger, ex);
+                }
+            }
+        }
+    }
+
+    private void Detach(Subscriber subscriber)
+    {
+        lock (_gate)
+        {
+            if (_subscribers.Remove(subscriber))
+            {
+                Remember(subscriber.Next);
+            }
+
+            if (_subscribers.Count == 0)
+            {
+                StopTailing();
+            }
+        }
+    }
+
+    private void StartTailing()
+    {
+        if (_tailStop is not null)
+        {
+            return;
+        }
+
+        _tailStop = new CancellationTokenSource();
+        _wake = new SemaphoreSlim(0);
+        var wake = _wake;
+        try
+        {
+            _watcher = new FileSystemWatcher(_run.Path, "console.log*") { NotifyFilter = NotifyFilters.Size | NotifyFilters.LastWrite | NotifyFilters.FileName };
+            _watcher.Changed += (_, _) => Release(wake);
+            _watcher.Created += (_, _) => Release(wake);
+            _watcher.Renamed += (_, _) => Release(wake);
+            _watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException)
+        {
+            // No directory yet (no server launched) or no inotify left: the poll still tails.
+            _watcher?.Dispose();
+            _watcher = null;
+        }
+
+        _ = TailAsync(wake, _tailStop.Token);
+    }
+
+    private void StopTailing()
+    {
+        _watcher?.Dispose();
+        _watcher = null;
+        _tailStop?.Cancel();
+        _tailStop?.Dispose();
+        _tailStop = null;
+    }
+
+    private static void Release(SemaphoreSlim wake)
+    {
+        // One pending wake is enough: the pump reads everything there is.
+        if (wake.CurrentCount == 0)
+        {
+            wake.Release();
+        }
+    }
+
+    private async Task TailAsync(SemaphoreSlim wake, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await wake.WaitAsync(_pollInterval, stop);
+                Pump();
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (IOException ex)
+            {
+                LogTailFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records that offsets up to <paramref name="end"/> were handed out, so a numbering started afresh (see
+    /// <see cref="ConsoleLedger.Reconcile"/>) begins past them. Saved at attach and detach only, not per chunk of output.
+    /// </summary>
+    private void Remember(long end)
+    {
+        if (_ledger is { } ledger && end > _savedWatermark)
+        {
+            _ledger = ledger with { Watermark = Math.Max(ledger.Watermark, end) };
+            _ledger.Save(_run);
+            _savedWatermark = _ledger.Watermark;
+        }
+    }
+
+    /// <summary>The files as they are now, with the ledger brought up to date (and saved when a rotation moved it).</summary>
+    private LogFiles Numbering()
+    {
+        var current = Libc.StatusOfPath(_run.ConsoleLog);
+        var previous = Libc.StatusOfPath(_run.PreviousConsoleLog);
+        var ledger = ConsoleLedger.Reconcile(_ledger, current, previous);
+        if (_ledger is null || ledger with { Watermark = 0 } != _ledger with { Watermark = 0 })
+        {
+            ledger.Save(_run);
+            _savedWatermark = ledger.Watermark;
+        }
+
+        _ledger = ledger;
+        return new LogFiles(_run, ledger, current?.Size ?? 0, previous is null ? 0 : previous.Value.Size);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A console subscriber failed on its output")]
+    private static partial void LogSubscriberFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the console log failed; retrying at the next change")]
+    private static partial void LogTailFailed(ILogger logger, Exception exception);
+
+    private sealed class Subscriber(GameConsole owner, Action<ConsoleSlice> onOutput, long next) : IDisposable
+    {
+        public Action<ConsoleSlice> OnOutput { get; } = onOutput;
+
+        /// <summary>The offset of the next byte this subscriber has not been given.</summary>
+        public long Next { get; set; } = next;
+
+        public void Dispose() => owner.Detach(this);
+    }
+
+    /// <summary>The two files in the console's numbering.</summary>
+    private readonly record struct LogFiles(RunDirectory Run, ConsoleLedger Ledger, long CurrentSize, long PreviousSize)
+    {
+        public long End => Ledger.CurrentBase + CurrentSize;
+
+        public long Earliest => Ledger.PreviousFile != 0 && PreviousSize > 0 ? Ledger.PreviousBase : Ledger.CurrentBase;
+
+        /// <summary>Bytes [<paramref name="from"/>, <paramref name="to"/>) from whichever file holds them.</summary>
+        public byte[] Read(long from, long to)
+        {
+            if (to <= from)
+            {
+                return [];
+            }
+
+            var output = new MemoryStream((int)Math.Min(to - from, int.MaxValue));
+            if (from < Ledger.CurrentBase)
+            {
+                Copy(Run.PreviousConsoleLog, from - Ledger.PreviousBase, Math.Min(to, Ledger.CurrentBase) - from, output);
+            }
+
+            if (to > Ledger.CurrentBase)
+            {
+                var start = Math.Max(from, Ledger.CurrentBase);
+                Copy(Run.ConsoleLog, start - Ledger.CurrentBase, to - start, output);
+            }
+
+            return output.ToArray();
+        }
+
+        private static void Copy(string path, long position, long count, MemoryStream output)
+        {
+            if (count <= 0 || position < 0)
+            {
+                return;
+            }
+
+            try
+            {
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                file.Position = position;
+                var buffer = new byte[Math.Min(count, 64 * 1024)];
+                while (count > 0)
+                {
+                    var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, count));
+                    if (read == 0)
+                    {
+                        // The file shrank under us (a rotation): the rest is read after the next reconcile.
+                        return;
+                    }
+
+                    output.Write(buffer, 0, read);
+                    count -= read;
+                }
+            }
+            catch (FileNotFoundException)
+            {
+            }
+        }
+    }
+}
+
+/// <summary>The console cannot take input now (no server is running behind it).</summary>
+internal sealed class ConsoleUnavailableException(string message) : Exception(message);

@@ -1,0 +1,384 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using ZlhGrind.Grains.Consoles;
+using ZlhGrind.Grains.Containers;
+
+namespace ZlhGrind.Gateway.Consoles;
+
+/// <summary>
+/// One browser's console WebSocket. It watches the console grain (live chunks arrive on this observer), sends the
+/// history from the client's offset, then live output in order: every byte is sent once, at its offset, and a gap
+/// (chunks dropped on the way, an agent restart) is read back from the agent's history before going on.
+/// </summary>
+internal sealed partial class ConsoleSocket(
+    WebSocket socket,
+    IConsoleGrain grain,
+    IClusterClient client,
+    ConsoleGrant grant,
+    ConsoleSocketOptions options,
+    TimeProvider time,
+    ILogger<ConsoleSocket> logger) : IConsoleViewer, IDisposable
+{
+    private readonly Channel<ConsoleChunk> _live = Channel.CreateBounded<ConsoleChunk>(
+        new BoundedChannelOptions(options.QueuedChunks) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    private readonly SemaphoreSlim _sending = new(1, 1);
+    private readonly Lock _gate = new();
+    private Actor _actor = grant.Actor;
+    private DateTimeOffset _sessionExpiresAt = grant.SessionExpiresAt;
+    private CancellationTokenSource _renewed = new();
+    private long _next;
+
+    public Task OutputAsync(ConsoleChunk chunk)
+    {
+        _live.Writer.TryWrite(chunk);
+        return Task.CompletedTask;
+    }
+
+    public async Task RunAsync(long? since, CancellationToken aborted)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var self = client.CreateObjectReference<IConsoleViewer>(this);
+        try
+        {
+            var lease = await grain.WatchAsync(_actor, self);
+            await CatchUpAsync(since, until: null, stop.Token);
+            var receiving = ReceiveAsync(stop.Token);
+            var sending = SendLiveAsync(self, lease, stop.Token);
+            await Task.WhenAny(receiving, sending);
+            await stop.CancelAsync();
+            await Task.WhenAll(Quietly(receiving), Quietly(sending));
+        }
+        catch (ContainerNotFoundException)
+        {
+            await CloseAsync(WebSocketCloseStatus.PolicyViolation, "Access to this console was lost.");
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+        }
+        finally
+        {
+            try
+            {
+                await grain.UnwatchAsync(self);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogUnwatchFailed(logger, ex);
+            }
+
+            client.DeleteObjectReference<IConsoleViewer>(self);
+        }
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+
+    /// <summary>Sends history from <paramref name="from"/> (null: the default amount) until the agent's end or <paramref name="until"/>.</summary>
+    private async Task CatchUpAsync(long? from, long? until, CancellationToken cancellationToken)
+    {
+        ConsoleHistory page;
+        try
+        {
+            page = await grain.ReadAsync(_actor, from, from is null ? options.DefaultHistoryBytes : ConsoleLimits.ChunkBytes);
+        }
+        catch (ContainerConflictException ex)
+        {
+            await SendAsync(w => Frame(w, "error", ("message", ex.Message)), cancellationToken);
+            if (from is not null)
+            {
+                _next = Math.Max(_next, from.Value);
+            }
+
+            return;
+        }
+
+        while (true)
+        {
+            if (page.Truncated)
+            {
+                await SendAsync(w => Frame(w, "truncated", offset: page.Offset), cancellationToken);
+            }
+
+            if (page.Data.Length > 0)
+            {
+                await SendOutputAsync(page.Offset, page.Data, cancellationToken);
+            }
+
+            _next = page.Offset + page.Data.Length;
+            if (page.Data.Length == 0 || _next >= page.End || (until is { } stopAt && _next >= stopAt))
+            {
+                return;
+            }
+
+            page = await grain.ReadAsync(_actor, _next, ConsoleLimits.ChunkBytes);
+        }
+    }
+
+    private async Task SendLiveAsync(IConsoleViewer self, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var renewEvery = lease / 3;
+        var renewAt = time.GetUtcNow() + renewEvery;
+        var reauthSent = false;
+        while (true)
+        {
+            CancellationToken renewed;
+            DateTimeOffset expiresAt;
+            lock (_gate)
+            {
+                renewed = _renewed.Token;
+                expiresAt = _sessionExpiresAt;
+            }
+
+            var now = time.GetUtcNow();
+            if (now >= expiresAt)
+            {
+                await CloseAsync(WebSocketCloseStatus.PolicyViolation, "The session expired; open the console again.");
+                return;
+            }
+
+            if (!reauthSent && now >= expiresAt - options.ReauthLead)
+            {
+                reauthSent = true;
+                await SendAsync(static w => Frame(w, "reauth"), cancellationToken);
+            }
+
+            if (now >= renewAt)
+            {
+                await grain.WatchAsync(CurrentActor(), self);
+                renewAt = now + renewEvery;
+            }
+
+            var wakeAt = Min(renewAt, reauthSent ? expiresAt : expiresAt - options.ReauthLead);
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, renewed);
+
+            // A timer of the injected clock (not CancelAfter, which runs on the real one), so lease and session times move together.
+            await using var timer = time.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), wake, Max(wakeAt - now, TimeSpan.Zero), Timeout.InfiniteTimeSpan);
+            try
+            {
+                var chunk = await _live.Reader.ReadAsync(wake.Token);
+                await DeliverAsync(chunk, cancellationToken);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (renewed.IsCancellationRequested)
+                {
+                    reauthSent = false;
+                }
+            }
+        }
+    }
+
+    private async Task DeliverAsync(ConsoleChunk chunk, CancellationToken cancellationToken)
+    {
+        var end = chunk.Offset + chunk.Data.Length;
+        if (end <= _next)
+        {
+            return;
+        }
+
+        if (chunk.Offset > _next)
+        {
+            await CatchUpAsync(_next, chunk.Offset, cancellationToken);
+        }
+
+        if (chunk.Offset > _next)
+        {
+            // What lay between is gone from the agent's history too.
+            await SendAsync(w => Frame(w, "truncated", offset: chunk.Offset), cancellationToken);
+            _next = chunk.Offset;
+        }
+
+        if (end > _next)
+        {
+            var skip = (int)(_next - chunk.Offset);
+            await SendOutputAsync(_next, chunk.Data.AsMemory(skip), cancellationToken);
+            _next = end;
+        }
+    }
+
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[options.MaxClientFrameBytes];
+        while (true)
+        {
+            var length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (length == buffer.Length)
+                {
+                    await SendAsync(w => Frame(w, "error", ("message", $"A client frame is at most {options.MaxClientFrameBytes} bytes.")), cancellationToken);
+                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, "Frame too large.");
+                    return;
+                }
+
+                result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+
+            await HandleAsync(buffer.AsMemory(0, length), cancellationToken);
+        }
+    }
+
+    private async Task HandleAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        string? type = null;
+        string? data = null;
+        string? ticket = null;
+        try
+        {
+            using var json = JsonDocument.Parse(frame);
+            if (json.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                type = json.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                data = json.RootElement.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+                ticket = json.RootElement.TryGetProperty("ticket", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        string? refusal = null;
+        switch (type)
+        {
+            case "command" when data is not null:
+                try
+                {
+                    await grain.SendCommandAsync(CurrentActor(), data);
+                }
+                catch (ConsoleCommandRefusedException ex)
+                {
+                    refusal = ex.Message;
+                }
+
+                break;
+            case "auth" when ticket is not null:
+                try
+                {
+                    var fresh = await grain.RedeemTicketAsync(ticket);
+                    lock (_gate)
+                    {
+                        _actor = fresh.Actor;
+                        _sessionExpiresAt = fresh.SessionExpiresAt;
+                        var old = _renewed;
+                        _renewed = new CancellationTokenSource();
+                        old.Cancel();
+                        old.Dispose();
+                    }
+                }
+                catch (ConsoleTicketRejectedException ex)
+                {
+                    refusal = ex.Message;
+                }
+
+                break;
+            default:
+                refusal = "A frame is {\"type\":\"command\",\"data\":\"...\"} or {\"type\":\"auth\",\"ticket\":\"...\"}.";
+                break;
+        }
+
+        if (refusal is not null)
+        {
+            await SendAsync(w => Frame(w, "error", ("message", refusal)), cancellationToken);
+        }
+    }
+
+    private Actor CurrentActor()
+    {
+        lock (_gate)
+        {
+            return _actor;
+        }
+    }
+
+    private Task SendOutputAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        // Invalid UTF-8 (a multi-byte character cut by a chunk, or binary output) becomes U+FFFD; offsets stay byte offsets.
+        var text = Encoding.UTF8.GetString(data.Span);
+        return SendAsync(w => Frame(w, "output", ("data", text), offset), cancellationToken);
+    }
+
+    private static void Frame(Utf8JsonWriter writer, string type, (string Name, string Value)? text = null, long? offset = null)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", type);
+        if (offset is { } o)
+        {
+            writer.WriteNumber("offset", o);
+        }
+
+        if (text is { } t)
+        {
+            writer.WriteString(t.Name, t.Value);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private async Task SendAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        await _sending.WaitAsync(cancellationToken);
+        try
+        {
+            await socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
+
+    private async Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            await _sending.WaitAsync();
+            try
+            {
+                await socket.CloseOutputAsync(status, reason, CancellationToken.None);
+            }
+            finally
+            {
+                _sending.Release();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _sending.Dispose();
+        _renewed.Dispose();
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ending a console watch failed; the grain's lease ends it")]
+    private static partial void LogUnwatchFailed(ILogger logger, Exception exception);
+}

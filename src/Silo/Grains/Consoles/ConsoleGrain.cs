@@ -1,0 +1,263 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using ZlhGrind.Grains.Consoles;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Silo.Authorization;
+using ZlhGrind.Silo.Grains.Containers;
+using ZlhGrind.Silo.Storage;
+
+namespace ZlhGrind.Silo.Grains.Consoles;
+
+/// <summary>
+/// Relays one console between its agent and the gateways watching it (README: "Console"). It keeps no output: history
+/// is the agent's, read on attach; live output is fanned out as it comes and asked of the agent only while someone
+/// watches. Tickets live in memory only (60 s, single use): a lost activation loses them, and the browser asks again.
+/// </summary>
+internal sealed class ConsoleGrain(
+    [FromKeyedServices(GrainClock.Key)] TimeProvider time,
+    IOptions<ConsoleOptions> options,
+    [PersistentState("console", StorageNames.Containers)] IPersistentState<ConsoleAuditRecord> audit) : Grain, IConsoleGrain, IAgentCredentialHolder
+{
+    private readonly ConsoleOptions _options = options.Value;
+    private readonly Dictionary<string, OpenTicket> _tickets = new(StringComparer.Ordinal);
+    private readonly Dictionary<IConsoleViewer, DateTimeOffset> _viewers = [];
+    private ConsoleAccess _access = new(null, null);
+    private IConsoleAgent? _agent;
+    private bool _streaming;
+    private TokenBucket? _commands;
+    private double _pushBudget;
+    private DateTimeOffset _pushBudgetAt;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _commands = new TokenBucket(time, _options.CommandBurst, _options.CommandRefill);
+        _pushBudget = _options.AgentBytesPerSecond;
+        _pushBudgetAt = time.GetUtcNow();
+        await RefreshAccessAsync();
+    }
+
+    public bool IsAgentCredential(string credential) => AgentCredentials.Matches(credential, _access.AgentCredentialHash);
+
+    public async Task<ConsoleTicket> IssueTicketAsync(Actor actor, DateTimeOffset sessionExpiresAt)
+    {
+        await AuthorizeAsync(actor, refresh: true);
+        var now = time.GetUtcNow();
+        DropExpiredTickets(now);
+        if (_tickets.Count >= _options.MaxOpenTickets)
+        {
+            _tickets.Remove(_tickets.MinBy(t => t.Value.ExpiresAt).Key);
+        }
+
+        var ticket = Secrets.NewToken();
+        var expiresAt = now + _options.TicketLifetime;
+        _tickets[Secrets.HashKey(ticket)] = new OpenTicket(actor, expiresAt, sessionExpiresAt);
+        return new ConsoleTicket(ticket, expiresAt);
+    }
+
+    public async Task<ConsoleGrant> RedeemTicketAsync(string ticket)
+    {
+        var now = time.GetUtcNow();
+        DropExpiredTickets(now);
+        if (string.IsNullOrEmpty(ticket) || ticket.Length > 128 || !_tickets.Remove(Secrets.HashKey(ticket), out var open))
+        {
+            throw new ConsoleTicketRejectedException("The console ticket is unknown, used or expired.");
+        }
+
+        await AuthorizeAsync(open.Actor, refresh: true);
+        return new ConsoleGrant(open.Actor, open.SessionExpiresAt);
+    }
+
+    public async Task<TimeSpan> WatchAsync(Actor actor, IConsoleViewer viewer)
+    {
+        await AuthorizeAsync(actor, refresh: false);
+        _viewers[viewer] = time.GetUtcNow() + _options.ViewerLease;
+        SetStreaming(true);
+        return _options.ViewerLease;
+    }
+
+    public Task UnwatchAsync(IConsoleViewer viewer)
+    {
+        _viewers.Remove(viewer);
+        if (_viewers.Count == 0)
+        {
+            SetStreaming(false);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<ConsoleHistory> ReadAsync(Actor actor, long? since, int maxBytes)
+    {
+        await AuthorizeAsync(actor, refresh: false);
+        if (maxBytes is < 1 or > ConsoleLimits.ChunkBytes || since is < 0)
+        {
+            throw new InvalidRequestException($"A console read takes 1 to {ConsoleLimits.ChunkBytes} bytes from a non-negative offset.");
+        }
+
+        var agent = _agent ?? throw new ContainerConflictException("The console's agent is not connected.");
+        var history = await agent.ReadAsync(since, maxBytes);
+
+        // The agent is the tenant's: what it answers is checked before any gateway relies on it.
+        if (history is null || history.Data is null || history.Data.Length > maxBytes || history.Offset < 0 || history.End < history.Offset + history.Data.Length)
+        {
+            throw new ContainerConflictException("The console's agent answered a read it was not asked for.");
+        }
+
+        return history;
+    }
+
+    public async Task SendCommandAsync(Actor actor, string command)
+    {
+        await AuthorizeAsync(actor, refresh: false);
+        if (command is null || command.Contains('\r', StringComparison.Ordinal) || command.Contains('\n', StringComparison.Ordinal))
+        {
+            throw new ConsoleCommandRefusedException("A command must not contain CR or LF.");
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(command);
+        if (bytes > ConsoleLimits.CommandBytes)
+        {
+            throw new ConsoleCommandRefusedException($"A command is at most {ConsoleLimits.CommandBytes} bytes (got {bytes}).");
+        }
+
+        var agent = _agent ?? throw new ConsoleCommandRefusedException("The console's agent is not connected.");
+        if (!_commands!.TryTake())
+        {
+            throw new ConsoleCommandRefusedException($"Too many commands: {_options.CommandBurst} at once, then one per {_options.CommandRefill.TotalSeconds:0.###} s.");
+        }
+
+        var refused = await agent.WriteAsync(Encoding.UTF8.GetBytes(command + "\n"));
+        if (refused is not null)
+        {
+            throw new ConsoleCommandRefusedException(refused.Length > 200 ? refused[..200] : refused);
+        }
+
+        audit.State.Entries.Add(new ConsoleAuditEntry(time.GetUtcNow(), actor.UserId, actor.IsOperator, command));
+        if (audit.State.Entries.Count > _options.AuditEntries)
+        {
+            audit.State.Entries.RemoveRange(0, audit.State.Entries.Count - _options.AuditEntries);
+        }
+
+        await audit.WriteStateAsync();
+    }
+
+    public async Task<IReadOnlyList<ConsoleAuditEntry>> GetAuditAsync(Actor actor)
+    {
+        await AuthorizeAsync(actor, refresh: false);
+        return audit.State.Entries.ToArray();
+    }
+
+    public Task<bool> ConnectAgentAsync(IConsoleAgent agent)
+    {
+        _agent = agent;
+        _streaming = LiveViewers() > 0;
+        return Task.FromResult(_streaming);
+    }
+
+    public Task PushOutputAsync(ConsoleChunk chunk)
+    {
+        if (chunk?.Data is null || chunk.Data.Length > ConsoleLimits.ChunkBytes || chunk.Offset < 0)
+        {
+            throw new InvalidRequestException($"A console chunk is at most {ConsoleLimits.ChunkBytes} bytes at a non-negative offset.");
+        }
+
+        if (LiveViewers() == 0)
+        {
+            SetStreaming(false);
+            return Task.CompletedTask;
+        }
+
+        // Over its byte rate the chunk is dropped: the gateways see a gap and read it back as history, at their pace.
+        if (!TakePushBudget(chunk.Data.Length))
+        {
+            return Task.CompletedTask;
+        }
+
+        foreach (var viewer in _viewers.Keys)
+        {
+            viewer.OutputAsync(chunk).Ignore();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private bool TakePushBudget(int bytes)
+    {
+        var now = time.GetUtcNow();
+        _pushBudget = Math.Min(_options.AgentBytesPerSecond, _pushBudget + ((now - _pushBudgetAt).TotalSeconds * _options.AgentBytesPerSecond));
+        _pushBudgetAt = now;
+        if (_pushBudget < bytes)
+        {
+            return false;
+        }
+
+        _pushBudget -= bytes;
+        return true;
+    }
+
+    private int LiveViewers()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (viewer, until) in _viewers.ToArray())
+        {
+            if (until < now)
+            {
+                _viewers.Remove(viewer);
+            }
+        }
+
+        return _viewers.Count;
+    }
+
+    private void SetStreaming(bool on)
+    {
+        if (_streaming == on || _agent is null)
+        {
+            return;
+        }
+
+        _streaming = on;
+        _agent.StreamAsync(on).Ignore();
+    }
+
+    private void DropExpiredTickets(DateTimeOffset now)
+    {
+        foreach (var (hash, open) in _tickets.ToArray())
+        {
+            if (open.ExpiresAt <= now)
+            {
+                _tickets.Remove(hash);
+            }
+        }
+    }
+
+    private async Task AuthorizeAsync(Actor actor, bool refresh)
+    {
+        if (refresh || _access.OwnerId is null)
+        {
+            await RefreshAccessAsync();
+        }
+
+        if (_access.OwnerId is null || !actor.MayAccess(_access.OwnerId))
+        {
+            throw new ContainerNotFoundException(this.GetPrimaryKeyLong(out _));
+        }
+    }
+
+    private async Task RefreshAccessAsync()
+    {
+        var id = this.GetPrimaryKeyLong(out var channel);
+        if (!string.Equals(channel, ConsoleLimits.GameChannel, StringComparison.Ordinal))
+        {
+            _access = new ConsoleAccess(null, null);
+            return;
+        }
+
+        var kind = await GrainFactory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).GetKindAsync(id);
+        _access = kind == ContainerKind.Game
+            ? await GrainFactory.GetGrain<ZlhGrind.Grains.GameServers.IGameServerGrain>(id).AsReference<IContainerConsoleAccess>().GetConsoleAccessAsync()
+            : new ConsoleAccess(null, null);
+    }
+
+    private sealed record OpenTicket(Actor Actor, DateTimeOffset ExpiresAt, DateTimeOffset SessionExpiresAt);
+}
