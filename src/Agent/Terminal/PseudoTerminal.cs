@@ -69,7 +69,12 @@ internal sealed unsafe class PseudoTerminal : IDisposable
     }
 
     /// <summary>TIOCSWINSZ: the kernel then sends SIGWINCH to the terminal's foreground process group.</summary>
-    public void Resize(TerminalSize size) => Check(PtyCalls.SetWindowSize(Master, size.Columns, size.Rows), "TIOCSWINSZ");
+    public void Resize(TerminalSize size)
+    {
+        // default(TerminalSize) skips the constructor's check.
+        ArgumentOutOfRangeException.ThrowIfZero(size.Columns, nameof(size));
+        Check(PtyCalls.SetWindowSize(Master, size.Columns, size.Rows), "TIOCSWINSZ");
+    }
 
     public void Dispose()
     {

@@ -41,6 +41,16 @@ internal sealed partial class TerminalSession
             }
         }
 
+        lock (_lock)
+        {
+            // An ended session takes its whole process group along. The shell is a zombie until reaped, so the group id
+            // cannot have been reused; jobs the shell put in groups of their own got its SIGHUP.
+            if (_ending)
+            {
+                SignalGroup(SigKill);
+            }
+        }
+
         int status;
         PtyCalls.WaitPid(Pid, &status, 0);
         lock (_lock)

@@ -31,6 +31,25 @@ public sealed class TerminalSessionTests
         Assert.NotEqual("0", fields[4]);
         Assert.Equal("/bin/bash\0-l\0", await File.ReadAllTextAsync($"/proc/{session.Pid}/cmdline"));
         Assert.Empty(probe.Discontinuities);
+
+        // Nothing of the agent's own environment reaches the shell.
+        var environment = (await File.ReadAllTextAsync($"/proc/{session.Pid}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["HOME", "LANG", "LOGNAME", "PATH", "SHELL", "TERM", "USER"], environment.Select(entry => entry[..entry.IndexOf('=', StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task WriteAsync_ShellExits_SessionEndsAndIsForgotten()
+    {
+        await using var harness = await TerminalHarness.StartAsync();
+        var session = await harness.OpenAsync();
+
+        await TerminalProbe.TypeAsync(session, "exit 3");
+        var status = await session.Exited.WaitAsync(Wait.Patience);
+
+        Assert.Equal(3, status >> 8);
+        Assert.True(session.IsEnding);
+        Assert.False(Directory.Exists($"/proc/{session.Pid}"));
+        Assert.Throws<TerminalSessionNotFoundException>(() => harness.Sessions.Get(session.Id));
     }
 
     [Fact]
