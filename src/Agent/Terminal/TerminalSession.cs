@@ -144,9 +144,14 @@ internal sealed partial class TerminalSession : IConsoleChannel, IAsyncDisposabl
             var history = _scrollback.Copy(from);
             _replies.Replay(history);
             var subscriber = new Subscriber(this, onOutput);
+            if (!_reaped)
+            {
+                // An ending shell may still print; its last words reach whoever is attached.
+                _subscribers = [.. _subscribers, subscriber];
+            }
+
             if (!_ending)
             {
-                _subscribers = [.. _subscribers, subscriber];
                 _detachedEpoch++;
                 _detachedTimer?.Dispose();
                 _detachedTimer = null;

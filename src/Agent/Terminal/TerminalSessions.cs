@@ -92,10 +92,8 @@ internal sealed class TerminalSessions(
             sessions = [.. _sessions.Values];
         }
 
-        foreach (var session in sessions)
-        {
-            await session.DisposeAsync();
-        }
+        // All end at once, so stopping the agent waits one EndTimeout at most, not one per session.
+        await Task.WhenAll(sessions.Select(session => session.DisposeAsync().AsTask()));
     }
 
     private void Remove(TerminalSession session)

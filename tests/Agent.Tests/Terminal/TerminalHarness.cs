@@ -14,6 +14,8 @@ internal sealed class TerminalHarness : IAsyncDisposable
         Time = time;
     }
 
+    private readonly List<TerminalSession> _opened = [];
+
     public DevHarness Dev { get; }
 
     public FakeTimeProvider Time { get; }
@@ -26,7 +28,12 @@ internal sealed class TerminalHarness : IAsyncDisposable
         return new TerminalHarness(await DevHarness.StartAsync(time, settings), time);
     }
 
-    public Task<TerminalSession> OpenAsync() => Sessions.OpenAsync(TerminalSize.Default, CancellationToken.None);
+    public async Task<TerminalSession> OpenAsync()
+    {
+        var session = await Sessions.OpenAsync(TerminalSize.Default, CancellationToken.None);
+        _opened.Add(session);
+        return session;
+    }
 
     /// <summary>
     /// The login shells this test process started (children running <c>… -l</c>), to show that a refused open started
@@ -52,5 +59,28 @@ internal sealed class TerminalHarness : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await Dev.DisposeAsync();
+    /// <summary>
+    /// Ends every shell the test opened — SIGHUP, then the fake clock moved past EndTimeout for the SIGKILL — and waits a
+    /// bounded time for each, so a shell a failed test left ignoring SIGHUP fails the test instead of hanging it.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var session in _opened)
+        {
+            session.Terminate("the test is over");
+        }
+
+        Time.Advance(new TerminalOptions().EndTimeout);
+        try
+        {
+            foreach (var session in _opened)
+            {
+                await session.Exited.WaitAsync(Wait.Patience);
+            }
+        }
+        finally
+        {
+            await Dev.DisposeAsync();
+        }
+    }
 }

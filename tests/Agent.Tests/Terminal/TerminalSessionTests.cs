@@ -136,6 +136,36 @@ public sealed class TerminalSessionTests
     }
 
     [Fact]
+    public async Task DetachedTimer_ShellIgnoresHangup_ProcessGroupKilledAfterEndTimeout()
+    {
+        await using var harness = await TerminalHarness.StartAsync();
+        var session = await harness.OpenAsync();
+        string trap;
+        using (var probe = TerminalProbe.Attach(session))
+        {
+            // A user who wants the shell to outlive the agent's end of it.
+            await TerminalProbe.TypeAsync(session, "trap '' HUP");
+            trap = await probe.EvaluateAsync(session, "TRAP", "$(trap -p HUP)");
+        }
+
+        harness.Time.Advance(TimeSpan.FromMinutes(5));
+        string survivor;
+        using (var late = TerminalProbe.Attach(session))
+        {
+            survivor = await late.EvaluateAsync(session, "ALIVE", "$$");
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+        var status = await session.Exited.WaitAsync(Wait.Patience);
+
+        Assert.Equal("trap -- '' SIGHUP", trap);
+        Assert.Equal(session.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), survivor);
+        Assert.True(session.IsEnding);
+        Assert.Equal(9, status & 0x7F); // SIGKILL
+        Assert.False(Directory.Exists($"/proc/{session.Pid}"));
+    }
+
+    [Fact]
     public async Task Attach_ReplayHoldsCursorQuery_ClientReplyNotForwardedToShell()
     {
         await using var harness = await TerminalHarness.StartAsync();
