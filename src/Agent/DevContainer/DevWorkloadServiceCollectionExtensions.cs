@@ -6,6 +6,7 @@ using ZlhGrind.Agent.CodeServer;
 using ZlhGrind.Agent.DevEnvironment;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Runtimes;
+using ZlhGrind.Agent.Terminal;
 using ZlhGrind.Agent.Workloads;
 
 namespace ZlhGrind.Agent.DevContainer;
@@ -15,7 +16,7 @@ public static class DevWorkloadServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the dev workload as <c>IWorkload</c> (call it for dev containers only) with its options bound from
-    /// <c>Agent:Dev</c>, <c>Agent:Runtimes</c>, <c>Agent:CodeServer</c> and <c>Agent:CodeServer:Restart</c>, validated at start.
+    /// <c>Agent:Dev</c>, <c>Agent:Runtimes</c>, <c>Agent:CodeServer</c>, <c>Agent:CodeServer:Restart</c> and <c>Agent:Terminal</c>, validated at start.
     /// The host must register <c>IAgentEvents</c>.
     /// </summary>
     public static IServiceCollection AddDevWorkload(this IServiceCollection services, IConfiguration configuration)
@@ -50,6 +51,7 @@ public static class DevWorkloadServiceCollectionExtensions
 
         services.AddSingleton<DevUserProvisioner>();
         services.AddSingleton<DevUserEnvironment>();
+        services.AddDevTerminal();
 
         services.AddSingleton<CodeServerInstaller>();
         services.AddSingleton<CodeServerProcessScanner>();
