@@ -312,12 +312,21 @@ internal sealed partial class ConsoleSocket(
 
     private Task SendOutputAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        // Invalid UTF-8 (a multi-byte character cut by a chunk, or binary output) becomes U+FFFD; offsets stay byte offsets.
+        // Invalid UTF-8 (a multi-byte character cut by a chunk, or binary output) becomes U+FFFD; offsets stay byte
+        // offsets, so the frame also says where its bytes end: the client resumes from there, whatever the text's length.
         var text = Encoding.UTF8.GetString(data.Span);
-        return SendAsync(w => Frame(w, "output", ("data", text), offset), cancellationToken);
+        var end = offset + data.Length;
+        return SendAsync(
+            w =>
+            {
+                Frame(w, "output", ("data", text), offset, leaveOpen: true);
+                w.WriteNumber("end", end);
+                w.WriteEndObject();
+            },
+            cancellationToken);
     }
 
-    private static void Frame(Utf8JsonWriter writer, string type, (string Name, string Value)? text = null, long? offset = null)
+    private static void Frame(Utf8JsonWriter writer, string type, (string Name, string Value)? text = null, long? offset = null, bool leaveOpen = false)
     {
         writer.WriteStartObject();
         writer.WriteString("type", type);
@@ -331,7 +340,10 @@ internal sealed partial class ConsoleSocket(
             writer.WriteString(t.Name, t.Value);
         }
 
-        writer.WriteEndObject();
+        if (!leaveOpen)
+        {
+            writer.WriteEndObject();
+        }
     }
 
     private async Task SendAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)

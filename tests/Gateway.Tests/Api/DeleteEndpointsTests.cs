@@ -118,7 +118,7 @@ public sealed class DeleteEndpointsTests(GatewayFixture fixture)
     private async Task<long> ProvisionGameAsync(string userId)
     {
         using var portal = fixture.CreateClient(TestTokens.For(userId));
-        var response = await portal.PostAsJsonAsync("/api/servers", new { template = "minecraft", startCommand = "java -jar server.jar nogui", stopCommand = "stop", memoryMb = 2048 });
+        var response = await portal.PostAsJsonAsync("/api/servers", new { template = "generic", startCommand = "java -jar server.jar nogui", stopCommand = "stop", memoryMb = 2048 });
         return (await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ProvisionResult>(Json.Options))!.ContainerId;
     }
 }

@@ -110,7 +110,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
         }
     }
 
-    private static readonly object ProvisionBody = new { template = "minecraft", startCommand = "java -jar server.jar nogui", stopCommand = "stop", memoryMb = 2048 };
+    private static readonly object ProvisionBody = new { template = "generic", startCommand = "java -jar server.jar nogui", stopCommand = "stop", memoryMb = 2048 };
 
     private static async Task<ProvisionResult> ProvisionAsync(HttpClient http)
     {

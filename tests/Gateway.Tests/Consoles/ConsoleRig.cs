@@ -47,7 +47,7 @@ internal sealed class ConsoleRig : IAsyncDisposable
     public static async Task<ConsoleRig> StartAsync(GatewayFixture fixture, string owner)
     {
         using var portal = fixture.CreateClient(TestTokens.For(owner));
-        var created = await portal.PostAsJsonAsync("/api/servers", new { template = "minecraft", startCommand = "sh stand-in-server.sh", stopCommand = "stop", memoryMb = 1024 });
+        var created = await portal.PostAsJsonAsync("/api/servers", new { template = "generic", startCommand = "sh stand-in-server.sh", stopCommand = "stop", memoryMb = 1024 });
         var result = await created.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ProvisionResult>(Json.Options);
         var directory = System.IO.Directory.CreateTempSubdirectory("zlh-console-test-").FullName;
         var run = new RunDirectory(Path.Combine(directory, "run"));
@@ -183,7 +183,10 @@ internal sealed class ConsoleClient(ClientWebSocket socket) : IDisposable
             var frameType = frame.GetProperty("type").GetString();
             if (frameType == "output")
             {
-                Output.Add((frame.GetProperty("offset").GetInt64(), frame.GetProperty("data").GetString()!));
+                var (offset, data) = (frame.GetProperty("offset").GetInt64(), frame.GetProperty("data").GetString()!);
+                // The stand-in server writes ASCII: where a frame's bytes end is its offset plus its text's length.
+                Assert.Equal(offset + System.Text.Encoding.UTF8.GetByteCount(data), frame.GetProperty("end").GetInt64());
+                Output.Add((offset, data));
             }
 
             if (frameType == type && (until is null || until(frame)))

@@ -2,6 +2,7 @@
 // arrow keys, Home and End move between them). Its status stays current through the live event stream.
 
 import { api } from '../api.js';
+import { GameConsole } from '../console.js';
 import { $, badge, clearMessage, h, showMessage, time } from '../dom.js';
 import { LiveEvents } from '../events.js';
 import * as format from '../format.js';
@@ -22,6 +23,7 @@ export function leaveContainer() {
   if (page) {
     page.live.stop();
     clearInterval(page.refresh);
+    page.console?.stop();
   }
   page = null;
 }
@@ -38,7 +40,7 @@ export async function showContainer(view, id, tab) {
     h('h2', { id: 'detail-title' }, `Container ${id}`),
     h('p', { id: 'detail-loading', class: 'muted', role: 'status' }, `Loading container ${id}…`));
   view.replaceChildren(root);
-  page = { id, root, status: null, tab, live: null, refresh: null, codeServerWanted: null };
+  page = { id, root, status: null, tab, live: null, refresh: null, codeServerWanted: null, console: null };
   const current = page;
   current.live = new LiveEvents(id, {
     onStatus: (status) => current === page && update(status),
@@ -117,9 +119,10 @@ function panel(name, status) {
         h('h3', {}, 'Activity'),
         h('ol', { id: 'events', class: 'events', 'aria-live': 'off' })];
     case 'console':
-      return notYet('console', game
-        ? 'the game server\'s console (its output, and commands typed to it)'
-        : 'a terminal in the dev environment', 'issue 15');
+      // The console connects when its tab is first shown (xterm.js measures its box) and stays open while the page is.
+      return game
+        ? [h('div', { id: 'console-panel' })]
+        : notYet('terminal', 'a terminal in the dev environment', 'issue 15');
     case 'files':
       return notYet('file manager', 'browsing, uploading and editing the container\'s files', 'issue 16');
     case 'mods':
@@ -178,6 +181,15 @@ function selectTab(name, { focus }) {
   for (const panelElement of root.querySelectorAll('[role=tabpanel]')) panelElement.hidden = panelElement.id !== `panel-${chosen}`;
   document.title = `${tabNames[chosen]} · Container ${page.id} · ZlhGrind`;
   if (chosen === 'crashes' && page.status && page.status.kind === 'Game') loadCrashes();
+  if (chosen === 'console' && page.status && page.status.kind === 'Game') showConsole();
+}
+
+function showConsole() {
+  if (!page.console) {
+    page.console = new GameConsole(page.id);
+    $('#console-panel', page.root).replaceChildren(page.console.element);
+  }
+  page.console.start();
 }
 
 function onTabKey(event) {
