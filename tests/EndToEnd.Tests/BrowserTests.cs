@@ -221,6 +221,31 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
     }
 
     [Fact]
+    public async Task SettingsTab_DeleteConfirmed_ContainerGoneFromTheListAndItsPageSaysSo()
+    {
+        // A container whose agent never connected is deleted at once (there is no agent to wait for).
+        var (id, _) = await portal.Platform.ProvisionGameAsync();
+        var page = await portal.SignedInAsync($"/containers/{id}/settings");
+        string? asked = null;
+        page.Dialog += async (_, dialog) =>
+        {
+            asked = dialog.Message;
+            await dialog.AcceptAsync();
+        };
+
+        await page.ClickAsync("#delete-container");
+
+        await Expect(page.Locator("#message span")).ToHaveTextAsync($"Container {id} was deleted.");
+        await Assertions.Expect(page).ToHaveURLAsync(portal.Platform.GatewayUrl + "/");
+        await Expect(page.Locator($"#containers tbody tr[data-id='{portal.GameId}']")).ToHaveCountAsync(1);
+        await Expect(page.Locator($"#containers tbody tr[data-id='{id}']")).ToHaveCountAsync(0);
+        Assert.Equal($"Delete container {id}? Its data is removed. This cannot be undone.", asked);
+        await page.GotoAsync($"{portal.Platform.GatewayUrl}/containers/{id}");
+        await portal.SignInAsync(page);
+        await Expect(page.Locator("#detail-error")).ToHaveTextAsync($"Container {id} does not exist, or it is not yours.");
+    }
+
+    [Fact]
     public async Task DeepLink_ReloadAsksForTheTokenThenShowsTheSameTab_TabsFollowTheKeyboard()
     {
         var path = $"/containers/{portal.GameId}/crashes";
@@ -240,7 +265,7 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         await Expect(page.Locator("#tab-settings")).ToBeFocusedAsync();
         await Expect(page.Locator("#tab-settings")).ToHaveAttributeAsync("aria-selected", "true");
         await Assertions.Expect(page).ToHaveURLAsync($"{portal.Platform.GatewayUrl}/containers/{portal.GameId}/settings");
-        await Expect(page.Locator("#delete-unavailable")).ToHaveTextAsync("Deleting a container is not available yet: the platform has no delete operation (issue 14).");
+        await Expect(page.Locator("#delete-container")).ToHaveTextAsync($"Delete container {portal.GameId}");
         await page.Keyboard.PressAsync("ArrowRight");
         await Expect(page.Locator("#tab-overview")).ToHaveAttributeAsync("aria-selected", "true");
         await page.Keyboard.PressAsync("End");

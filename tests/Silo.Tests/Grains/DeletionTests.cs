@@ -26,6 +26,7 @@ public sealed class DeletionTests(FakeClockClusterFixture fixture) : IClassFixtu
         var reference = Client.CreateObjectReference<IAgentObserver>(observer);
         CallAs.Agent(id, credential);
         await grain.ConnectAgentAsync(new AgentHello(Guid.NewGuid(), "test", DateTimeOffset.UnixEpoch), reference);
+        var before = await grain.GetDesiredSpecAsync();
         await using var events = await EventTap.OpenAsync(Client, id);
 
         CallAs.Gateway();
@@ -41,7 +42,9 @@ public sealed class DeletionTests(FakeClockClusterFixture fixture) : IClassFixtu
         var spec = await grain.GetDesiredSpecAsync();
         Assert.Equal(2, spec.Generation);
         Assert.Equal(new DeletionDesired(KeepData: true), spec.Deletion);
-        Assert.Equal(new GameDesired(Minecraft, DesiredPower.Stopped, 0, null), spec.Game);
+        // The game part is untouched: the agent stops what it runs because of the deletion, not a new power state.
+        Assert.Equal(before.Game!.Spec.Launch!.Argv, spec.Game!.Spec.Launch!.Argv);
+        Assert.Equal((before.Game.Spec.StartCommand, DesiredPower.Stopped, 0L, (PowerAction?)null), (spec.Game.Spec.StartCommand, spec.Game.Power, spec.Game.PowerRequest, spec.Game.LastAction));
         CallAs.Gateway();
         Assert.Equal("Deleting", (await grain.GetStatusAsync(Alice)).State);
         Client.DeleteObjectReference<IAgentObserver>(reference);

@@ -135,7 +135,12 @@ function panel(name, status) {
       return [h('dl', { id: 'settings', class: 'facts' }),
         h('p', { class: 'muted' }, 'Settings are read-only here: changing them is not available yet.'),
         h('h3', {}, 'Delete'),
-        h('p', { id: 'delete-unavailable', class: 'unavailable' }, 'Deleting a container is not available yet: the platform has no delete operation (issue 14).')];
+        h('p', { class: 'muted' }, game
+          ? 'Stops the game server; its agent removes the server\'s files unless you keep them. The id then answers "not found".'
+          : 'Ends the IDE sessions; its agent stops the workload. The id then answers "not found".'),
+        h('form', { id: 'delete-form', class: 'actions', onsubmit: (event) => { event.preventDefault(); deleteContainer(); } },
+          h('label', {}, h('input', { type: 'checkbox', id: 'delete-keep-data' }), ' Keep its data on the host'),
+          h('button', { type: 'submit', class: 'danger', id: 'delete-container' }, `Delete container ${page.id}`))];
     default:
       return [];
   }
@@ -416,6 +421,28 @@ async function act(path, body, done) {
     const status = await api('POST', path, body);
     if (current === page && status && status.state) update(status);
     showMessage(`${done} The agent applies it at its next heartbeat.`, 'info');
+  } catch (error) {
+    showMessage(error.message);
+  }
+}
+
+async function deleteContainer() {
+  const current = page;
+  const keep = $('#delete-keep-data', current.root).checked;
+  const what = keep ? 'Its data stays on the host.' : 'Its data is removed.';
+  if (!window.confirm(`Delete container ${current.id}? ${what} This cannot be undone.`)) return;
+  clearMessage();
+  const base = current.status.kind === 'Game' ? '/api/servers' : '/api/dev';
+  try {
+    const status = await api('DELETE', `${base}/${current.id}?keepData=${keep}`);
+    if (current !== page) return;
+    if (status && status.state === 'Deleted') {
+      showMessage(`Container ${current.id} was deleted.`, 'info');
+      navigate({ page: 'list' });
+    } else {
+      if (status) update(status);
+      showMessage(`Container ${current.id} is being deleted: its agent stops the workload${keep ? '' : ' and removes its data'} first.`, 'info');
+    }
   } catch (error) {
     showMessage(error.message);
   }
