@@ -62,7 +62,7 @@ internal sealed class CrashReaction : IScenario
         var grain = rig.Client.GetGrain<IGameServerGrain>(id);
         CallAs.GatewayWithKey(rig.ServiceKey);
         var provisioned = await grain.ProvisionAsync(Provisioning.Owner, new GameServerSpec(
-            "bench", $"sh -c 'sleep 1; date +%s%N > {exitMarker}; exit 3'", null, 256));
+            "generic", $"sh -c 'sleep 1; date +%s%N > {exitMarker}; exit 3'", null, 256));
 
         var credentialFile = Path.Combine(directory, "agent.credential");
         await File.WriteAllTextAsync(credentialFile, provisioned.AgentCredential, cancellationToken);
