@@ -108,6 +108,8 @@ public sealed class GracefulStopTests : IDisposable
         supervisor.Configure(ReadinessTests.Templated("sh " + script, [], null, null, stop: new StopMethod("save-and-quit", 15, TimeSpan.FromSeconds(30))));
         await supervisor.StartAsync();
         await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
+        // Stop only once the shell has set its trap (it prints the line after): a SIGTERM before that ends it.
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("Done (", StringComparison.Ordinal), Wait.Patience, "the server is up with its trap set");
         var stoppingAt = harness.Time.GetUtcNow();
 
         var stop = supervisor.PowerAsync(PowerAction.Stop, CancellationToken.None);
