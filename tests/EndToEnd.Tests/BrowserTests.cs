@@ -191,6 +191,38 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
     }
 
     [Fact]
+    public async Task Provision_TemplatePicked_FieldsForItsVariablesWithHintsAndTheGatewayChecksTheValues()
+    {
+        var page = await portal.SignedInAsync("/provision", new BrowserNewContextOptions { Locale = "en-US" });
+        await Expect(page.Locator("#game-template option")).ToHaveTextAsync(["generic", "minecraft-fabric", "minecraft-forge", "minecraft-paper", "minecraft-vanilla"]);
+        Assert.Equal("generic", await page.Locator("#game-template").InputValueAsync());
+        await Expect(page.Locator("#game-start")).ToBeVisibleAsync();
+        await Expect(page.Locator("#template-variables [data-variable]")).ToHaveCountAsync(0);
+
+        await page.SelectOptionAsync("#game-template", "minecraft-paper");
+        await Expect(page.Locator("#game-start")).Not.ToBeVisibleAsync();
+        await Expect(page.Locator("#template-variables [data-variable]")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#game-var-port")).ToHaveValueAsync("25565");
+        await Expect(page.Locator("#game-var-port")).ToHaveAttributeAsync("max", "65535");
+        await Expect(page.Locator("#game-var-port-hint")).ToHaveTextAsync("The port the server listens on. — a whole number from 1024 to 65535");
+        await Expect(page.Locator("#game-var-jarFile-hint")).ToContainTextAsync(@"must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}\.jar");
+
+        // A value the template's rule refuses: the gateway's own words, and nothing is provisioned.
+        await page.FillAsync("#game-var-jarFile", "paper.jar; rm -rf /");
+        await page.ClickAsync("#new-game button[type=submit]");
+        await Expect(page.Locator("#message span")).ToHaveTextAsync(@"variables.jarFile must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}\.jar.");
+        await Expect(page.Locator("#credential")).ToBeHiddenAsync();
+
+        await page.FillAsync("#game-var-jarFile", "paper-1.21.jar");
+        await page.FillAsync("#game-var-port", "25570");
+        await page.ClickAsync("#new-game button[type=submit]");
+        await Expect(page.Locator("#credential")).ToBeVisibleAsync();
+        await PortalBrowser.ScreenshotAsync(page, "provisioned-from-template");
+        var id = long.Parse((await page.Locator("#go-to-container").GetAttributeAsync("href"))!["/containers/".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("minecraft-paper", (await portal.Platform.StatusAsync(id)).GetProperty("game").GetProperty("template").GetString());
+    }
+
+    [Fact]
     public async Task ConsoleTab_CommandTyped_ServerAnswersOnScreenAndTheConsoleResumesAfterAReload()
     {
         await portal.GameIsAsync("Running");

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.CodeServer;
 using ZlhGrind.Agent.DevEnvironment;
 using ZlhGrind.Agent.Outbox;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Runtimes;
 using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
@@ -23,6 +24,7 @@ internal sealed class DevWorkload(
     CodeServerSupervisor codeServer,
     IAgentEvents events,
     DevPaths paths,
+    RuntimeLayout layout,
     ILogger<DevWorkload> logger) : IWorkload, IDisposable
 {
     private readonly SemaphoreSlim _apply = new(1, 1);
@@ -32,6 +34,7 @@ internal sealed class DevWorkload(
     private long _observedGeneration;
     private bool _codeServerEnabled;
     private long _handledCodeServerRequest;
+    private bool _deleted;
 
     private string StateFile => Path.Combine(paths.StateRoot, "dev-workload.json");
 
@@ -91,6 +94,12 @@ internal sealed class DevWorkload(
         await _apply.WaitAsync(cancellationToken);
         try
         {
+            if (_deleted)
+            {
+                // A late spec after the deletion (a reconnect hands one over again) installs and starts nothing.
+                return;
+            }
+
             lock (_gate)
             {
                 _codeServerEnabled = dev.Spec.EnableCodeServer;
@@ -133,6 +142,46 @@ internal sealed class DevWorkload(
             Game: null,
             new DevObserved(state, codeServerState, endpoint, installer.Installed(), installer.Progress()));
     }
+
+    /// <summary>
+    /// Waits for a running apply, stops code-server (also one adopted from an earlier agent), then removes the workspace
+    /// and what the agent keeps for this container under its data root (runtimes, code-server, state, downloads) unless
+    /// the data is kept. Removal goes through <see cref="TreeRemover"/>: the workspace is the dev user's ground.
+    /// </summary>
+    public async Task<DeletionOutcome> DeleteAsync(bool keepData, CancellationToken cancellationToken)
+    {
+        await _apply.WaitAsync(cancellationToken);
+        try
+        {
+            _deleted = true;
+            await codeServer.StopAsync(cancellationToken);
+            if (keepData)
+            {
+                return new DeletionOutcome(DataRemoved: false, null);
+            }
+
+            foreach (var directory in DataDirectories())
+            {
+                TreeRemover.RemoveTree(directory);
+            }
+
+            return new DeletionOutcome(DataRemoved: true, null);
+        }
+        finally
+        {
+            _apply.Release();
+        }
+    }
+
+    /// <summary>The workspace (where the prepared user has it, else where it would be) and the agent's own directories.</summary>
+    private string[] DataDirectories() =>
+    [
+        environment.PreparedUser?.Workspace ?? Path.Combine(paths.DefaultHome, paths.WorkspaceName),
+        layout.RuntimesRoot,
+        paths.ServicesRoot,
+        paths.StateRoot,
+        paths.TempRoot,
+    ];
 
     // Unless configured to stop, code-server keeps serving the open IDE and the next agent adopts it.
     public Task StopAsync(CancellationToken cancellationToken) => codeServer.ReleaseAsync(cancellationToken);

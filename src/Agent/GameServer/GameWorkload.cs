@@ -76,8 +76,9 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
     }
 
     /// <summary>
-    /// Stops the server (the configured graceful stop, then SIGKILL, as for a user's stop), then removes the server,
-    /// run and state directories unless the data is kept. No power action is taken afterwards.
+    /// Stops the server (the configured graceful stop, then SIGKILL, as for a user's stop), retires the supervisor (it
+    /// writes no state again), then removes the server, run and state directories unless the data is kept. No power
+    /// action is taken afterwards.
     /// </summary>
     public async Task<DeletionOutcome> DeleteAsync(bool keepData, CancellationToken cancellationToken)
     {
@@ -90,6 +91,7 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
 
         await Task.WhenAll(pending);
         await supervisor.PowerAsync(PowerAction.Stop, cancellationToken);
+        supervisor.Retire();
         if (keepData)
         {
             return new DeletionOutcome(DataRemoved: false, null);

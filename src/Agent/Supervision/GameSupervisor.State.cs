@@ -110,9 +110,28 @@ internal sealed partial class GameSupervisor
         }
     }
 
+    /// <summary>
+    /// The container is being deleted and its server stopped: no restart is armed any more and nothing is written again,
+    /// so the state directory a deletion removes is not recreated (by a late exit, a restart or the agent's shutdown).
+    /// </summary>
+    public void Retire()
+    {
+        lock (_gate)
+        {
+            _retired = true;
+            _resumeOnStart = false;
+            _restarts.Disarm(keepDeadline: false);
+        }
+    }
+
     /// <summary>Call under the gate.</summary>
     private void Persist()
     {
+        if (_retired)
+        {
+            return;
+        }
+
         try
         {
             new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart, _readyAt, _lastStop).Save(_settings.StateFile);

@@ -47,6 +47,7 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
     private StopReport? _lastStop;
     private bool _detached;
     private bool _resumeOnStart;
+    private bool _retired;
 
     public GameSupervisor(
         ServerLauncher launcher,

@@ -19,13 +19,23 @@ internal sealed class ContainerGrains(IGrainFactory grains, ContainerKinds kinds
         _ => throw new ContainerNotFoundException(id),
     };
 
-    public async ValueTask<IGameServerGrain> GameAsync(long id) => await kinds.GetAsync(id) == ContainerKind.Game
+    public async ValueTask<IGameServerGrain> GameAsync(long id) => await KindAsync(id, ContainerKind.Game) == ContainerKind.Game
         ? grains.GetGrain<IGameServerGrain>(id)
         : throw new ContainerNotFoundException(id);
 
-    public async ValueTask<IDevContainerGrain> DevAsync(long id) => await kinds.GetAsync(id) == ContainerKind.Dev
+    public async ValueTask<IDevContainerGrain> DevAsync(long id) => await KindAsync(id, ContainerKind.Dev) == ContainerKind.Dev
         ? grains.GetGrain<IDevContainerGrain>(id)
         : throw new ContainerNotFoundException(id);
+
+    /// <summary>
+    /// The id's kind; a cached kind other than <paramref name="wanted"/> is checked with the registry once more, since
+    /// the container may have been deleted through another gateway and its id provisioned again as the other kind.
+    /// </summary>
+    private async ValueTask<ContainerKind?> KindAsync(long id, ContainerKind wanted)
+    {
+        var kind = await kinds.GetAsync(id);
+        return kind is { } cached && cached != wanted ? await kinds.RefreshAsync(id) : kind;
+    }
 
     /// <summary>
     /// Marks the calls made in the returned scope as an operator's when the actor is one, so the silo can tell an

@@ -100,6 +100,14 @@ internal static partial class ContainerEventsEndpoint
                         await writer.WriteAsync(item);
                     }
 
+                    if (item.Kind == ContainerEventKind.Deleted)
+                    {
+                        // Deleted, perhaps through another gateway: this one forgets the kind (the id may come back as
+                        // the other kind) and ends the stream, which has nothing more to say.
+                        containers.Kinds.Forget(id);
+                        break;
+                    }
+
                     continue;
                 }
 

@@ -189,8 +189,22 @@ public static partial class GameTemplateRules
     public static string Fill(string word, Func<string, string?> value) =>
         Placeholder().Replace(word, m => value(m.Groups[1].Value) ?? m.Value);
 
-    /// <summary>A template's pattern, compiled with the match timeout.</summary>
-    public static Regex Compile(string pattern) => new(pattern, RegexOptions.CultureInvariant, MatchTimeout);
+    /// <summary>
+    /// A template's pattern, compiled for the linear-time matcher (an operator's pattern runs on tenant-chosen text: console
+    /// lines and variable values, so no pattern may backtrack exponentially). A template stored before that rule, whose
+    /// pattern uses a construct the linear matcher lacks, still compiles, backtracking within the match timeout.
+    /// </summary>
+    public static Regex Compile(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout);
+        }
+    }
 
     /// <summary>Why <paramref name="value"/> is not a value of <paramref name="variable"/> (a sentence without the field name), or null.</summary>
     public static string? ValueProblem(TemplateVariable variable, string? value)
@@ -212,10 +226,11 @@ public static partial class GameTemplateRules
             default:
                 try
                 {
-                    return Regex.IsMatch(value, "^(?:" + variable.Pattern + ")$", RegexOptions.CultureInvariant, MatchTimeout) ? null : $"must match {variable.Pattern}.";
+                    return Compile(WholeValue(variable.Pattern!)).IsMatch(value) ? null : $"must match {variable.Pattern}.";
                 }
-                catch (RegexMatchTimeoutException)
+                catch (Exception ex) when (ex is RegexMatchTimeoutException or ArgumentException)
                 {
+                    // ArgumentException: a pattern stored before its whole-value form was checked (see VariableProblem).
                     return $"must match {variable.Pattern}.";
                 }
         }
@@ -240,7 +255,8 @@ public static partial class GameTemplateRules
 
         var ruleProblem = variable.Kind switch
         {
-            VariableKind.Text when variable.Pattern is null || PatternProblem(variable.Pattern) is not null => "pattern must be a valid regular expression for a text variable.",
+            VariableKind.Text when variable.Pattern is null || PatternProblem(variable.Pattern) is not null || CompileProblem(WholeValue(variable.Pattern)) is not null =>
+                "pattern must be a valid regular expression for a text variable.",
             VariableKind.WholeNumber when variable.Min is not { } min || variable.Max is not { } max || min > max => "min and max must be given, min at most max, for an integer variable.",
             VariableKind.Choice when variable.Choices is not { Count: > 0 and <= MaxItems } choices || choices.Any(c => c is null) => $"choices must be 1-{MaxItems} values for a choice variable.",
             VariableKind.Text or VariableKind.WholeNumber or VariableKind.Choice => null,
@@ -281,16 +297,31 @@ public static partial class GameTemplateRules
             return $"must be 1-{MaxText} characters.";
         }
 
+        return CompileProblem(pattern);
+    }
+
+    private static string? CompileProblem(string pattern)
+    {
         try
         {
-            _ = Compile(pattern);
+            _ = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
             return null;
         }
         catch (ArgumentException)
         {
             return "is not a valid regular expression.";
         }
+        catch (NotSupportedException)
+        {
+            return "uses a construct the linear-time matcher lacks (backreferences, lookarounds, atomic groups, conditionals).";
+        }
     }
+
+    /// <summary>
+    /// A variable's pattern anchored to the whole value. Checked to compile on its own too: an inline <c>(?x)</c> comment
+    /// can swallow the closing anchor, so a pattern that is valid alone may not be once wrapped.
+    /// </summary>
+    private static string WholeValue(string pattern) => "^(?:" + pattern + ")$";
 
     private static bool HasControl(string text) => text.Any(char.IsControl);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ZlhGrind.Agent.Tests.TestSupport;
+using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Grains.Runtimes;
@@ -167,6 +168,58 @@ public sealed class DevWorkloadTests
         var error = Assert.Single(harness.Events.OfType<DevStateChanged>());
         Assert.StartsWith("the dev environment could not be prepared: ", error.Reason, StringComparison.Ordinal);
         Assert.Equal(0, harness.Server.TotalRequests);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_CodeServerRunning_StopsItRemovesTheWorkspaceAndTheAgentDataAndStartsNothingAfter()
+    {
+        await using var harness = await DevHarness.StartAsync();
+        using var outside = new TempDirectory();
+        var precious = outside.Combine("precious.txt");
+        File.WriteAllText(precious, "keep");
+        var (entry, workspace) = await ReadyWithCodeServerAsync(harness);
+
+        // The dev user's attack on the removal: a link out of the workspace must go as a link, its target untouched.
+        File.CreateSymbolicLink(Path.Combine(workspace, "escape"), precious);
+        var outcome = await harness.Workload.DeleteAsync(keepData: false, CancellationToken.None);
+
+        Assert.Equal(new DeletionOutcome(DataRemoved: true, null), outcome);
+        Assert.Null(harness.Workload.Snapshot().Pid);
+        Assert.Null(harness.Scanner.Find());
+        Assert.False(Directory.Exists(workspace));
+        Assert.All(["runtimes", "services", "state", "tmp"], d => Assert.False(Directory.Exists(harness.Root.Combine("data", d)), d));
+        Assert.Equal("keep", File.ReadAllText(precious));
+
+        await harness.Workload.ApplyAsync(Spec(5, entry, codeServer: true, running: true, request: 2, action: CodeServerAction.Start), CancellationToken.None);
+        Assert.Null(harness.Workload.Snapshot().Pid);
+        Assert.False(Directory.Exists(harness.Root.Combine("data", "runtimes")));
+    }
+
+    [Fact]
+    public async Task DeleteAsync_KeepData_StopsCodeServerAndLeavesTheWorkspace()
+    {
+        await using var harness = await DevHarness.StartAsync();
+        var (_, workspace) = await ReadyWithCodeServerAsync(harness);
+
+        var outcome = await harness.Workload.DeleteAsync(keepData: true, CancellationToken.None);
+
+        Assert.Equal(new DeletionOutcome(DataRemoved: false, null), outcome);
+        Assert.Null(harness.Workload.Snapshot().Pid);
+        Assert.Null(harness.Scanner.Find());
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(workspace, "notes.txt")));
+        Assert.True(Directory.Exists(harness.Root.Combine("data", "runtimes", "tool", "1.0.0")));
+    }
+
+    /// <summary>A dev container with its runtime installed, code-server answering and a file in the workspace.</summary>
+    private static async Task<(RuntimeEntry Entry, string Workspace)> ReadyWithCodeServerAsync(DevHarness harness)
+    {
+        await harness.Workload.StartAsync(CancellationToken.None);
+        var entry = harness.Server.PublishRuntime("tool", "1.0.0", TestArchives.Runtime("1.0.0"));
+        await harness.Workload.ApplyAsync(Spec(1, entry, codeServer: true, running: true, request: 1, action: CodeServerAction.Start), CancellationToken.None);
+        Assert.Equal(CodeServerState.Running, harness.Workload.Snapshot().Dev!.CodeServer);
+        var workspace = harness.Environment.User.Workspace;
+        File.WriteAllText(Path.Combine(workspace, "notes.txt"), "mine");
+        return (entry, workspace);
     }
 
     private static DesiredSpec Spec(

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ZlhGrind.Agent.GameServer;
+using ZlhGrind.Agent.Processes;
+using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Agent.Tests.TestSupport;
+using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.GameServers;
 
@@ -94,6 +97,66 @@ public sealed class GameWorkloadTests : IDisposable
         Assert.Equal(0, workload.Snapshot().ObservedGeneration);
         Assert.Equal(GameServerState.Stopped, workload.Supervisor.State);
         await workload.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_RunningServer_StopsItRemovesTheDataAndNeverWritesTheStateAgain()
+    {
+        await using var harness = new SupervisorHarness(_dir);
+        var workload = CreateWithData(harness);
+        var launch = await RunningAsync(workload);
+
+        var outcome = await workload.DeleteAsync(keepData: false, CancellationToken.None);
+
+        Assert.Equal(new DeletionOutcome(DataRemoved: true, null), outcome);
+        Assert.False(launch.Server.IsAlive());
+        Assert.Equal(GameServerState.Stopped, workload.Supervisor.State);
+        Assert.All(DataDirectories, d => Assert.False(Directory.Exists(d)));
+
+        // The agent then shuts down (the grain took the confirmation): its supervisor used to save
+        // supervision.json on the way out, recreating the state directory the deletion had just removed.
+        await workload.StopAsync(CancellationToken.None);
+        Assert.False(Directory.Exists(_dir.Combine("state")));
+
+        // A late desired spec (a reconnect hands one over again) starts nothing.
+        await workload.ApplyAsync(new DesiredSpec(9, new GameDesired(SupervisorHarness.Spec(Server, "stop"), DesiredPower.Running, 5, PowerAction.Start), null), CancellationToken.None);
+        await workload.WhenIdleAsync();
+        Assert.Null(workload.Snapshot().Pid);
+        Assert.False(Directory.Exists(_dir.Combine("state")));
+    }
+
+    [Fact]
+    public async Task DeleteAsync_KeepData_StopsTheServerAndLeavesEveryDirectory()
+    {
+        await using var harness = new SupervisorHarness(_dir);
+        var workload = CreateWithData(harness);
+        var launch = await RunningAsync(workload);
+
+        var outcome = await workload.DeleteAsync(keepData: true, CancellationToken.None);
+        await workload.StopAsync(CancellationToken.None);
+
+        Assert.Equal(new DeletionOutcome(DataRemoved: false, null), outcome);
+        Assert.False(launch.Server.IsAlive());
+        Assert.All(DataDirectories, d => Assert.True(Directory.Exists(d)));
+        Assert.Equal(GameServerState.Stopped, SupervisionState.TryLoad(_dir.Combine("state", "supervision.json"))?.State);
+    }
+
+    private string[] DataDirectories => [_dir.Combine("server"), _dir.Combine("run"), _dir.Combine("state")];
+
+    private GameWorkload CreateWithData(SupervisorHarness harness) =>
+        new(harness.Create(), _dir.Combine("state", "applied.json"), stopServerOnAgentStop: false, NullLogger<GameWorkload>.Instance, DataDirectories);
+
+    /// <summary>Starts the server through a desired spec and returns its launch record (the run directory goes with a deletion).</summary>
+    private async Task<LaunchRecord> RunningAsync(GameWorkload workload)
+    {
+        await workload.StartAsync(CancellationToken.None);
+        await workload.ApplyAsync(new DesiredSpec(1, new GameDesired(SupervisorHarness.Spec(Server, "stop"), DesiredPower.Running, 0, null), null), CancellationToken.None);
+        await workload.WhenIdleAsync();
+        Assert.Equal(GameServerState.Running, workload.Supervisor.State);
+        var launch = LaunchRecord.TryLoad(new RunDirectory(_dir.Combine("run")).LaunchFile);
+        Assert.NotNull(launch);
+        Assert.True(launch.Server.IsAlive());
+        return launch;
     }
 
     private GameWorkload Create(SupervisorHarness harness, RecordingEvents? events = null) =>

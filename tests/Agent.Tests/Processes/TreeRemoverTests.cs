@@ -51,4 +51,32 @@ public sealed class TreeRemoverTests
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
     }
+
+    [Fact]
+    public void RemoveTree_NestingDeeperThanTheDescriptorLimit_RemovesEverything()
+    {
+        // A tenant's attack on deletion: directories nested deeper than the agent may hold descriptors (ulimit -n here
+        // is 20000) or recurse on a thread's stack, so a removal that walks down holding each level would fail or crash.
+        const int Depth = 30_000;
+        using var temp = new TempDirectory();
+        var root = temp.Combine("data");
+        Directory.CreateDirectory(root);
+        var current = Libc.OpenDirectory(root);
+        for (var i = 0; i < Depth; i++)
+        {
+            Assert.True(Libc.TryMakeDirectory(current, "d", 0x1C0));
+            var next = Libc.OpenDirectoryNoFollow(current, "d");
+            Libc.Close(current);
+            current = next;
+        }
+
+        var bottom = Libc.CreateExclusive(current, "deepest.txt", 0x180);
+        Libc.Close(bottom);
+        Libc.Close(current);
+
+        TreeRemover.RemoveTree(root);
+
+        Assert.False(Directory.Exists(root));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
+    }
 }

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ZlhGrind.Gateway.Tests.TestSupport;
 using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.DevContainers;
+using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Gateway.Tests.Api;
 
@@ -99,6 +101,27 @@ public sealed class DeleteEndpointsTests(GatewayFixture fixture)
         var bootstrap = await browser.GetAsync($"/api/dev/{id}/ide?token=abc");
         var neverBootstrap = await browser.GetAsync($"/api/dev/{unknown}/ide?token=abc");
         Assert.Equal(neverBootstrap.StatusCode, bootstrap.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteDev_IdDeletedElsewhereAndProvisionedAgainAsDev_TheStaleGameKindIsCheckedAgain()
+    {
+        var id = await ProvisionGameAsync("del-swap");
+        using var owner = fixture.CreateClient(TestTokens.For("del-swap"));
+        Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync($"/api/servers/{id}/status")).StatusCode);
+
+        // Another gateway deletes the game server (its grain directly: this gateway never sees it), and an operator
+        // provisions the id again as a dev container. This gateway still has "game" cached for the id.
+        var actor = new Actor("del-swap", IsOperator: false);
+        Assert.Equal("Deleted", (await fixture.Client.GetGrain<IGameServerGrain>(id).DeleteAsync(actor, keepData: false)).State);
+        await fixture.Client.GetGrain<IDevContainerGrain>(id).ProvisionAsync(actor, new DevContainerSpec("node", null, EnableCodeServer: false));
+
+        var response = await owner.DeleteAsync($"/api/dev/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var status = await response.Content.ReadFromJsonAsync<ContainerStatus>(Json.Options);
+        Assert.Equal(("Deleted", ContainerKind.Dev), (status!.State, status.Kind));
+        await AssertNotFoundAsync(await owner.GetAsync($"/api/servers/{id}/status"));
     }
 
     private async Task<HttpResponseMessage> IdeAsync(long id, string session)

@@ -6,6 +6,8 @@ using ZlhGrind.Grains.Events;
 using System.Text.Json;
 using ZlhGrind.Gateway.Tests.TestSupport;
 using ZlhGrind.Grains.DevContainers;
+using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Gateway.Tests.Events;
 
@@ -187,6 +189,31 @@ public sealed class ContainerEventsTests(GatewayFixture fixture)
 
         Assert.Equal("Installing", next.Data.GetProperty("status").GetProperty("state").GetString());
         Assert.Equal(2, next.Data.GetProperty("sequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task Events_ContainerDeletedThroughAnotherGateway_DeletedEventEndsTheStreamAndTheKindIsForgotten()
+    {
+        var (id, _) = await fixture.ProvisionDevAsync("events-deleted");
+        using var portal = fixture.CreateClient(TestTokens.For("events-deleted"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await portal.GetAsync($"/api/servers/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        await ReadEventAsync(reader, cancel.Token);
+
+        // Deleted by another gateway (the grain directly; no agent ever connected, so it is gone at once).
+        var actor = new Actor("events-deleted", IsOperator: false);
+        await fixture.Client.GetGrain<IDevContainerGrain>(id).DeleteAsync(actor, keepData: false);
+        var deleted = await ReadUntilAsync(reader, "deleted", cancel.Token);
+
+        Assert.Equal("Deleted", deleted.Data.GetProperty("status").GetProperty("state").GetString());
+        Assert.Null(await reader.ReadLineAsync(cancel.Token));
+
+        // An operator provisions the id again as a game server: this gateway routes it to its new kind.
+        await fixture.Client.GetGrain<IGameServerGrain>(id).ProvisionAsync(actor, new GameServerSpec("generic", "java -jar server.jar nogui", "stop", 2048));
+        var status = await portal.GetAsync($"/api/servers/{id}/status", cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        Assert.Equal("Game", JsonDocument.Parse(await status.Content.ReadAsStringAsync(cancel.Token)).RootElement.GetProperty("kind").GetString());
     }
 
     internal static async Task<(string Name, JsonElement Data)> ReadUntilAsync(StreamReader reader, string name, CancellationToken cancellationToken)

@@ -54,6 +54,41 @@ public sealed class TemplateCatalogTests(FakeClockClusterFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Put_PatternsThatDefeatTheirChecks_RefusedWithTheFieldAndNothingChanged()
+    {
+        var key = "regex-" + Guid.NewGuid();
+        CallAs.Operator();
+        await Catalog(key).PutAsync(Template("mine"));
+
+        // Valid alone, but its (?x) comment swallows the whole-value anchor: it used to escape as an ArgumentException (a 500).
+        var comment = await Assert.ThrowsAsync<InvalidRequestException>(() => Catalog(key).PutAsync(Template("mine") with
+        {
+            Variables = [new TemplateVariable("level", "The level name.", "world", VariableKind.Text, Pattern: "(?x)[a-z]+#")],
+        }));
+
+        // A backreference needs the backtracking matcher, whose time on a tenant's console line an operator's pattern decides.
+        var backreference = await Assert.ThrowsAsync<InvalidRequestException>(() => Catalog(key).PutAsync(Template("mine") with
+        {
+            CrashRules = [new TemplateCrashRule(@"(\w+) \1", CrashClassification.ModOrPluginError)],
+        }));
+
+        Assert.Equal("variables[0].pattern must be a valid regular expression for a text variable.", comment.Message);
+        Assert.Equal("crashRules[0].pattern uses a construct the linear-time matcher lacks (backreferences, lookarounds, atomic groups, conditionals).", backreference.Message);
+        var kept = Assert.Single(await Catalog(key).GetAsync());
+        Assert.Equal((0, 0), (kept.Variables.Count, kept.CrashRules.Count));
+    }
+
+    [Fact]
+    public void Compile_CatastrophicPatternOnALongLine_AnswersWithoutRunningIntoTheTimeout()
+    {
+        // Backtracking, (a+)+b on 5000 a's would try 2^5000 ways and throw RegexMatchTimeoutException after 100 ms.
+        var pattern = GameTemplateRules.Compile("(a+)+b");
+
+        Assert.DoesNotMatch(pattern, new string('a', 5000));
+        Assert.Matches(pattern, new string('a', 5000) + "b");
+    }
+
+    [Fact]
     public async Task PutThenRemove_ByAnOperator_UpdatesAndRemoves()
     {
         var key = "edit-" + Guid.NewGuid();

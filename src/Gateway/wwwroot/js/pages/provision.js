@@ -7,14 +7,18 @@ import { $, clearMessage, h, showMessage } from '../dom.js';
 import * as format from '../format.js';
 
 let catalog = null;
+let templates = [];
 
 export async function showProvision(view) {
   const game = h('form', { id: 'new-game', 'aria-labelledby': 'new-game-title', onsubmit: submitGame },
     h('h3', { id: 'new-game-title' }, 'Game server'),
-    field('Template', h('input', { name: 'template', id: 'game-template', value: 'generic', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,31}', 'aria-describedby': 'template-hint' })),
-    h('p', { id: 'template-hint', class: 'hint' }, 'A template of the catalog (minecraft-vanilla, minecraft-paper, …); only generic takes the start and stop commands below.'),
-    field('Start command', h('input', { name: 'startCommand', id: 'game-start', value: 'java -Xmx2G -jar server.jar nogui' })),
-    field('Console stop command', h('input', { name: 'stopCommand', id: 'game-stop', value: 'stop' })),
+    field('Template', h('select', { name: 'template', id: 'game-template', required: true, onchange: showTemplate, 'aria-describedby': 'template-hint' },
+      h('option', { value: '' }, 'Loading the templates…'))),
+    h('p', { id: 'template-hint', class: 'hint', role: 'status' }),
+    h('div', { id: 'template-variables' }),
+    h('div', { id: 'free-command' },
+      field('Start command', h('input', { name: 'startCommand', id: 'game-start', value: 'java -Xmx2G -jar server.jar nogui' })),
+      field('Console stop command', h('input', { name: 'stopCommand', id: 'game-stop', value: 'stop' }))),
     field('Memory (MiB)', h('input', { name: 'memoryMb', id: 'game-memory', type: 'number', value: '2048', min: '256', required: true })),
     h('button', { type: 'submit', class: 'primary' }, 'Provision game server'));
   const dev = h('form', { id: 'new-dev', 'aria-labelledby': 'new-dev-title', onsubmit: submitDev },
@@ -30,7 +34,62 @@ export async function showProvision(view) {
     h('div', { id: 'credential', hidden: true }),
     h('div', { class: 'columns' }, game, dev)));
   document.title = 'Provision · ZlhGrind';
-  await loadCatalog();
+  await Promise.all([loadTemplates(), loadCatalog()]);
+}
+
+async function loadTemplates() {
+  const select = $('#game-template');
+  try {
+    templates = await api('GET', '/api/servers/templates');
+  } catch (error) {
+    select.replaceChildren(h('option', { value: '' }, 'unavailable'));
+    $('#template-hint').textContent = `The template catalog could not be loaded: ${error.message}`;
+    $('#template-hint').className = 'error';
+    return;
+  }
+  select.replaceChildren(...templates.map((t) => new Option(t.name, t.name, t.name === 'generic', t.name === 'generic')));
+  showTemplate();
+}
+
+// The chosen template's description, a field per variable (with its rule as the hint; the gateway checks the value),
+// and the free start and stop commands only for a template that takes them (generic).
+function showTemplate() {
+  const template = templates.find((t) => t.name === $('#game-template').value);
+  $('#template-hint').textContent = template ? `${template.description} (version ${template.version})` : '';
+  const fields = [];
+  if (template && template.defaultPort != null) {
+    fields.push(variableField('port', 'The port the server listens on.', String(template.defaultPort),
+      h('input', { type: 'number', min: '1024', max: '65535', required: true }), 'a whole number from 1024 to 65535'));
+  }
+  for (const variable of template ? template.variables : []) {
+    fields.push(variableField(variable.name, variable.description, variable.default, input(variable), rule(variable)));
+  }
+  $('#template-variables').replaceChildren(...fields);
+  $('#free-command').hidden = !(template && template.startCommandEditable);
+}
+
+function input(variable) {
+  if (variable.kind === 'Choice') return h('select', {}, ...variable.choices.map((c) => new Option(c, c)));
+  if (variable.kind === 'WholeNumber') return h('input', { type: 'number', min: String(variable.min), max: String(variable.max), required: true });
+  return h('input', { type: 'text', maxlength: '256', spellcheck: 'false' });
+}
+
+function rule(variable) {
+  if (variable.kind === 'Choice') return `one of ${variable.choices.join(', ')}`;
+  if (variable.kind === 'WholeNumber') return `a whole number from ${variable.min} to ${variable.max}`;
+  return `must match ${variable.pattern}`;
+}
+
+function variableField(name, description, value, control, hint) {
+  const id = `game-var-${name}`;
+  control.id = id;
+  control.name = `var-${name}`;
+  control.dataset.variable = name;
+  control.value = value;
+  control.setAttribute('aria-describedby', `${id}-hint`);
+  return h('div', { class: 'variable' },
+    field(name, control),
+    h('p', { id: `${id}-hint`, class: 'hint' }, `${description} — ${hint}`));
 }
 
 function field(label, input) {
@@ -71,8 +130,14 @@ function fillVersions() {
 function submitGame(event) {
   event.preventDefault();
   const f = new FormData(event.currentTarget);
+  const free = !$('#free-command').hidden;
+  const variables = Object.fromEntries([...event.currentTarget.querySelectorAll('[data-variable]')].map((c) => [c.dataset.variable, c.value]));
   provision(event.currentTarget, 'game', '/api/servers', {
-    template: f.get('template'), startCommand: f.get('startCommand') || null, stopCommand: f.get('stopCommand') || null, memoryMb: Number(f.get('memoryMb')),
+    template: f.get('template'),
+    startCommand: free ? f.get('startCommand') || null : null,
+    stopCommand: free ? f.get('stopCommand') || null : null,
+    memoryMb: Number(f.get('memoryMb')),
+    variables,
   });
 }
 
