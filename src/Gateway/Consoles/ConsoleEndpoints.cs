@@ -113,7 +113,7 @@ internal static class ConsoleEndpoints
         catch (Exception ex) when (ex is ContainerConflictException or ContainerNotFoundException)
         {
             // Said in a frame: a browser never sees the status of a refused WebSocket open.
-            await ConsoleSocket.RefuseAsync(socket, ex.Message);
+            await ConsoleSocket.RefuseAsync(socket, ex.Message, options.Value, time);
             return;
         }
 

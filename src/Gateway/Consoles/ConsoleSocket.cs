@@ -109,12 +109,27 @@ internal sealed partial class ConsoleSocket(
         }
     }
 
-    /// <summary>An error frame and a close, for a socket that never got to run.</summary>
-    public static async Task RefuseAsync(WebSocket socket, string reason)
+    /// <summary>An error frame and a close, for a socket that never got to run; the client's answering close is awaited as in <see cref="RunAsync"/>.</summary>
+    public static async Task RefuseAsync(WebSocket socket, string reason, ConsoleSocketOptions options, TimeProvider time)
     {
         var frame = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["type"] = "error", ["message"] = reason });
         await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason.Length > MaxCloseReasonLength ? reason[..MaxCloseReasonLength] : reason, CancellationToken.None);
+        try
+        {
+            await DrainUntilCloseAsync(socket).WaitAsync(options.CloseHandshakeTimeout, time, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException)
+        {
+        }
+    }
+
+    private static async Task DrainUntilCloseAsync(WebSocket socket)
+    {
+        var buffer = new byte[MaxCloseReasonLength];
+        while ((await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+        {
+        }
     }
 
     /// <summary>Watches the output's grain and, for a terminal session, the channel's grain that pushes a loss of access.</summary>

@@ -129,6 +129,24 @@ public sealed partial class TerminalTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Terminal_NoAgentConnected_ErrorFrameAndClose1008()
+    {
+        using var portal = fixture.CreateClient(TestTokens.For("terminal-no-agent"));
+        var created = await portal.PostAsJsonAsync("/api/dev", new { runtime = "node", enableCodeServer = false });
+        var id = (await created.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ZlhGrind.Grains.Containers.ProvisionResult>(Json.Options))!.ContainerId;
+        var ticket = await (await portal.PostAsync($"/api/dev/{id}/terminal/ticket", null)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ZlhGrind.Gateway.Consoles.ConsoleTicketResponse>(Json.Options);
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri(fixture.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + ticket!.Url.TrimStart('/')), CancellationToken.None);
+        using var terminal = new ConsoleClient(socket);
+
+        var error = await terminal.ReadUntilAsync("error");
+        await terminal.ReadUntilAsync("closed");
+
+        Assert.Equal("The dev container's agent is not connected.", error.GetProperty("message").GetString());
+        Assert.Equal((WebSocketCloseStatus.PolicyViolation, "The dev container's agent is not connected."), (socket.CloseStatus, socket.CloseStatusDescription));
+    }
+
+    [Fact]
     public async Task Terminal_ContainerDeleted_ErrorFrameAndClose1008WithinOneSecond()
     {
         await using var rig = await TerminalRig.StartAsync(fixture, "terminal-deleted");
