@@ -253,6 +253,32 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
     }
 
     [Fact]
+    public async Task TerminalTab_CommandTyped_ShellAnswersAsTheDevUserAndAReloadResumesTheSameShell()
+    {
+        var page = await portal.SignedInAsync($"/containers/{portal.DevId}/terminal");
+        var screen = page.Locator("#terminal-screen .xterm-rows");
+        await Expect(page.Locator("#terminal-state")).ToHaveTextAsync("Connected.");
+        await Expect(page.Locator("#tab-console")).ToHaveCountAsync(0);
+
+        await page.Locator("#terminal-screen .xterm-helper-textarea").FocusAsync();
+        await page.Keyboard.TypeAsync("echo $USER:$((6*7)) pid=$$");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(screen).ToContainTextAsync($"{Environment.UserName}:42 pid=");
+        var pid = System.Text.RegularExpressions.Regex.Match(await screen.InnerTextAsync(), @":42 pid=(\d+)").Groups[1].Value;
+        await PortalBrowser.ScreenshotAsync(page, "dev-terminal");
+
+        // A reload resumes the same shell (the session id is kept for the tab): the same $$ answers.
+        await page.ReloadAsync();
+        await portal.SignInAsync(page);
+        await Expect(page.Locator("#terminal-state")).ToHaveTextAsync("Connected.");
+        await page.Locator("#terminal-screen .xterm-helper-textarea").FocusAsync();
+        await page.Keyboard.TypeAsync("echo again=$$");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(screen).ToContainTextAsync($"again={pid}");
+        Assert.NotEqual(string.Empty, pid);
+    }
+
+    [Fact]
     public async Task SettingsTab_DeleteConfirmed_ContainerGoneFromTheListAndItsPageSaysSo()
     {
         // A container whose agent never connected is deleted at once (there is no agent to wait for).

@@ -41,6 +41,9 @@ internal sealed partial class ConsoleRelay : IConsoleAgent, IAsyncDisposable
     public Task<ConsoleHistory> ReadAsync(long? since, int maxBytes)
     {
         maxBytes = Math.Clamp(maxBytes, 1, ConsoleLimits.ChunkBytes);
+
+        // An offset past the end (a client that saw more of an earlier channel of the same name) reads from the end.
+        since = since is { } asked ? Math.Min(asked, _channel.End) : null;
         var attachment = _channel.Attach(since, maxBytes, static _ => { });
         attachment.Subscription.Dispose();
         var history = attachment.History;
@@ -59,6 +62,24 @@ internal sealed partial class ConsoleRelay : IConsoleAgent, IAsyncDisposable
         catch (ConsoleUnavailableException ex)
         {
             return ex.Message;
+        }
+    }
+
+    public Task<string?> ResizeAsync(int columns, int rows)
+    {
+        if (_channel is not IResizableConsoleChannel terminal)
+        {
+            return Task.FromResult<string?>("This console has no size.");
+        }
+
+        try
+        {
+            terminal.Resize(columns, rows);
+            return Task.FromResult<string?>(null);
+        }
+        catch (ConsoleUnavailableException ex)
+        {
+            return Task.FromResult<string?>(ex.Message);
         }
     }
 

@@ -312,4 +312,4 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
 }
 
 /// <summary>The console cannot take input now (no server is running behind it).</summary>
-internal sealed class ConsoleUnavailableException(string message) : Exception(message);
+internal class ConsoleUnavailableException(string message) : Exception(message);

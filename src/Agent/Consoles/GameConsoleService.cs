@@ -26,27 +26,19 @@ internal sealed partial class GameConsoleService(
         var console = services.GetRequiredService<GameConsole>();
         ConsoleRelay? relay = null;
         IConsoleAgent? reference = null;
-        using var timer = new PeriodicTimer(options.Value.RefreshInterval, time);
         try
         {
-            do
-            {
-                try
+            await ConsoleRegistration.KeepRegisteredAsync(
+                options.Value.RefreshInterval,
+                time,
+                async () =>
                 {
                     relay ??= new ConsoleRelay(console, client.GetGrain<IConsoleGrain>(agent.Value.ContainerId, ConsoleLimits.GameChannel, null), options.Value.QueuedSlices, logger);
                     reference ??= client.CreateObjectReference<IConsoleAgent>(relay);
                     await relay.ConnectAsync(reference);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The cluster may be out of reach; the next tick tries again and the server runs on regardless.
-                    LogConnectFailed(logger, ex);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException)
-        {
+                },
+                ex => LogConnectFailed(logger, ex),
+                stoppingToken);
         }
         finally
         {

@@ -21,6 +21,13 @@ internal interface IConsoleChannel
     ValueTask WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken);
 }
 
+/// <summary>A console with a size in character cells (a terminal); a game console has none.</summary>
+internal interface IResizableConsoleChannel : IConsoleChannel
+{
+    /// <summary>Sets the size; <see cref="ConsoleUnavailableException"/> when the program behind it has ended.</summary>
+    void Resize(int columns, int rows);
+}
+
 /// <summary>Output bytes and the absolute offset of their first byte.</summary>
 internal readonly record struct ConsoleSlice(long Offset, ReadOnlyMemory<byte> Data);
 

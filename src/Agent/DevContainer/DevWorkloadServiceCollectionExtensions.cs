@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.CodeServer;
+using ZlhGrind.Agent.Consoles;
 using ZlhGrind.Agent.DevEnvironment;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Runtimes;
@@ -16,7 +17,7 @@ public static class DevWorkloadServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the dev workload as <c>IWorkload</c> (call it for dev containers only) with its options bound from
-    /// <c>Agent:Dev</c>, <c>Agent:Runtimes</c>, <c>Agent:CodeServer</c>, <c>Agent:CodeServer:Restart</c> and <c>Agent:Terminal</c>, validated at start.
+    /// <c>Agent:Dev</c>, <c>Agent:Runtimes</c>, <c>Agent:CodeServer</c>, <c>Agent:CodeServer:Restart</c>, <c>Agent:Terminal</c> and <c>Agent:Console</c>, validated at start.
     /// The host must register <c>IAgentEvents</c>.
     /// </summary>
     public static IServiceCollection AddDevWorkload(this IServiceCollection services, IConfiguration configuration)
@@ -52,6 +53,11 @@ public static class DevWorkloadServiceCollectionExtensions
         services.AddSingleton<DevUserProvisioner>();
         services.AddSingleton<DevUserEnvironment>();
         services.AddDevTerminal();
+
+        // The terminal reaches browsers through the cluster, as the game console does (README: "Console").
+        services.AddOptions<ConsoleRelayOptions>().BindConfiguration(ConsoleRelayOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConsoleRelayOptions>, ConsoleRelayOptionsValidator>();
+        services.AddHostedService<TerminalHostService>();
 
         services.AddSingleton<CodeServerInstaller>();
         services.AddSingleton<CodeServerProcessScanner>();

@@ -7,4 +7,4 @@ internal sealed class TerminalSessionNotFoundException() : Exception("no such te
 internal sealed class TerminalLimitException(int maxSessions) : Exception($"at most {maxSessions} terminal sessions may be open at once");
 
 /// <summary>Input or a resize for a session whose shell has ended.</summary>
-internal sealed class TerminalSessionEndedException() : Exception("the terminal session has ended");
+internal sealed class TerminalSessionEndedException() : Consoles.ConsoleUnavailableException("The terminal session has ended.");

@@ -64,7 +64,7 @@ internal sealed partial class TerminalSession
             PtyCalls.Close(_pidfd);
         }
 
-        TerminalLog.Ended(_logger, Id, Pid, status);
+        LogEnded(_logger, Id, Pid, status);
         _exited.TrySetResult(status);
     }
 
@@ -127,7 +127,7 @@ internal sealed partial class TerminalSession
             catch (Exception exception)
             {
                 // The pump serves every attachment; one failing consumer must not stop the terminal for the others.
-                TerminalLog.SubscriberFailed(_logger, exception, Id);
+                LogSubscriberFailed(_logger, exception, Id);
                 subscriber.Dispose();
             }
         }

@@ -11,7 +11,7 @@ namespace ZlhGrind.Agent.Terminal;
 /// has been attached for <c>DetachedLifetime</c> (then the shell's process group gets SIGHUP, and SIGKILL after
 /// <c>EndTimeout</c>).
 /// </summary>
-internal sealed partial class TerminalSession : IConsoleChannel, IAsyncDisposable
+internal sealed partial class TerminalSession : IResizableConsoleChannel, IAsyncDisposable
 {
     private const int ReadChunkBytes = 16 * 1024;
     private const int SigHup = 1;
@@ -122,7 +122,7 @@ internal sealed partial class TerminalSession : IConsoleChannel, IAsyncDisposabl
             throw new IOException("pidfd_open: " + Marshal.GetPInvokeErrorMessage(errno), errno);
         }
 
-        TerminalLog.Opened(logger, id, user.Shell, session.Pid, user.Name);
+        LogOpened(logger, id, user.Shell, session.Pid, user.Name);
         new Thread(session.Pump) { IsBackground = true, Name = "terminal " + session.Pid }.Start();
         session.StartDetachedTimer();
         return session;
@@ -208,6 +208,8 @@ internal sealed partial class TerminalSession : IConsoleChannel, IAsyncDisposabl
         }
     }
 
+    void IResizableConsoleChannel.Resize(int columns, int rows) => Resize(new TerminalSize(columns, rows));
+
     /// <summary>Ends the session: SIGHUP (and SIGCONT, for stopped jobs) to the shell's process group, SIGKILL after <c>EndTimeout</c>.</summary>
     public void Terminate(string reason)
     {
@@ -219,7 +221,7 @@ internal sealed partial class TerminalSession : IConsoleChannel, IAsyncDisposabl
             }
 
             _ending = true;
-            TerminalLog.Ending(_logger, Id, reason);
+            LogEnding(_logger, Id, reason);
             _detachedTimer?.Dispose();
             _detachedTimer = null;
             SignalGroup(SigHup);
@@ -241,7 +243,7 @@ internal sealed partial class TerminalSession : IConsoleChannel, IAsyncDisposabl
         {
             if (!_reaped)
             {
-                TerminalLog.Killing(_logger, Id, Pid, _options.EndTimeout);
+                LogKilling(_logger, Id, Pid, _options.EndTimeout);
                 SignalGroup(SigKill);
             }
         }
@@ -340,6 +342,22 @@ internal sealed partial class TerminalSession : IConsoleChannel, IAsyncDisposabl
 
         StartDetachedTimer();
     }
+
+    // The session's log events: its id, shell and pid, never input or output.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Terminal {SessionId} opened: shell {Shell} pid {Pid} as {UserName}")]
+    private static partial void LogOpened(ILogger logger, string sessionId, string shell, int pid, string userName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Terminal {SessionId} ending: {Reason}")]
+    private static partial void LogEnding(ILogger logger, string sessionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Terminal {SessionId} ended: shell pid {Pid} exited with wait status {WaitStatus}")]
+    private static partial void LogEnded(ILogger logger, string sessionId, int pid, int waitStatus);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Terminal {SessionId}: shell pid {Pid} outlived SIGHUP by {EndTimeout}; killing its process group")]
+    private static partial void LogKilling(ILogger logger, string sessionId, int pid, TimeSpan endTimeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Terminal {SessionId}: an output subscriber failed and was detached")]
+    private static partial void LogSubscriberFailed(ILogger logger, Exception exception, string sessionId);
 
     /// <summary>An attachment's live output; disposing it detaches.</summary>
     private sealed class Subscriber(TerminalSession session, Action<ConsoleSlice> onOutput) : IDisposable

@@ -9,7 +9,7 @@ namespace ZlhGrind.Agent.Terminal;
 /// The dev container's terminal sessions: open one (a new shell), find one by id to reattach, at most
 /// <c>MaxSessions</c> at once. A session leaves the table when its shell has exited.
 /// </summary>
-internal sealed class TerminalSessions(
+internal sealed partial class TerminalSessions(
     DevUserEnvironment dev,
     IOptions<TerminalOptions> options,
     TimeProvider time,
@@ -43,7 +43,7 @@ internal sealed class TerminalSessions(
             // Counted before anything starts, so a refused open leaves nothing behind and two racing opens cannot both pass.
             if (_sessions.Count + _opening >= settings.MaxSessions)
             {
-                TerminalLog.LimitReached(logger, _sessions.Count + _opening, settings.MaxSessions);
+                LogLimitReached(logger, _sessions.Count + _opening, settings.MaxSessions);
                 throw new TerminalLimitException(settings.MaxSessions);
             }
 
@@ -103,4 +103,7 @@ internal sealed class TerminalSessions(
             _sessions.Remove(session.Id);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Terminal refused: {Count} sessions are open, the limit is {MaxSessions}")]
+    private static partial void LogLimitReached(ILogger logger, int count, int maxSessions);
 }

@@ -8,8 +8,8 @@ using ZlhGrind.Grains.Containers;
 namespace ZlhGrind.Gateway.Consoles;
 
 /// <summary>
-/// The game console (issue 15): a bearer-authenticated owner or operator mints a single-use ticket; the browser opens
-/// the WebSocket with it (browsers cannot put a bearer on a WebSocket), and reads the command audit.
+/// The game console and the dev terminal (issue 15): a bearer-authenticated owner or operator mints a single-use ticket;
+/// the browser opens the WebSocket with it (browsers cannot put a bearer on a WebSocket). One socket serves both.
 /// </summary>
 internal static class ConsoleEndpoints
 {
@@ -24,6 +24,7 @@ internal static class ConsoleEndpoints
     {
         api.MapPost("/servers/{id:vmid}/console/ticket", IssueAsync);
         api.MapGet("/servers/{id:vmid}/console/audit", AuditAsync);
+        api.MapPost("/dev/{id:vmid}/terminal/ticket", IssueTerminalAsync);
         return api;
     }
 
@@ -31,21 +32,37 @@ internal static class ConsoleEndpoints
     {
         // The ticket is the authority here, no bearer; it rides in the query, which the request log never writes.
         app.MapGet("/api/servers/{id:vmid}/console", OpenAsync).AllowAnonymous();
+        app.MapGet("/api/dev/{id:vmid}/terminal", OpenTerminalAsync).AllowAnonymous();
         return app;
     }
 
     private static IConsoleGrain Game(ContainerGrains containers, long id) =>
         containers.Factory.GetGrain<IConsoleGrain>(id, ConsoleLimits.GameChannel, null);
 
+    private static IConsoleGrain Terminal(ContainerGrains containers, long id) =>
+        containers.Factory.GetGrain<IConsoleGrain>(id, ConsoleLimits.TerminalChannel, null);
+
     private static async Task<IResult> IssueAsync(HttpContext http, ContainerGrains containers, TimeProvider time, IOptions<ConsoleSocketOptions> options, long id)
     {
         var actor = http.User.ToActor();
         using var scope = ContainerGrains.ScopeFor(actor);
         await containers.GameAsync(id);
-        var session = SessionExpiry(http, time, options.Value);
-        var ticket = await Game(containers, id).IssueTicketAsync(actor, session);
+        return await TicketAsync(http, Game(containers, id), $"/api/servers/{id}/console", actor, time, options.Value);
+    }
+
+    private static async Task<IResult> IssueTerminalAsync(HttpContext http, ContainerGrains containers, TimeProvider time, IOptions<ConsoleSocketOptions> options, long id)
+    {
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        await containers.DevAsync(id);
+        return await TicketAsync(http, Terminal(containers, id), $"/api/dev/{id}/terminal", actor, time, options.Value);
+    }
+
+    private static async Task<IResult> TicketAsync(HttpContext http, IConsoleGrain grain, string socketPath, Actor actor, TimeProvider time, ConsoleSocketOptions options)
+    {
+        var ticket = await grain.IssueTicketAsync(actor, SessionExpiry(http, time, options));
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(new ConsoleTicketResponse($"/api/servers/{id}/console?ticket={Uri.EscapeDataString(ticket.Ticket)}", ticket.ExpiresAt));
+        return TypedResults.Ok(new ConsoleTicketResponse($"{socketPath}?ticket={Uri.EscapeDataString(ticket.Ticket)}", ticket.ExpiresAt));
     }
 
     private static async Task<IResult> AuditAsync(HttpContext http, ContainerGrains containers, long id)
@@ -58,36 +75,84 @@ internal static class ConsoleEndpoints
 
     private static async Task OpenAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, ILoggerFactory logs, long id)
     {
+        var since = ParseSince(http);
+        await containers.GameAsync(id);
+        var grain = Game(containers, id);
+        if (await RedeemAsync(http, grain) is not { } grant)
+        {
+            return;
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        using var session = new ConsoleSocket(socket, new ConsoleSocketTarget(grain, grain, IsTerminal: false), client, grant, options.Value, time, logs.CreateLogger<ConsoleSocket>());
+        await session.RunAsync(since, session: null, http.RequestAborted);
+    }
+
+    private static async Task OpenTerminalAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, ILoggerFactory logs, long id)
+    {
+        var since = ParseSince(http);
+        string? asked = null;
+        if (http.Request.Query.TryGetValue("session", out var sessionText))
+        {
+            asked = ConsoleLimits.IsSessionId(sessionText) ? sessionText.ToString() : throw new InvalidRequestException($"session must be {ConsoleLimits.SessionIdLength} lowercase hex digits.");
+        }
+
+        await containers.DevAsync(id);
+        var terminal = Terminal(containers, id);
+        if (await RedeemAsync(http, terminal) is not { } grant)
+        {
+            return;
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        string opened;
+        try
+        {
+            opened = await terminal.OpenTerminalAsync(grant.Actor, asked);
+        }
+        catch (Exception ex) when (ex is ContainerConflictException or ContainerNotFoundException)
+        {
+            // Said in a frame: a browser never sees the status of a refused WebSocket open.
+            await ConsoleSocket.RefuseAsync(socket, ex.Message, options.Value, time);
+            return;
+        }
+
+        // A new shell's output starts at 0: an offset the client kept from the session it asked for means nothing here.
+        var target = new ConsoleSocketTarget(containers.Factory.GetGrain<IConsoleGrain>(id, ConsoleLimits.TerminalSessionChannel(opened), null), terminal, IsTerminal: true);
+        using var session = new ConsoleSocket(socket, target, client, grant, options.Value, time, logs.CreateLogger<ConsoleSocket>());
+        await session.RunAsync(opened == asked ? since : null, opened, http.RequestAborted);
+    }
+
+    /// <summary>The <c>since</c> offset of a socket request, after checking it is a WebSocket request at all.</summary>
+    private static long? ParseSince(HttpContext http)
+    {
         if (!http.WebSockets.IsWebSocketRequest)
         {
             throw new InvalidRequestException("The console is a WebSocket; open it with a WebSocket client.");
         }
 
-        long? since = null;
-        if (http.Request.Query.TryGetValue("since", out var sinceText))
+        if (!http.Request.Query.TryGetValue("since", out var sinceText))
         {
-            since = long.TryParse(sinceText, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-                ? value
-                : throw new InvalidRequestException("since must be a non-negative byte offset.");
+            return null;
         }
 
-        var ticket = http.Request.Query["ticket"].ToString();
-        await containers.GameAsync(id);
-        var grain = Game(containers, id);
-        ConsoleGrant grant;
+        return long.TryParse(sinceText, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new InvalidRequestException("since must be a non-negative byte offset.");
+    }
+
+    /// <summary>Redeems the request's ticket; a refused one is answered 401 here (null).</summary>
+    private static async Task<ConsoleGrant?> RedeemAsync(HttpContext http, IConsoleGrain grain)
+    {
         try
         {
-            grant = await grain.RedeemTicketAsync(ticket);
+            return await grain.RedeemTicketAsync(http.Request.Query["ticket"].ToString());
         }
         catch (ConsoleTicketRejectedException ex)
         {
             await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: ex.Message).ExecuteAsync(http);
-            return;
+            return null;
         }
-
-        using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        using var session = new ConsoleSocket(socket, grain, client, grant, options.Value, time, logs.CreateLogger<ConsoleSocket>());
-        await session.RunAsync(since, http.RequestAborted);
     }
 
     /// <summary>When the caller's bearer token expires: a console opened with it must be renewed by then.</summary>

@@ -9,13 +9,14 @@ using ZlhGrind.Grains.Containers;
 namespace ZlhGrind.Gateway.Consoles;
 
 /// <summary>
-/// One browser's console WebSocket. It watches the console grain (live chunks arrive on this observer), sends the
+/// One browser's console or terminal WebSocket. It watches the console grain (live chunks arrive on this observer), sends the
 /// history from the client's offset, then live output in order: every byte is sent once, at its offset, and a gap
-/// (chunks dropped on the way, an agent restart) is read back from the agent's history before going on.
+/// (chunks dropped on the way, an agent restart) is read back from the agent's history before going on. A terminal
+/// session's socket also watches the terminal channel's grain, which holds its tickets and pushes a loss of access.
 /// </summary>
 internal sealed partial class ConsoleSocket(
     WebSocket socket,
-    IConsoleGrain grain,
+    ConsoleSocketTarget target,
     IClusterClient client,
     ConsoleGrant grant,
     ConsoleSocketOptions options,
@@ -25,11 +26,18 @@ internal sealed partial class ConsoleSocket(
     private readonly Channel<ConsoleChunk> _live = Channel.CreateBounded<ConsoleChunk>(
         new BoundedChannelOptions(options.QueuedChunks) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
+    /// <summary>A close frame's reason is at most 123 bytes (RFC 6455); reasons here are ASCII.</summary>
+    private const int MaxCloseReasonLength = 120;
+
+    private readonly IConsoleGrain _grain = target.Output;
     private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _revoked = new();
+    private readonly InputBudget _input = new(time, options.InputBytesPerSecond);
     private Actor _actor = grant.Actor;
     private DateTimeOffset _sessionExpiresAt = grant.SessionExpiresAt;
     private CancellationTokenSource _renewed = new();
+    private string? _revokedReason;
     private long _next;
 
     public Task OutputAsync(ConsoleChunk chunk)
@@ -38,23 +46,46 @@ internal sealed partial class ConsoleSocket(
         return Task.CompletedTask;
     }
 
-    public async Task RunAsync(long? since, CancellationToken aborted)
+    public Task RevokedAsync(string reason)
+    {
+        lock (_gate)
+        {
+            _revokedReason ??= reason;
+        }
+
+        _revoked.Cancel();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs the socket; a terminal's first frame names its <paramref name="session"/>, so a reconnect resumes that shell.</summary>
+    public async Task RunAsync(long? since, string? session, CancellationToken aborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var self = client.CreateObjectReference<IConsoleViewer>(this);
         try
         {
-            var lease = await grain.WatchAsync(_actor, self);
+            var lease = await WatchAsync(self);
+            if (session is not null)
+            {
+                await SendAsync(w => Frame(w, "session", ("id", session)), stop.Token);
+            }
+
             await CatchUpAsync(since, until: null, stop.Token);
             var receiving = ReceiveAsync(stop.Token);
             var sending = SendLiveAsync(self, lease, stop.Token);
-            await Task.WhenAny(receiving, sending);
+            if (await Task.WhenAny(receiving, sending) == sending && socket.State == WebSocketState.CloseSent)
+            {
+                // The server closed (expiry, lost access): the client's answering close ends the receive loop. Cancelling
+                // it instead would abort the connection, and the client could lose the close frame and its reason.
+                await Quietly(receiving.WaitAsync(options.CloseHandshakeTimeout, time, CancellationToken.None));
+            }
+
             await stop.CancelAsync();
             await Task.WhenAll(Quietly(receiving), Quietly(sending));
         }
         catch (ContainerNotFoundException)
         {
-            await CloseAsync(WebSocketCloseStatus.PolicyViolation, "Access to this console was lost.");
+            await LoseAccessAsync("Access to this console was lost.");
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
         {
@@ -63,7 +94,11 @@ internal sealed partial class ConsoleSocket(
         {
             try
             {
-                await grain.UnwatchAsync(self);
+                await _grain.UnwatchAsync(self);
+                if (target.Access != target.Output)
+                {
+                    await target.Access.UnwatchAsync(self);
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -74,13 +109,63 @@ internal sealed partial class ConsoleSocket(
         }
     }
 
+    /// <summary>An error frame and a close, for a socket that never got to run; the client's answering close is awaited as in <see cref="RunAsync"/>.</summary>
+    public static async Task RefuseAsync(WebSocket socket, string reason, ConsoleSocketOptions options, TimeProvider time)
+    {
+        var frame = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["type"] = "error", ["message"] = reason });
+        await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason.Length > MaxCloseReasonLength ? reason[..MaxCloseReasonLength] : reason, CancellationToken.None);
+        try
+        {
+            await DrainUntilCloseAsync(socket).WaitAsync(options.CloseHandshakeTimeout, time, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException)
+        {
+        }
+    }
+
+    private static async Task DrainUntilCloseAsync(WebSocket socket)
+    {
+        var buffer = new byte[MaxCloseReasonLength];
+        while ((await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+        {
+        }
+    }
+
+    /// <summary>Watches the output's grain and, for a terminal session, the channel's grain that pushes a loss of access.</summary>
+    private async Task<TimeSpan> WatchAsync(IConsoleViewer self)
+    {
+        var actor = CurrentActor();
+        var lease = await _grain.WatchAsync(actor, self);
+        if (target.Access != target.Output)
+        {
+            lease = Min(lease, await target.Access.WatchAsync(actor, self));
+        }
+
+        return lease;
+    }
+
+    /// <summary>Tells the client why and closes: access was revoked or the container is gone.</summary>
+    private async Task LoseAccessAsync(string reason)
+    {
+        try
+        {
+            await SendAsync(w => Frame(w, "error", ("message", reason)), CancellationToken.None);
+        }
+        catch (WebSocketException)
+        {
+        }
+
+        await CloseAsync(WebSocketCloseStatus.PolicyViolation, reason.Length > MaxCloseReasonLength ? reason[..MaxCloseReasonLength] : reason);
+    }
+
     private static async Task Quietly(Task task)
     {
         try
         {
             await task;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or TimeoutException)
         {
         }
     }
@@ -91,7 +176,7 @@ internal sealed partial class ConsoleSocket(
         ConsoleHistory page;
         try
         {
-            page = await grain.ReadAsync(_actor, from, from is null ? options.DefaultHistoryBytes : ConsoleLimits.ChunkBytes);
+            page = await _grain.ReadAsync(_actor, from, from is null ? options.DefaultHistoryBytes : ConsoleLimits.ChunkBytes);
         }
         catch (ContainerConflictException ex)
         {
@@ -122,7 +207,7 @@ internal sealed partial class ConsoleSocket(
                 return;
             }
 
-            page = await grain.ReadAsync(_actor, _next, ConsoleLimits.ChunkBytes);
+            page = await _grain.ReadAsync(_actor, _next, ConsoleLimits.ChunkBytes);
         }
     }
 
@@ -141,6 +226,12 @@ internal sealed partial class ConsoleSocket(
                 expiresAt = _sessionExpiresAt;
             }
 
+            if (_revoked.IsCancellationRequested)
+            {
+                await LoseAccessAsync(RevokedReason());
+                return;
+            }
+
             var now = time.GetUtcNow();
             if (now >= expiresAt)
             {
@@ -156,12 +247,12 @@ internal sealed partial class ConsoleSocket(
 
             if (now >= renewAt)
             {
-                await grain.WatchAsync(CurrentActor(), self);
+                await WatchAsync(self);
                 renewAt = now + renewEvery;
             }
 
             var wakeAt = Min(renewAt, reauthSent ? expiresAt : expiresAt - options.ReauthLead);
-            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, renewed);
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, renewed, _revoked.Token);
 
             // A timer of the injected clock (not CancelAfter, which runs on the real one), so lease and session times move together.
             await using var timer = time.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), wake, Max(wakeAt - now, TimeSpan.Zero), Timeout.InfiniteTimeSpan);
@@ -243,6 +334,8 @@ internal sealed partial class ConsoleSocket(
         string? type = null;
         string? data = null;
         string? ticket = null;
+        int? cols = null;
+        int? rows = null;
         try
         {
             using var json = JsonDocument.Parse(frame);
@@ -251,19 +344,27 @@ internal sealed partial class ConsoleSocket(
                 type = json.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
                 data = json.RootElement.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
                 ticket = json.RootElement.TryGetProperty("ticket", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+                cols = json.RootElement.TryGetProperty("cols", out var c) && c.TryGetInt32(out var columns) ? columns : null;
+                rows = json.RootElement.TryGetProperty("rows", out var r) && r.TryGetInt32(out var lines) ? lines : null;
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
         }
 
         string? refusal = null;
         switch (type)
         {
-            case "command" when data is not null:
+            case "input" when target.IsTerminal && data is not null:
+                refusal = await SendInputAsync(data);
+                break;
+            case "resize" when target.IsTerminal && cols is not null && rows is not null:
+                refusal = await RefusalOf(_grain.ResizeAsync(CurrentActor(), cols.Value, rows.Value));
+                break;
+            case "command" when !target.IsTerminal && data is not null:
                 try
                 {
-                    await grain.SendCommandAsync(CurrentActor(), data);
+                    await _grain.SendCommandAsync(CurrentActor(), data);
                 }
                 catch (ConsoleCommandRefusedException ex)
                 {
@@ -274,7 +375,7 @@ internal sealed partial class ConsoleSocket(
             case "auth" when ticket is not null:
                 try
                 {
-                    var fresh = await grain.RedeemTicketAsync(ticket);
+                    var fresh = await target.Access.RedeemTicketAsync(ticket);
                     lock (_gate)
                     {
                         _actor = fresh.Actor;
@@ -292,13 +393,49 @@ internal sealed partial class ConsoleSocket(
 
                 break;
             default:
-                refusal = "A frame is {\"type\":\"command\",\"data\":\"...\"} or {\"type\":\"auth\",\"ticket\":\"...\"}.";
+                refusal = target.IsTerminal
+                    ? "A frame is {\"type\":\"input\",\"data\":\"...\"}, {\"type\":\"resize\",\"cols\":C,\"rows\":R} or {\"type\":\"auth\",\"ticket\":\"...\"}."
+                    : "A frame is {\"type\":\"command\",\"data\":\"...\"} or {\"type\":\"auth\",\"ticket\":\"...\"}.";
                 break;
         }
 
         if (refusal is not null)
         {
             await SendAsync(w => Frame(w, "error", ("message", refusal)), cancellationToken);
+        }
+    }
+
+    /// <summary>Keystrokes, within the socket's byte rate (a flood is refused here, before it costs the cluster anything).</summary>
+    private async Task<string?> SendInputAsync(string data)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(data);
+        // An oversize frame is the grain's to refuse (with its own message); it costs no budget.
+        if (bytes <= ConsoleLimits.InputBytes && !_input.TryTake(bytes))
+        {
+            return $"Too much input: at most {options.InputBytesPerSecond} bytes per second.";
+        }
+
+        return await RefusalOf(_grain.SendInputAsync(CurrentActor(), data));
+    }
+
+    private static async Task<string?> RefusalOf(Task call)
+    {
+        try
+        {
+            await call;
+            return null;
+        }
+        catch (Exception ex) when (ex is ConsoleCommandRefusedException or ContainerConflictException)
+        {
+            return ex.Message;
+        }
+    }
+
+    private string RevokedReason()
+    {
+        lock (_gate)
+        {
+            return _revokedReason ?? "Access to this console was lost.";
         }
     }
 
@@ -385,12 +522,39 @@ internal sealed partial class ConsoleSocket(
     {
         _sending.Dispose();
         _renewed.Dispose();
+        _revoked.Dispose();
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>A terminal socket's input bytes per second, a second's worth at once.</summary>
+    private sealed class InputBudget(TimeProvider time, int bytesPerSecond)
+    {
+        private double _budget = bytesPerSecond;
+        private long _at = time.GetTimestamp();
+
+        public bool TryTake(int bytes)
+        {
+            var now = time.GetTimestamp();
+            _budget = Math.Min(bytesPerSecond, _budget + (time.GetElapsedTime(_at, now).TotalSeconds * bytesPerSecond));
+            _at = now;
+            if (_budget < bytes)
+            {
+                return false;
+            }
+
+            _budget -= bytes;
+            return true;
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ending a console watch failed; the grain's lease ends it")]
     private static partial void LogUnwatchFailed(ILogger logger, Exception exception);
 }
+
+/// <summary>What a socket serves: the grain its output and input go through, the grain holding its tickets and access, and which frames it takes.</summary>
+internal sealed record ConsoleSocketTarget(IConsoleGrain Output, IConsoleGrain Access, bool IsTerminal);

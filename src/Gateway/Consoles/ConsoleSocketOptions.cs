@@ -17,6 +17,12 @@ public sealed class ConsoleSocketOptions
     /// <summary>How long before the session ends the socket asks the client for a fresh ticket.</summary>
     public TimeSpan ReauthLead { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Terminal input bytes one socket may send per second (a second's worth at once); more is refused with an error frame.</summary>
+    public int InputBytesPerSecond { get; set; } = 256 * 1024;
+
+    /// <summary>How long a socket the server closed waits for the client's answering close before it cuts the connection.</summary>
+    public TimeSpan CloseHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The session lifetime assumed when the caller's token carries no expiry.</summary>
     public TimeSpan DefaultSessionLifetime { get; set; } = TimeSpan.FromHours(1);
 }
@@ -26,5 +32,7 @@ internal sealed class ConsoleSocketOptionsValidator() : SectionValidator<Console
     .Between(nameof(options.DefaultHistoryBytes), options.DefaultHistoryBytes, 1, ZlhGrind.Grains.Consoles.ConsoleLimits.ChunkBytes)
     .Between(nameof(options.MaxClientFrameBytes), options.MaxClientFrameBytes, 1024, 1024 * 1024)
     .Positive(nameof(options.QueuedChunks), options.QueuedChunks)
+    .Between(nameof(options.InputBytesPerSecond), options.InputBytesPerSecond, ZlhGrind.Grains.Consoles.ConsoleLimits.InputBytes, int.MaxValue)
     .Positive(nameof(options.ReauthLead), options.ReauthLead)
+    .Positive(nameof(options.CloseHandshakeTimeout), options.CloseHandshakeTimeout)
     .Positive(nameof(options.DefaultSessionLifetime), options.DefaultSessionLifetime));

@@ -6,7 +6,7 @@ namespace ZlhGrind.Gateway.Portal;
 internal static class PortalExtensions
 {
     /// <summary>The tabs of a container page; a portal URL naming another is a 404.</summary>
-    public const string Tabs = "overview|console|files|mods|crashes|settings";
+    public const string Tabs = "overview|console|terminal|files|mods|crashes|settings";
 
     public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
     {

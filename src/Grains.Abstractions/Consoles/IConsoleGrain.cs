@@ -5,7 +5,8 @@ using ZlhGrind.Grains.Containers;
 namespace ZlhGrind.Grains.Consoles;
 
 /// <summary>
-/// One console of one container (key: container id + channel name, "game" for a game server's), relayed between the
+/// One console of one container (key: container id + channel name: "game" for a game server's, "terminal" for a dev
+/// container's terminal tickets and sessions, "terminal/{session id}" for one terminal session), relayed between the
 /// container's agent, which only dials out, and the gateways whose browsers watch it. The grain holds no output: history
 /// is read from the agent on attach, live output is fanned out to the watching gateways while at least one watches.
 /// </summary>
@@ -36,6 +37,18 @@ public interface IConsoleGrain : IGrainWithIntegerCompoundKey
     [Alias("SendCommand"), Accepts(CallerKind.Gateway)]
     Task SendCommandAsync(Actor actor, string command);
 
+    /// <summary>Writes terminal input as is (a terminal session only, at most <see cref="ConsoleLimits.InputBytes"/>); refusals are <see cref="ConsoleCommandRefusedException"/>.</summary>
+    [Alias("SendInput"), Accepts(CallerKind.Gateway)]
+    Task SendInputAsync(Actor actor, string data);
+
+    /// <summary>Sets a terminal session's size (1..<see cref="ConsoleLimits.MaxTerminalCells"/> each); refusals are <see cref="ConsoleCommandRefusedException"/>.</summary>
+    [Alias("Resize"), Accepts(CallerKind.Gateway)]
+    Task ResizeAsync(Actor actor, int columns, int rows);
+
+    /// <summary>On the "terminal" channel: the id of session <paramref name="session"/> if it is still open, else of a new shell's session.</summary>
+    [Alias("OpenTerminal"), Accepts(CallerKind.Gateway)]
+    Task<string> OpenTerminalAsync(Actor actor, string? session);
+
     /// <summary>The accepted commands, oldest first (bounded).</summary>
     [Alias("GetAudit"), Accepts(CallerKind.Gateway)]
     Task<IReadOnlyList<ConsoleAuditEntry>> GetAuditAsync(Actor actor);
@@ -43,6 +56,10 @@ public interface IConsoleGrain : IGrainWithIntegerCompoundKey
     /// <summary>The agent's console endpoint (re)registers; true when someone watches, so it should stream.</summary>
     [Alias("ConnectAgent"), Accepts(CallerKind.Agent)]
     Task<bool> ConnectAgentAsync(IConsoleAgent agent);
+
+    /// <summary>The agent's terminal host (re)registers on the "terminal" channel, to open and find sessions.</summary>
+    [Alias("ConnectTerminalHost"), Accepts(CallerKind.Agent)]
+    Task ConnectTerminalHostAsync(ITerminalHost host);
 
     /// <summary>Live output from the agent; bounded in size per call and in bytes per second.</summary>
     [Alias("PushOutput"), Accepts(CallerKind.Agent)]
@@ -55,6 +72,10 @@ public interface IConsoleViewer : IGrainObserver
 {
     [OneWay, Alias("Output")]
     Task OutputAsync(ConsoleChunk chunk);
+
+    /// <summary>Access to the console was lost (container deleted, sessions revoked): the viewer closes.</summary>
+    [OneWay, Alias("Revoked")]
+    Task RevokedAsync(string reason);
 }
 
 /// <summary>The agent's side of a console, called by the console grain.</summary>
@@ -69,10 +90,27 @@ public interface IConsoleAgent : IGrainObserver
     [Alias("Write"), ResponseTimeout("00:00:05")]
     Task<string?> WriteAsync(byte[] input);
 
+    /// <summary>Sets the size of the terminal behind the console; null when done, else why not (a game console has none).</summary>
+    [Alias("Resize"), ResponseTimeout("00:00:05")]
+    Task<string?> ResizeAsync(int columns, int rows);
+
     /// <summary>Start (true) or stop pushing live output.</summary>
     [OneWay, Alias("Stream")]
     Task StreamAsync(bool on);
 }
+
+/// <summary>The agent's dev terminal host, called by the "terminal" console grain.</summary>
+[Alias("zlh.ITerminalHost")]
+public interface ITerminalHost : IGrainObserver
+{
+    /// <summary>Open session <paramref name="session"/>, or a new login shell's session when it is null or gone; its relay is connected first.</summary>
+    [Alias("Open"), ResponseTimeout("00:00:10")]
+    Task<TerminalOpening> OpenAsync(string? session);
+}
+
+/// <summary>The session a terminal open found or started, or why none (e.g. too many sessions).</summary>
+[GenerateSerializer, Immutable, Alias("zlh.TerminalOpening")]
+public sealed record TerminalOpening(string? SessionId, string? Refusal);
 
 /// <summary>A ticket and when it expires.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.ConsoleTicket")]
@@ -105,6 +143,25 @@ public static class ConsoleLimits
 
     /// <summary>Bytes of one pushed chunk or one history read.</summary>
     public const int ChunkBytes = 64 * 1024;
+
+    /// <summary>The dev terminal's channel: tickets, sessions opened, and access (revocation) for all its sessions.</summary>
+    public const string TerminalChannel = "terminal";
+
+    /// <summary>Bytes of one terminal input frame (UTF-8).</summary>
+    public const int InputBytes = 4096;
+
+    /// <summary>A terminal's largest width and height in cells.</summary>
+    public const int MaxTerminalCells = 1000;
+
+    /// <summary>Hex digits of a terminal session id (128 random bits).</summary>
+    public const int SessionIdLength = 32;
+
+    /// <summary>The channel of terminal session <paramref name="session"/>.</summary>
+    public static string TerminalSessionChannel(string session) => TerminalChannel + "/" + session;
+
+    /// <summary>True for a well-formed session id: <see cref="SessionIdLength"/> lowercase hex digits.</summary>
+    public static bool IsSessionId(string? session) =>
+        session is { Length: SessionIdLength } && session.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 }
 
 /// <summary>A console ticket that is unknown, used, expired or for another console.</summary>

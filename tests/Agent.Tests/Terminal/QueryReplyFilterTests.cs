@@ -55,17 +55,17 @@ public sealed class QueryReplyFilterTests
     }
 
     [Theory]
-    [InlineData("\u001b[0n")]
-    [InlineData("\u001b[>0;276;0c")]
-    [InlineData("\u001b[?2004;2$y")]
-    [InlineData("\u001b[4;600;800t")]
-    [InlineData("\u001b[?0u")]
-    [InlineData("\u001b]11;rgb:0000/0000/0000\u001b\\")]
-    [InlineData("\u001bP1$r0m\u001b\\")]
-    public void Filter_EachReplyShape_DroppedWhilePending(string reply)
+    [InlineData("\u001b[5n", "\u001b[0n")]
+    [InlineData("\u001b[>c", "\u001b[>0;276;0c")]
+    [InlineData("\u001b[?2004$p", "\u001b[?2004;2$y")]
+    [InlineData("\u001b[14t", "\u001b[4;600;800t")]
+    [InlineData("\u001b[?u", "\u001b[?0u")]
+    [InlineData("\u001b]11;?\u001b\\", "\u001b]11;rgb:0000/0000/0000\u001b\\")]
+    [InlineData("\u001bP$qm\u001b\\", "\u001bP1$r0m\u001b\\")]
+    public void Filter_EachReplyShape_DroppedWhileItsQueryIsPending(string query, string reply)
     {
         var filter = new QueryReplyFilter(_time, Window);
-        filter.Replay("\u001b[6n"u8);
+        filter.Replay(Encoding.UTF8.GetBytes(query));
 
         Assert.Equal("a", Filter(filter, reply + "a"));
     }
@@ -89,6 +89,35 @@ public sealed class QueryReplyFilterTests
         filter.Replay("no queries here\r\n"u8);
 
         Assert.Equal("\u001b[12;5R", Filter(filter, "\u001b[12;5R"));
+    }
+
+    [Fact]
+    public void Filter_HostileOutputOfUnansweredQueries_TheUsersKeysAndOtherRepliesStillPass()
+    {
+        // The dev user prints queries the browser's emulator never answers (window reports, keyboard flags, DA):
+        // they must not license dropping what the user types (Shift+F3 is ESC[1;2R) nor a live program's cursor reply.
+        var filter = new QueryReplyFilter(_time, Window);
+        filter.Replay(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("\u001b[14t\u001b[?u\u001b[c", 100))));
+
+        var shiftF3 = Filter(filter, "\u001b[1;2R");
+        var ctrlF3 = Filter(filter, "\u001b[1;5R");
+        var typed = Filter(filter, "ls -l\r");
+
+        Assert.Equal(("\u001b[1;2R", "\u001b[1;5R", "ls -l\r"), (shiftF3, ctrlF3, typed));
+        Assert.Equal(300, filter.Pending);
+    }
+
+    [Fact]
+    public void Filter_OneCursorQueryReplayed_DropsOneCursorReplyThenPassesTheNext()
+    {
+        var filter = new QueryReplyFilter(_time, Window);
+        filter.Replay("\u001b[6n\u001b[14t"u8);
+
+        var reply = Filter(filter, "\u001b[24;80R");
+        var shiftF3 = Filter(filter, "\u001b[1;2R");
+
+        Assert.Equal((string.Empty, "\u001b[1;2R"), (reply, shiftF3));
+        Assert.Equal(1, filter.Pending);
     }
 
     private static string Filter(QueryReplyFilter filter, string input) =>

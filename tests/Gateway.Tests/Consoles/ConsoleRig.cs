@@ -196,6 +196,17 @@ internal sealed class ConsoleClient(ClientWebSocket socket) : IDisposable
         }
     }
 
+    /// <summary>Every output frame starts where the one before ended, the first at <paramref name="start"/>: no gap, no duplicate.</summary>
+    public void AssertContiguousFrom(long start)
+    {
+        var expected = start;
+        foreach (var (offset, data) in Output)
+        {
+            Assert.Equal(expected, offset);
+            expected += Encoding.UTF8.GetByteCount(data);
+        }
+    }
+
     public Task<JsonElement> OutputContainingAsync(string text) => ReadUntilAsync("output", _ => Text.Contains(text, StringComparison.Ordinal));
 
     public void Dispose() => socket.Dispose();

@@ -20,7 +20,7 @@ public sealed class ConsoleTests(GatewayFixture fixture)
         await console.SendAsync(new { type = "command", data = "say hello console" });
         await console.OutputContainingAsync("[Server] hello console");
 
-        AssertContiguousFrom(0, console);
+        console.AssertContiguousFrom(0);
         Assert.Equal(File.ReadAllText(rig.Run.ConsoleLog)[..console.Text.Length], console.Text);
         using var portal = fixture.CreateClient(TestTokens.For("console-owner"));
         var audit = await portal.GetFromJsonAsync<ConsoleAuditEntry[]>($"/api/servers/{rig.Id}/console/audit", Json.Options);
@@ -49,7 +49,7 @@ public sealed class ConsoleTests(GatewayFixture fixture)
         await second.OutputContainingAsync("[Server] after restart");
 
         Assert.Equal(resumeAt, second.Output[0].Offset);
-        AssertContiguousFrom(resumeAt, second);
+        second.AssertContiguousFrom(resumeAt);
         var log = File.ReadAllText(rig.Run.ConsoleLog);
         Assert.Equal(log[..(before.Length + second.Text.Length)], before + second.Text);
     }
@@ -143,15 +143,5 @@ public sealed class ConsoleTests(GatewayFixture fixture)
         var audit = await mallory.GetAsync($"/api/servers/{rig.Id}/console/audit");
 
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (ticket.StatusCode, audit.StatusCode));
-    }
-
-    private static void AssertContiguousFrom(long start, ConsoleClient console)
-    {
-        var expected = start;
-        foreach (var (offset, data) in console.Output)
-        {
-            Assert.Equal(expected, offset);
-            expected += Encoding.UTF8.GetByteCount(data);
-        }
     }
 }

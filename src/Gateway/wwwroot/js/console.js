@@ -1,6 +1,6 @@
-// The game server's console in the browser: xterm.js shows its output, a line below sends commands. It speaks the
-// gateway's console WebSocket (its frames are in src/Gateway/README.md): a single-use ticket from the API opens it,
-// a fresh ticket renews it when the gateway asks (`reauth`), and after a dropped connection it resumes from the byte
+// The console WebSocket in the browser, shared by the game server's console and the dev terminal: xterm.js shows the
+// output; the gateway's frames are in src/Gateway/README.md. A single-use ticket from the API opens the socket, a
+// fresh ticket renews it when the gateway asks (`reauth`), and after a dropped connection it resumes from the byte
 // offset after the last output it showed, so nothing is shown twice and nothing is missed.
 
 import { FitAddon } from '/lib/addon-fit.mjs';
@@ -14,30 +14,20 @@ const retryMs = [1000, 2000, 5000, 10000];
 // Commands the gateway takes (longer ones are refused there too; the field says so before sending).
 const maxCommandLength = 1024;
 
-export class GameConsole {
-  constructor(id) {
+/** One console socket on an xterm.js screen; subclasses say where its ticket comes from and what the user sends. */
+export class ConsoleConnection {
+  constructor(id, { prefix, label, terminal }) {
     this.id = id;
     this.next = null;
     this.socket = null;
     this.stopped = true;
     this.retries = 0;
     this.retryTimer = null;
-    this.history = [];
-    this.historyAt = 0;
-    this.terminal = new Terminal({ convertEol: true, disableStdin: true, scrollback: 5000, fontSize: 13, cursorBlink: false });
+    this.terminal = new Terminal({ scrollback: 5000, fontSize: 13, ...terminal });
     this.fit = new FitAddon();
     this.terminal.loadAddon(this.fit);
-    this.screen = h('div', { id: 'console-screen', class: 'console-screen', role: 'log', 'aria-label': `Console output of container ${id}` });
-    this.state = h('p', { id: 'console-state', class: 'muted', role: 'status' }, 'Not connected.');
-    this.input = h('input', {
-      id: 'console-command', type: 'text', maxlength: String(maxCommandLength), autocomplete: 'off', spellcheck: 'false',
-      placeholder: 'A command for the server, e.g. say hello', 'aria-label': 'Command', onkeydown: (event) => this.onKey(event),
-    });
-    this.element = h('div', { class: 'console' },
-      this.state,
-      this.screen,
-      h('form', { id: 'console-form', class: 'console-form', onsubmit: (event) => { event.preventDefault(); this.send(); } },
-        this.input, h('button', { type: 'submit' }, 'Send')));
+    this.screen = h('div', { id: `${prefix}-screen`, class: 'console-screen', role: 'log', 'aria-label': `${label} of container ${id}` });
+    this.state = h('p', { id: `${prefix}-state`, class: 'muted', role: 'status' }, 'Not connected.');
     this.opened = false;
     this.onResize = () => this.fitNow();
   }
@@ -77,7 +67,7 @@ export class GameConsole {
     } catch (error) {
       if (this.stopped) return;
       if (error.status === 404 || error.status === 403) {
-        this.say(`The console cannot be opened: ${error.message}`, 'error');
+        this.say(`The ${this.what()} cannot be opened: ${error.message}`, 'error');
         this.stopped = true;
         return;
       }
@@ -87,13 +77,14 @@ export class GameConsole {
     if (this.stopped) return;
     const url = new URL(ticket.url, window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (this.next !== null) url.searchParams.set('since', String(this.next));
+    this.resumeParameters(url.searchParams);
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.onopen = () => {
       if (socket !== this.socket) return;
       this.retries = 0;
       this.say('Connected.');
+      this.opening();
     };
     socket.onmessage = (message) => socket === this.socket && this.onFrame(message.data);
     socket.onclose = (close) => {
@@ -103,9 +94,32 @@ export class GameConsole {
     };
   }
 
+  /** What the status line calls this. */
+  what() {
+    return 'console';
+  }
+
+  /** Adds what a reconnect resumes from to the socket's query. */
+  resumeParameters(query) {
+    if (this.next !== null) query.set('since', String(this.next));
+  }
+
+  /** Called once the socket is open. */
+  opening() {}
+
+  /** A `session` frame (terminals only). */
+  onSession() {}
+
   /** A fresh single-use ticket: { url, expiresAt }. */
   ticket() {
-    return api('POST', `/api/servers/${this.id}/console/ticket`);
+    throw new Error('ticket() is a subclass\'s');
+  }
+
+  /** Sends a frame; false when not connected. */
+  sendFrame(frame) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
   }
 
   retry(why) {
@@ -132,8 +146,11 @@ export class GameConsole {
         this.next = frame.end;
         break;
       case 'truncated':
-        this.terminal.write('\x1b[2m[older output is no longer kept]\x1b[0m\n');
+        this.terminal.write('\x1b[2m[older output is no longer kept]\x1b[0m\r\n');
         this.next = Math.max(this.next ?? 0, frame.offset);
+        break;
+      case 'session':
+        this.onSession(frame.id);
         break;
       case 'state':
         this.say(`Connected. The server is ${frame.state}.`);
@@ -145,9 +162,9 @@ export class GameConsole {
         try {
           const ticket = await this.ticket();
           const fresh = new URL(ticket.url, window.location.href).searchParams.get('ticket');
-          this.socket?.send(JSON.stringify({ type: 'auth', ticket: fresh }));
+          this.sendFrame({ type: 'auth', ticket: fresh });
         } catch (error) {
-          this.say(`The console could not be renewed: ${error.message}`, 'error');
+          this.say(`The ${this.what()} could not be renewed: ${error.message}`, 'error');
         }
         break;
       default:
@@ -155,14 +172,40 @@ export class GameConsole {
     }
   }
 
+  say(text, kind = 'muted') {
+    this.state.textContent = text;
+    this.state.className = kind;
+  }
+}
+
+/** The game server's console: output on screen, a line below sends commands. */
+export class GameConsole extends ConsoleConnection {
+  constructor(id) {
+    super(id, { prefix: 'console', label: 'Console output', terminal: { convertEol: true, disableStdin: true, cursorBlink: false } });
+    this.history = [];
+    this.historyAt = 0;
+    this.input = h('input', {
+      id: 'console-command', type: 'text', maxlength: String(maxCommandLength), autocomplete: 'off', spellcheck: 'false',
+      placeholder: 'A command for the server, e.g. say hello', 'aria-label': 'Command', onkeydown: (event) => this.onKey(event),
+    });
+    this.element = h('div', { class: 'console' },
+      this.state,
+      this.screen,
+      h('form', { id: 'console-form', class: 'console-form', onsubmit: (event) => { event.preventDefault(); this.send(); } },
+        this.input, h('button', { type: 'submit' }, 'Send')));
+  }
+
+  ticket() {
+    return api('POST', `/api/servers/${this.id}/console/ticket`);
+  }
+
   send() {
     const command = this.input.value;
     if (!command.trim()) return;
-    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) {
+    if (!this.sendFrame({ type: 'command', data: command })) {
       this.say('Not connected: the command was not sent.', 'error');
       return;
     }
-    this.socket.send(JSON.stringify({ type: 'command', data: command }));
     this.history.push(command);
     this.historyAt = this.history.length;
     this.input.value = '';
@@ -174,10 +217,5 @@ export class GameConsole {
     event.preventDefault();
     this.historyAt = Math.max(0, Math.min(this.history.length, this.historyAt + (event.key === 'ArrowUp' ? -1 : 1)));
     this.input.value = this.history[this.historyAt] ?? '';
-  }
-
-  say(text, kind = 'muted') {
-    this.state.textContent = text;
-    this.state.className = kind;
   }
 }

@@ -3,7 +3,7 @@
 //   /provision                     provisioning
 //   /containers/{id}[/{tab}]       one container, one of its tabs
 
-export const tabs = ['overview', 'console', 'files', 'mods', 'crashes', 'settings'];
+export const tabs = ['overview', 'console', 'terminal', 'files', 'mods', 'crashes', 'settings'];
 
 export function parse(pathname = window.location.pathname) {
   // The gateway matches these paths without regard to case, and so does the page.

@@ -16,13 +16,14 @@ namespace ZlhGrind.Silo.Grains.Consoles;
 internal sealed class ConsoleGrain(
     [FromKeyedServices(GrainClock.Key)] TimeProvider time,
     IOptions<ConsoleOptions> options,
-    [PersistentState("console", StorageNames.Containers)] IPersistentState<ConsoleAuditRecord> audit) : Grain, IConsoleGrain, IAgentCredentialHolder
+    [PersistentState("console", StorageNames.Containers)] IPersistentState<ConsoleAuditRecord> audit) : Grain, IConsoleGrain, IConsoleRevocation, IAgentCredentialHolder
 {
     private readonly ConsoleOptions _options = options.Value;
     private readonly Dictionary<string, OpenTicket> _tickets = new(StringComparer.Ordinal);
     private readonly Dictionary<IConsoleViewer, DateTimeOffset> _viewers = [];
     private ConsoleAccess _access = new(null, null);
     private IConsoleAgent? _agent;
+    private ITerminalHost? _terminalHost;
     private bool _streaming;
     private TokenBucket? _commands;
     private double _pushBudget;
@@ -109,6 +110,7 @@ internal sealed class ConsoleGrain(
     public async Task SendCommandAsync(Actor actor, string command)
     {
         await AuthorizeAsync(actor, refresh: false);
+        RequireChannel(ChannelKind.Game, "Only a game console takes commands.");
         if (command is null || command.Contains('\r', StringComparison.Ordinal) || command.Contains('\n', StringComparison.Ordinal))
         {
             throw new ConsoleCommandRefusedException("A command must not contain CR or LF.");
@@ -126,11 +128,7 @@ internal sealed class ConsoleGrain(
             throw new ConsoleCommandRefusedException($"Too many commands: {_options.CommandBurst} at once, then one per {_options.CommandRefill.TotalSeconds:0.###} s.");
         }
 
-        var refused = await agent.WriteAsync(Encoding.UTF8.GetBytes(command + "\n"));
-        if (refused is not null)
-        {
-            throw new ConsoleCommandRefusedException(refused.Length > 200 ? refused[..200] : refused);
-        }
+        await ThrowIfRefusedAsync(agent.WriteAsync(Encoding.UTF8.GetBytes(command + "\n")));
 
         audit.State.Entries.Add(new ConsoleAuditEntry(time.GetUtcNow(), actor.UserId, actor.IsOperator, command));
         if (audit.State.Entries.Count > _options.AuditEntries)
@@ -139,6 +137,80 @@ internal sealed class ConsoleGrain(
         }
 
         await audit.WriteStateAsync();
+    }
+
+    public async Task SendInputAsync(Actor actor, string data)
+    {
+        await AuthorizeAsync(actor, refresh: false);
+        RequireChannel(ChannelKind.TerminalSession, "Only a terminal session takes input.");
+        var bytes = data is null ? 0 : Encoding.UTF8.GetByteCount(data);
+        if (data is null || bytes > ConsoleLimits.InputBytes)
+        {
+            throw new ConsoleCommandRefusedException($"Terminal input is at most {ConsoleLimits.InputBytes} bytes per frame (got {bytes}).");
+        }
+
+        // Keystrokes go to the PTY as typed and are never audited: they carry passwords.
+        var agent = _agent ?? throw new ConsoleCommandRefusedException("The terminal's agent is not connected.");
+        await ThrowIfRefusedAsync(agent.WriteAsync(Encoding.UTF8.GetBytes(data)));
+    }
+
+    public async Task ResizeAsync(Actor actor, int columns, int rows)
+    {
+        await AuthorizeAsync(actor, refresh: false);
+        RequireChannel(ChannelKind.TerminalSession, "Only a terminal session has a size.");
+        if (columns is < 1 or > ConsoleLimits.MaxTerminalCells || rows is < 1 or > ConsoleLimits.MaxTerminalCells)
+        {
+            throw new ConsoleCommandRefusedException($"A terminal is 1 to {ConsoleLimits.MaxTerminalCells} columns and rows (got {columns}x{rows}).");
+        }
+
+        var agent = _agent ?? throw new ConsoleCommandRefusedException("The terminal's agent is not connected.");
+        await ThrowIfRefusedAsync(agent.ResizeAsync(columns, rows));
+    }
+
+    public async Task<string> OpenTerminalAsync(Actor actor, string? session)
+    {
+        await AuthorizeAsync(actor, refresh: false);
+        RequireChannel(ChannelKind.TerminalHost, "Terminal sessions are opened on the terminal channel.");
+        if (session is not null && !ConsoleLimits.IsSessionId(session))
+        {
+            throw new InvalidRequestException($"A terminal session id is {ConsoleLimits.SessionIdLength} lowercase hex digits.");
+        }
+
+        var host = _terminalHost ?? throw new ContainerConflictException("The dev container's agent is not connected.");
+        var opened = await host.OpenAsync(session);
+        if (opened?.Refusal is { } refusal)
+        {
+            throw new ContainerConflictException(refusal.Length > MaxRefusalLength ? refusal[..MaxRefusalLength] : refusal);
+        }
+
+        // The agent is the tenant's: an id it answers becomes part of a grain key only once it has the documented form.
+        return opened?.SessionId is { } id && ConsoleLimits.IsSessionId(id)
+            ? id
+            : throw new ContainerConflictException("The dev container's agent answered a malformed terminal session id.");
+    }
+
+    public Task ConnectTerminalHostAsync(ITerminalHost host)
+    {
+        RequireChannel(ChannelKind.TerminalHost, "Only the terminal channel takes a terminal host.");
+        _terminalHost = host;
+        return Task.CompletedTask;
+    }
+
+    public Task RevokeAsync(string reason)
+    {
+        // Tickets already handed out die with the access; a socket's renewal needs a ticket minted after this.
+        _tickets.Clear();
+        foreach (var viewer in _viewers.Keys)
+        {
+            viewer.RevokedAsync(reason).Ignore();
+        }
+
+        _viewers.Clear();
+        SetStreaming(false);
+
+        // Looked up again at the next gateway call, not here: the container's grain is waiting on this call.
+        _access = _access with { OwnerId = null };
+        return Task.CompletedTask;
     }
 
     public async Task<IReadOnlyList<ConsoleAuditEntry>> GetAuditAsync(Actor actor)
@@ -179,6 +251,36 @@ internal sealed class ConsoleGrain(
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>An agent's refusal (its text is the tenant's: bounded before it travels on).</summary>
+    private static async Task ThrowIfRefusedAsync(Task<string?> call)
+    {
+        if (await call is { } refused)
+        {
+            throw new ConsoleCommandRefusedException(refused.Length > MaxRefusalLength ? refused[..MaxRefusalLength] : refused);
+        }
+    }
+
+    private void RequireChannel(ChannelKind kind, string refusal)
+    {
+        if (Channel() != kind)
+        {
+            throw new ConsoleCommandRefusedException(refusal);
+        }
+    }
+
+    private ChannelKind Channel()
+    {
+        this.GetPrimaryKeyLong(out var channel);
+        return channel switch
+        {
+            ConsoleLimits.GameChannel => ChannelKind.Game,
+            ConsoleLimits.TerminalChannel => ChannelKind.TerminalHost,
+            _ when channel is not null && channel.StartsWith(ConsoleLimits.TerminalChannel + "/", StringComparison.Ordinal)
+                && ConsoleLimits.IsSessionId(channel[(ConsoleLimits.TerminalChannel.Length + 1)..]) => ChannelKind.TerminalSession,
+            _ => ChannelKind.Unknown,
+        };
     }
 
     private bool TakePushBudget(int bytes)
@@ -246,17 +348,32 @@ internal sealed class ConsoleGrain(
 
     private async Task RefreshAccessAsync()
     {
-        var id = this.GetPrimaryKeyLong(out var channel);
-        if (!string.Equals(channel, ConsoleLimits.GameChannel, StringComparison.Ordinal))
+        var id = this.GetPrimaryKeyLong();
+        var expected = Channel() switch
         {
-            _access = new ConsoleAccess(null, null);
-            return;
-        }
+            ChannelKind.Game => ContainerKind.Game,
+            ChannelKind.TerminalHost or ChannelKind.TerminalSession => ContainerKind.Dev,
+            _ => (ContainerKind?)null,
+        };
+        var kind = expected is null ? null : await GrainFactory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).GetKindAsync(id);
+        _access = kind switch
+        {
+            _ when kind != expected => new ConsoleAccess(null, null),
+            ContainerKind.Game => await GrainFactory.GetGrain<ZlhGrind.Grains.GameServers.IGameServerGrain>(id).AsReference<IContainerConsoleAccess>().GetConsoleAccessAsync(),
+            ContainerKind.Dev => await GrainFactory.GetGrain<ZlhGrind.Grains.DevContainers.IDevContainerGrain>(id).AsReference<IContainerConsoleAccess>().GetConsoleAccessAsync(),
+            _ => new ConsoleAccess(null, null),
+        };
+    }
 
-        var kind = await GrainFactory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key).GetKindAsync(id);
-        _access = kind == ContainerKind.Game
-            ? await GrainFactory.GetGrain<ZlhGrind.Grains.GameServers.IGameServerGrain>(id).AsReference<IContainerConsoleAccess>().GetConsoleAccessAsync()
-            : new ConsoleAccess(null, null);
+    /// <summary>The longest agent refusal passed on.</summary>
+    private const int MaxRefusalLength = 200;
+
+    private enum ChannelKind
+    {
+        Unknown,
+        Game,
+        TerminalHost,
+        TerminalSession,
     }
 
     private sealed record OpenTicket(Actor Actor, DateTimeOffset ExpiresAt, DateTimeOffset SessionExpiresAt);

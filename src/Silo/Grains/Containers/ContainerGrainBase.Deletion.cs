@@ -36,6 +36,7 @@ internal abstract partial class ContainerGrainBase
 
         Core.Deletion = new DeletionRecord { KeepData = keepData, RequestedAt = Time.GetUtcNow(), RequestedBy = actor.UserId };
         LogDeletionRequested(Logger, ContainerId, actor.UserId, keepData);
+        await RevokeConsolesAsync("The container was deleted.");
         if (!AgentHeardFrom)
         {
             // No agent ever ran this container: nothing stops or removes anything, and none may connect later.

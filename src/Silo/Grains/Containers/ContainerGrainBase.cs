@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
 using ZlhGrind.Grains.Agents;
+using ZlhGrind.Grains.Consoles;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
@@ -207,9 +208,26 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
 
     public bool IsAgentCredential(string credential) => AgentCredentials.Matches(credential, Core.AgentCredentialHash);
 
-    /// <summary>The owner and agent credential hash for this container's console grains (silo-internal).</summary>
+    /// <summary>The owner and agent credential hash for this container's console grains (silo-internal); none once deletion was asked.</summary>
     public Task<ConsoleAccess> GetConsoleAccessAsync() =>
-        Task.FromResult(Core.Exists ? new ConsoleAccess(Core.OwnerId, Core.AgentCredentialHash) : new ConsoleAccess(null, null));
+        Task.FromResult(Core.Exists && Core.Deletion is null ? new ConsoleAccess(Core.OwnerId, Core.AgentCredentialHash) : new ConsoleAccess(null, null));
+
+    /// <summary>
+    /// Closes this container's console or terminal sockets (README: "Console"): their grain drops its tickets and tells
+    /// every watching gateway at once. One-way and best effort: a socket the push misses is refused at its next lease renewal.
+    /// </summary>
+    protected async Task RevokeConsolesAsync(string reason)
+    {
+        var channel = _kind == ContainerKind.Game ? ConsoleLimits.GameChannel : ConsoleLimits.TerminalChannel;
+        try
+        {
+            await GrainFactory.GetGrain<IConsoleRevocation>(ContainerId, channel, null).RevokeAsync(reason);
+        }
+        catch (Exception ex)
+        {
+            LogConsoleRevokeFailed(Logger, ContainerId, ex.Message);
+        }
+    }
 
     /// <summary>
     /// Containers provisioned before the connectivity watch carry a per-container reminder; the first time it
@@ -525,6 +543,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Container {ContainerId} could not hint its agent: {Reason}")]
     private static partial void LogHintFailed(ILogger logger, long containerId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} could not close its console sockets: {Reason}")]
+    private static partial void LogConsoleRevokeFailed(ILogger logger, long containerId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Container {ContainerId} could not publish {EventKind}: {Reason}")]
     private static partial void LogPublishFailed(ILogger logger, long containerId, ContainerEventKind eventKind, string reason);

@@ -158,6 +158,7 @@ internal sealed partial class DevContainerGrain(
         await SessionFeed.ChangedAsync(ContainerId);
         var revoked = Record.Ide.RevokeAll(Time.GetUtcNow());
         await WriteAsync();
+        await RevokeConsolesAsync("The container's sessions were revoked.");
         return revoked;
     }
 

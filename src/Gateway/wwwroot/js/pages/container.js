@@ -3,12 +3,13 @@
 
 import { api } from '../api.js';
 import { GameConsole } from '../console.js';
+import { DevTerminal } from '../terminal.js';
 import { $, badge, clearMessage, h, showMessage, time } from '../dom.js';
 import { LiveEvents } from '../events.js';
 import * as format from '../format.js';
 import { navigate, tabs } from '../router.js';
 
-const tabNames = { overview: 'Overview', console: 'Console', files: 'Files', mods: 'Mods', crashes: 'Crashes', settings: 'Settings' };
+const tabNames = { overview: 'Overview', console: 'Console', terminal: 'Terminal', files: 'Files', mods: 'Mods', crashes: 'Crashes', settings: 'Settings' };
 
 // The latest events shown in the activity list; older ones fall off the end.
 const activityLimit = 50;
@@ -80,7 +81,8 @@ async function refreshStatus(current) {
 // ---- layout --------------------------------------------------------------------------------------
 
 function tabsFor(kind) {
-  return tabs.filter((t) => t !== 'mods' || kind === 'Game');
+  // A game server has a console and mods; a dev container has a terminal.
+  return tabs.filter((t) => (t !== 'mods' && t !== 'console') || kind === 'Game').filter((t) => t !== 'terminal' || kind === 'Dev');
 }
 
 function build(status) {
@@ -119,10 +121,9 @@ function panel(name, status) {
         h('h3', {}, 'Activity'),
         h('ol', { id: 'events', class: 'events', 'aria-live': 'off' })];
     case 'console':
-      // The console connects when its tab is first shown (xterm.js measures its box) and stays open while the page is.
-      return game
-        ? [h('div', { id: 'console-panel' })]
-        : notYet('terminal', 'a terminal in the dev environment', 'issue 15');
+    case 'terminal':
+      // The console or terminal connects when its tab is first shown (xterm.js measures its box) and stays open while the page is.
+      return [h('div', { id: `${name}-panel` })];
     case 'files':
       return notYet('file manager', 'browsing, uploading and editing the container\'s files', 'issue 16');
     case 'mods':
@@ -186,13 +187,14 @@ function selectTab(name, { focus }) {
   for (const panelElement of root.querySelectorAll('[role=tabpanel]')) panelElement.hidden = panelElement.id !== `panel-${chosen}`;
   document.title = `${tabNames[chosen]} · Container ${page.id} · ZlhGrind`;
   if (chosen === 'crashes' && page.status && page.status.kind === 'Game') loadCrashes();
-  if (chosen === 'console' && page.status && page.status.kind === 'Game') showConsole();
+  if (chosen === 'console' && page.status && page.status.kind === 'Game') showConsole('console', GameConsole);
+  if (chosen === 'terminal' && page.status && page.status.kind === 'Dev') showConsole('terminal', DevTerminal);
 }
 
-function showConsole() {
+function showConsole(name, Kind) {
   if (!page.console) {
-    page.console = new GameConsole(page.id);
-    $('#console-panel', page.root).replaceChildren(page.console.element);
+    page.console = new Kind(page.id);
+    $(`#${name}-panel`, page.root).replaceChildren(page.console.element);
   }
   page.console.start();
 }
