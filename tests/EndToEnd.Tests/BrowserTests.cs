@@ -80,6 +80,12 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Running");
         await page.ClickAsync("#tab-overview");
         await Expect(page.Locator("[data-fact=crashes]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^1, last .+ \\(mod or plugin error\\)$"));
+
+        // The overview's readiness and usage of the running server, in words and units.
+        await Expect(page.Locator("[data-fact=readiness]")).ToHaveTextAsync("desired running; the agent has applied every change");
+        await Expect(page.Locator("[data-fact=uptime]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(\\d+(\\.\\d)? (ms|s)|\\d+ min( \\d+ s)?)$"));
+        await Expect(page.Locator("[data-fact=cpu]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^\\d+(\\.\\d)?%$"));
+        await Expect(page.Locator("[data-fact=memory]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^\\d+(\\.\\d)? (B|KiB|MiB|GiB)$"));
         await page.ClickAsync("#tab-crashes");
         await PortalBrowser.ScreenshotAsync(page, "game-crashes");
     }
