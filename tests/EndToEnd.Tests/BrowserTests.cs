@@ -140,6 +140,17 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         await Expect(page.Locator("#runtime-version option")).ToHaveTextAsync([new System.Text.RegularExpressions.Regex("^1\\.0\\.0 \\(promoted\\) · \\d+ B$")]);
         Assert.Equal("1.0.0", await page.Locator("#runtime-version").InputValueAsync());
 
+        // Game templates from their catalog: generic preselected; one with its own start command takes none from the form.
+        await Expect(page.Locator("#game-template option")).ToHaveTextAsync(["generic", "minecraft-fabric", "minecraft-forge", "minecraft-paper", "minecraft-vanilla"]);
+        Assert.Equal("generic", await page.Locator("#game-template").InputValueAsync());
+        await page.SelectOptionAsync("#game-template", "minecraft-paper");
+        await Expect(page.Locator("#template-hint")).ToHaveTextAsync("Minecraft Java on Paper (plugins in plugins/). Starts with its own command.");
+        await Expect(page.Locator("#game-start")).ToBeDisabledAsync();
+        await Expect(page.Locator("#game-stop")).ToBeDisabledAsync();
+        await page.SelectOptionAsync("#game-template", "generic");
+        await Expect(page.Locator("#game-start")).ToBeEnabledAsync();
+        await Expect(page.Locator("#template-hint")).ToContainTextAsync("Takes the start and stop commands below.");
+
         var script = Path.Combine(Repo.Root, "tools", "StandInGameServer", "stand-in-server.sh");
         await page.FillAsync("#game-start", $"sh {script}");
         await page.ClickAsync("#new-game button[type=submit]");

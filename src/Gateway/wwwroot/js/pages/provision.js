@@ -7,12 +7,13 @@ import { $, clearMessage, h, showMessage } from '../dom.js';
 import * as format from '../format.js';
 
 let catalog = null;
+let templates = null;
 
 export async function showProvision(view) {
   const game = h('form', { id: 'new-game', 'aria-labelledby': 'new-game-title', onsubmit: submitGame },
     h('h3', { id: 'new-game-title' }, 'Game server'),
-    field('Template', h('input', { name: 'template', id: 'game-template', value: 'generic', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,31}', 'aria-describedby': 'template-hint' })),
-    h('p', { id: 'template-hint', class: 'hint' }, 'A template of the catalog (minecraft-vanilla, minecraft-paper, …); only generic takes the start and stop commands below.'),
+    field('Template', h('select', { name: 'template', id: 'game-template', required: true, onchange: templateChosen, 'aria-describedby': 'template-hint' }, h('option', { value: '' }, 'Loading the catalog…'))),
+    h('p', { id: 'template-hint', class: 'hint', role: 'status' }),
     field('Start command', h('input', { name: 'startCommand', id: 'game-start', value: 'java -Xmx2G -jar server.jar nogui' })),
     field('Console stop command', h('input', { name: 'stopCommand', id: 'game-stop', value: 'stop' })),
     field('Memory (MiB)', h('input', { name: 'memoryMb', id: 'game-memory', type: 'number', value: '2048', min: '256', required: true })),
@@ -30,11 +31,37 @@ export async function showProvision(view) {
     h('div', { id: 'credential', hidden: true }),
     h('div', { class: 'columns' }, game, dev)));
   document.title = 'Provision · ZlhGrind';
-  await loadCatalog();
+  await Promise.all([loadTemplates(), loadCatalog()]);
 }
 
 function field(label, input) {
   return h('label', {}, h('span', {}, label), input);
+}
+
+// The game template catalog (GET /api/servers/templates); generic is preselected, as it takes any start command.
+async function loadTemplates() {
+  const select = $('#game-template');
+  const hint = $('#template-hint');
+  try {
+    templates = await api('GET', '/api/servers/templates');
+  } catch (error) {
+    select.replaceChildren(h('option', { value: '' }, 'unavailable'));
+    hint.textContent = `The template catalog could not be loaded: ${error.message}`;
+    hint.className = 'error';
+    return;
+  }
+  const sorted = [...templates].sort((a, b) => a.name.localeCompare(b.name));
+  select.replaceChildren(...sorted.map((t) => new Option(t.name, t.name, t.name === 'generic', t.name === 'generic')));
+  templateChosen();
+}
+
+// A template that fixes its own start command takes none from the form: those fields are disabled (and so not sent).
+function templateChosen() {
+  const chosen = templates && templates.find((t) => t.name === $('#game-template').value);
+  const hint = $('#template-hint');
+  hint.className = 'hint';
+  hint.textContent = chosen ? `${chosen.description}${chosen.startCommandEditable ? ' Takes the start and stop commands below.' : ' Starts with its own command.'}` : '';
+  for (const input of [$('#game-start'), $('#game-stop')]) input.disabled = !!chosen && !chosen.startCommandEditable;
 }
 
 async function loadCatalog() {
