@@ -41,15 +41,8 @@ function field(label, input) {
 // The game template catalog (GET /api/servers/templates); generic is preselected, as it takes any start command.
 async function loadTemplates() {
   const select = $('#game-template');
-  const hint = $('#template-hint');
-  try {
-    templates = await api('GET', '/api/servers/templates');
-  } catch (error) {
-    select.replaceChildren(h('option', { value: '' }, 'unavailable'));
-    hint.textContent = `The template catalog could not be loaded: ${error.message}`;
-    hint.className = 'error';
-    return;
-  }
+  templates = await readCatalog('/api/servers/templates', 'template', select, $('#template-hint'));
+  if (!templates) return;
   const sorted = [...templates].sort((a, b) => a.name.localeCompare(b.name));
   select.replaceChildren(...sorted.map((t) => new Option(t.name, t.name, t.name === 'generic', t.name === 'generic')));
   templateChosen();
@@ -64,17 +57,23 @@ function templateChosen() {
   for (const input of [$('#game-start'), $('#game-stop')]) input.disabled = !!chosen && !chosen.startCommandEditable;
 }
 
+// A catalog behind a dropdown; when it cannot be read, the dropdown says "unavailable" and `state` says why.
+async function readCatalog(path, what, select, state) {
+  try {
+    return await api('GET', path);
+  } catch (error) {
+    select.replaceChildren(h('option', { value: '' }, 'unavailable'));
+    state.textContent = `The ${what} catalog could not be loaded: ${error.message}`;
+    state.className = 'error';
+    return null;
+  }
+}
+
 async function loadCatalog() {
   const select = $('#runtime');
   const state = $('#catalog-state');
-  try {
-    catalog = await api('GET', '/api/dev/runtimes');
-  } catch (error) {
-    select.replaceChildren(h('option', { value: '' }, 'unavailable'));
-    state.textContent = `The runtime catalog could not be loaded: ${error.message}`;
-    state.className = 'error';
-    return;
-  }
+  catalog = await readCatalog('/api/dev/runtimes', 'runtime', select, state);
+  if (!catalog) return;
   const names = [...new Set(catalog.entries.map((e) => e.name))].sort();
   if (names.length === 0) {
     select.replaceChildren(h('option', { value: '' }, 'no runtimes in the catalog'));
