@@ -80,6 +80,12 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         await Expect(page.Locator("#detail-state")).ToHaveTextAsync("Running");
         await page.ClickAsync("#tab-overview");
         await Expect(page.Locator("[data-fact=crashes]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^1, last .+ \\(mod or plugin error\\)$"));
+
+        // The overview's readiness and usage of the running server, in words and units.
+        await Expect(page.Locator("[data-fact=readiness]")).ToHaveTextAsync("desired running; the agent has applied every change");
+        await Expect(page.Locator("[data-fact=uptime]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(\\d+(\\.\\d)? (ms|s)|\\d+ min( \\d+ s)?)$"));
+        await Expect(page.Locator("[data-fact=cpu]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^\\d+(\\.\\d)?%$"));
+        await Expect(page.Locator("[data-fact=memory]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^\\d+(\\.\\d)? (B|KiB|MiB|GiB)$"));
         await page.ClickAsync("#tab-crashes");
         await PortalBrowser.ScreenshotAsync(page, "game-crashes");
     }
@@ -408,6 +414,146 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         Assert.NotEmpty(reconnects);
         Assert.All(reconnects, id => Assert.Matches("^\\d+$", id));
     }
+
+    [Fact]
+    public async Task States_LoadingThenEmptyOrNotYours_SaidInWords()
+    {
+        // Someone who has nothing yet: the list says it is loading (its answer held back), then that there is nothing.
+        var newcomer = await portal.Platform.MintAsync("e2e-newcomer", op: false);
+        var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US" });
+        var page = await context.NewPageAsync();
+        var list = new TaskCompletionSource();
+        await page.RouteAsync("**/api/servers", async route =>
+        {
+            await list.Task;
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync(portal.Platform.GatewayUrl + "/");
+        await PortalBrowser.SignInAsync(page, newcomer);
+        await Expect(page.Locator("#containers-state")).ToHaveTextAsync("Loading containers…");
+        await Expect(page.Locator("#containers-state")).ToHaveAttributeAsync("role", "status");
+        list.SetResult();
+        await Expect(page.Locator("#containers-state")).ToHaveTextAsync("No containers yet. Provision one.");
+        await Expect(page.Locator("#containers")).ToBeHiddenAsync();
+        await PortalBrowser.ScreenshotAsync(page, "list-empty");
+
+        // Another user's container: loading while its status is on the way, then the API's refusal in words.
+        var status = new TaskCompletionSource();
+        await page.RouteAsync($"**/api/servers/{portal.GameId}/status", async route =>
+        {
+            await status.Task;
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync($"{portal.Platform.GatewayUrl}/containers/{portal.GameId}");
+        await PortalBrowser.SignInAsync(page, newcomer);
+        await Expect(page.Locator("#detail-loading")).ToHaveTextAsync($"Loading container {portal.GameId}…");
+        await Expect(page.Locator("#detail")).ToHaveAttributeAsync("aria-busy", "true");
+        status.SetResult();
+        await Expect(page.Locator("#detail-error")).ToHaveTextAsync($"Container {portal.GameId} does not exist, or it is not yours.");
+        await Expect(page.Locator("#detail")).ToHaveAttributeAsync("aria-busy", "false");
+        await Expect(page.Locator("[data-power]")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task EveryPage_ControlsHaveNamesAndTextMeetsAaContrast()
+    {
+        var checkedPages = new List<string>();
+        var problems = new List<string>();
+        async Task CheckAsync(IPage page, string what)
+        {
+            checkedPages.Add(what);
+            problems.AddRange((await page.EvaluateAsync<string[]>(AccessibilityProbe)).Select(problem => $"{what}: {problem}"));
+        }
+
+        var page = await portal.SignedInAsync("/");
+        await Expect(page.Locator($"#containers tbody tr[data-id='{portal.GameId}']")).ToHaveCountAsync(1);
+        await CheckAsync(page, "list");
+        foreach (var (id, tabs) in new[] { (portal.GameId, new[] { "overview", "crashes", "settings" }), (portal.DevId, ["overview", "settings"]) })
+        {
+            await page.GotoAsync($"{portal.Platform.GatewayUrl}/containers/{id}");
+            await portal.SignInAsync(page);
+            await Expect(page.Locator("#events[data-live=yes]")).ToHaveCountAsync(1);
+            foreach (var tab in tabs)
+            {
+                await page.ClickAsync($"#tab-{tab}");
+                await Expect(page.Locator($"#panel-{tab}")).ToBeVisibleAsync();
+                await CheckAsync(page, $"container {id} {tab}");
+            }
+        }
+
+        await page.GotoAsync($"{portal.Platform.GatewayUrl}/provision");
+        await portal.SignInAsync(page);
+        await Expect(page.Locator("#runtime option")).ToHaveTextAsync([Platform.Platform.Runtime]);
+        await CheckAsync(page, "provision");
+
+        Assert.Equal(7, checkedPages.Count);
+        Assert.Empty(problems);
+
+        // The probe sees what it looks for: a pale line and a button without a name, added to the page.
+        await page.EvaluateAsync("""
+            () => {
+              const pale = document.createElement('p');
+              pale.id = 'probe-pale';
+              pale.style.color = '#aaaaaa';
+              pale.textContent = 'pale';
+              const unnamed = document.createElement('button');
+              unnamed.id = 'probe-unnamed';
+              document.body.append(pale, unnamed);
+            }
+            """);
+        Assert.Equal(
+            ["p#probe-pale \"pale\" contrast 2.32:1 < 4.5:1", "button#probe-unnamed \"\" has no accessible name"],
+            await page.EvaluateAsync<string[]>(AccessibilityProbe));
+    }
+
+    /// <summary>
+    /// In the page: every visible control without an accessible name (label, aria-label(ledby), text, title), and every
+    /// visible text whose colour on its background is under WCAG AA (4.5:1, 3:1 for large text). Disabled controls and
+    /// the terminal are exempt, as WCAG exempts inactive parts.
+    /// </summary>
+    private const string AccessibilityProbe = """
+        () => {
+          const rgb = (css) => {
+            const parts = css.match(/[\d.]+/g).map(Number);
+            return { r: parts[0], g: parts[1], b: parts[2], a: parts.length > 3 ? parts[3] : 1 };
+          };
+          const luminance = ({ r, g, b }) => {
+            const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+            return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+          };
+          const background = (element) => {
+            for (let e = element; e; e = e.parentElement) {
+              const colour = rgb(getComputedStyle(e).backgroundColor);
+              if (colour.a > 0) return colour;
+            }
+            return { r: 255, g: 255, b: 255, a: 1 };
+          };
+          const name = (element) => {
+            const labelledBy = element.getAttribute('aria-labelledby');
+            const fromIds = labelledBy ? labelledBy.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ') : '';
+            const labels = element.labels ? [...element.labels].map((l) => l.textContent).join(' ') : '';
+            return [element.getAttribute('aria-label'), fromIds, labels, element.matches('input, select, textarea') ? '' : element.textContent, element.title]
+              .filter(Boolean).join(' ').trim();
+          };
+          const describe = (element) => `${element.tagName.toLowerCase()}${element.id ? '#' + element.id : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
+          const problems = [];
+          for (const element of document.querySelectorAll('body *')) {
+            if (element.getClientRects().length === 0 || getComputedStyle(element).visibility === 'hidden') continue;
+            if (element.closest('[disabled], .xterm, [aria-hidden=true]')) continue;
+            if (element.matches('input:not([type=hidden]), select, textarea, button, a[href], [role=tab]') && name(element) === '') {
+              problems.push(`${describe(element)} has no accessible name`);
+            }
+            if (![...element.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() !== '')) continue;
+            const style = getComputedStyle(element);
+            const [a, b] = [luminance(rgb(style.color)), luminance(background(element))];
+            const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+            const size = parseFloat(style.fontSize);
+            const needed = size >= 24 || (Number(style.fontWeight) >= 700 && size >= 18.66) ? 3 : 4.5;
+            if (ratio < needed) problems.push(`${describe(element)} contrast ${ratio.toFixed(2)}:1 < ${needed}:1`);
+          }
+          return problems;
+        }
+        """;
 
     [Fact]
     public async Task FormatModule_InThePage_ReadableDurationsSizesTimesAndEveryClassification()

@@ -29,12 +29,15 @@ internal sealed partial class CodeServerSupervisor
         }
 
         // code-server takes the folder to open as its last, positional argument (`code-server [options] <path>`);
-        // its working directory alone leaves the IDE on the Welcome page with no folder.
+        // its working directory alone leaves the IDE on the Welcome page with no folder. Without
+        // --ignore-last-opened, code-server 4.x prefers the folder it last opened (kept in the dev user's home) over
+        // that argument, so one "Open Folder…" would decide where every later session opens.
         List<string> arguments =
         [
             _installer.Launcher,
             "--bind-addr", $"{BindArgument()}:{port.ToString(CultureInfo.InvariantCulture)}",
             "--auth", _options.Auth,
+            "--ignore-last-opened",
             .. _options.ExtraArguments,
             _environment.User.Workspace,
         ];

@@ -39,6 +39,7 @@ public sealed class CodeServerSupervisorTests
         // The workspace is code-server's positional folder argument, the last one, and the stand-in took it as such.
         var workspace = harness.Environment.User.Workspace;
         Assert.Equal(workspace, commandLine[^1]);
+        Assert.Equal("--ignore-last-opened", commandLine[^2]);
         Assert.Equal(
             $$"""{"folder":{{System.Text.Json.JsonSerializer.Serialize(workspace)}}}""",
             await http.GetStringAsync(new Uri($"http://{harness.CodeServer.Endpoint}/__standin/folder")));

@@ -355,7 +355,8 @@ internal sealed class Platform : IAsyncDisposable
         environment[section + "__Key"] = Path.Combine(TlsDirectory, certificate + ".key");
     }
 
-    private async Task<string> MintAsync(string user, bool op)
+    /// <summary>A portal token for <paramref name="user"/>, printed by the gateway's own <c>mint-token</c> command.</summary>
+    internal async Task<string> MintAsync(string user, bool op)
     {
         var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Repo.Binary("src/Gateway", "ZlhGrind.Gateway"));

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -55,6 +56,36 @@ public sealed class IdeTunnelCancellationTests(GatewayFixture fixture)
 
         Assert.Equal(LogEventLevel.Debug, logged.Level);
         Assert.Equal("ResponseBodyCanceled", logged.Properties["ForwarderError"].ToString());
+        Assert.DoesNotContain(logs.Events, e => e.Level >= LogEventLevel.Warning && Category(e) == HandlerCategory);
+        Assert.Empty(logs.WithTemplate(ForwardFailed));
+        Assert.Equal(0, errors.Total);
+    }
+
+    [Fact]
+    public async Task WebSocket_ClientDropsAnOpenSocket_DebugOnlyAndNotCounted()
+    {
+        var logs = new CapturingSink();
+        await using var gateway = await DebugGatewayAsync(logs);
+        using var errors = new ForwardErrorCounter(gateway);
+        var (id, session) = await IdeAtAsync("client-drops-socket", fixture.Upstream.Endpoint);
+        var ended = logs.WhenLogged(ClientWentAway, e => e.Properties["ContainerId"].ToString() == id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        using (var socket = new ClientWebSocket())
+        {
+            socket.Options.SetRequestHeader("Cookie", $"zlh_ide={session}");
+            await socket.ConnectAsync(new Uri($"ws://{new Uri(gateway.Urls.First()).Authority}/__ide/{id}/echo"), CancellationToken.None);
+            await socket.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            var buffer = new byte[16];
+            Assert.Equal(5, (await socket.ReceiveAsync(buffer, CancellationToken.None)).Count);
+
+            // A closed tab: the connection goes away without a close handshake.
+            socket.Abort();
+        }
+
+        var logged = await ended.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(LogEventLevel.Debug, logged.Level);
+        Assert.Equal("UpgradeResponseCanceled", logged.Properties["ForwarderError"].ToString());
         Assert.DoesNotContain(logs.Events, e => e.Level >= LogEventLevel.Warning && Category(e) == HandlerCategory);
         Assert.Empty(logs.WithTemplate(ForwardFailed));
         Assert.Equal(0, errors.Total);

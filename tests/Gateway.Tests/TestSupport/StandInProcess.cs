@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using ZlhGrind.Tools.StandInIde;
 
 namespace ZlhGrind.Gateway.Tests.TestSupport;
@@ -20,13 +18,7 @@ internal sealed class StandInProcess : IAsyncDisposable
 
     public static async Task<StandInProcess> StartAsync(CancellationToken cancellationToken)
     {
-        int port;
-        using (var free = new TcpListener(IPAddress.Loopback, 0))
-        {
-            free.Start();
-            port = ((IPEndPoint)free.LocalEndpoint).Port;
-        }
-
+        var port = FreePorts.Next();
         var start = new ProcessStartInfo(StandInIdePackage.FindDotnetHost())
         {
             RedirectStandardOutput = true,

@@ -1,7 +1,6 @@
 using Orleans.Concurrency;
 using ZlhGrind.Grains.DevContainers;
 using ZlhGrind.Silo.Grains.Watch;
-using ZlhGrind.Silo.Hosting;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Grains.DevContainers;
