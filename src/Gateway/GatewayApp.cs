@@ -9,6 +9,7 @@ using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Gateway.Consoles;
 using ZlhGrind.Gateway.Errors;
 using ZlhGrind.Gateway.Events;
+using ZlhGrind.Gateway.Files;
 using ZlhGrind.Gateway.Hosting;
 using ZlhGrind.Gateway.IdeBootstrap;
 using ZlhGrind.Gateway.IdeTunnel;
@@ -47,6 +48,7 @@ public static class GatewayApp
         builder.AddIdeTunnel();
         builder.AddPortal();
         builder.AddConsoles();
+        builder.AddFiles();
 
         var app = builder.Build();
         app.UseTrustedProxies();
@@ -85,7 +87,8 @@ public static class GatewayApp
             .MapIdeTokenEndpoint()
             .MapContainerEvents()
             .MapAgentSetup()
-            .MapConsoleEndpoints();
+            .MapConsoleEndpoints()
+            .MapFileEndpoints(app.Services.GetRequiredService<IOptions<FilesApiOptions>>().Value);
         return app;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.CodeServer;
 using ZlhGrind.Agent.Consoles;
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Runtimes;
 using ZlhGrind.Agent.Terminal;
@@ -64,6 +65,11 @@ public static class DevWorkloadServiceCollectionExtensions
         services.AddSingleton<CodeServerSupervisor>();
 
         services.AddSingleton<DevWorkload>();
+        services.AddFilesRelay(sp =>
+        {
+            var paths = sp.GetRequiredService<DevPaths>();
+            return Path.Combine(paths.DefaultHome, paths.WorkspaceName);
+        });
         services.AddSingleton<IWorkload>(provider => provider.GetRequiredService<DevWorkload>());
         return services;
     }

@@ -71,7 +71,7 @@ internal sealed partial class ConfinedRoot : IDisposable
         }
     }
 
-    /// <summary>The entries of a directory, sorted by name; links are described as links (their target shown), never followed.</summary>
+    /// <summary>The entries of a directory, sorted by name; links are described as links (their target shown), never followed; the root's upload staging directory is not shown.</summary>
     public IReadOnlyList<FileEntry> List(string path)
     {
         var relative = Normalize(path);
@@ -85,6 +85,12 @@ internal sealed partial class ConfinedRoot : IDisposable
         var entries = new List<FileEntry>(names.Count);
         foreach (var name in names)
         {
+            // The upload staging directory is the agent's own; the tenant's listing does not show it.
+            if (relative.Length == 0 && string.Equals(name, UploadStore.StagingDirectory, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             // An entry removed since the directory was read is simply not listed.
             if (Stat(directory, name, out _) is { } stat)
             {

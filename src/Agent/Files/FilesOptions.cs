@@ -28,4 +28,10 @@ internal sealed class FilesOptions
 
     /// <summary>An upload not completed this long after it began is removed and its space freed.</summary>
     public TimeSpan UploadExpiry { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often the agent registers its file endpoint with the cluster again (after a reconnect or a grain's move).</summary>
+    public TimeSpan RelayRefreshInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A write (a PUT or an upload chunk) that gets no piece for this long is aborted and leaves nothing.</summary>
+    public TimeSpan WriteIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

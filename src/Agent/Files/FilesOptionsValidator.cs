@@ -11,4 +11,6 @@ internal sealed class FilesOptionsValidator() : SectionValidator<FilesOptions>(F
     .Positive(nameof(FilesOptions.MaxUploadBytes), options.MaxUploadBytes)
     .Positive(nameof(FilesOptions.MaxUploadsPerRoot), options.MaxUploadsPerRoot)
     .Positive(nameof(FilesOptions.UploadExpiry), options.UploadExpiry)
-    .Positive(nameof(FilesOptions.UploadSweepInterval), options.UploadSweepInterval));
+    .Positive(nameof(FilesOptions.UploadSweepInterval), options.UploadSweepInterval)
+    .Positive(nameof(FilesOptions.RelayRefreshInterval), options.RelayRefreshInterval)
+    .Positive(nameof(FilesOptions.WriteIdleTimeout), options.WriteIdleTimeout));

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.Consoles;
+using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
@@ -78,6 +79,8 @@ internal static class GameWorkloadExtensions
                 sp.GetRequiredService<ILogger<GameConsole>>());
         });
         services.AddHostedService<GameConsoleService>();
+        services.AddFilesRelay(sp => sp.GetRequiredService<IOptions<GameServerOptions>>().Value.ServerDirectory
+            ?? Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "server"));
         return services;
     }
 }

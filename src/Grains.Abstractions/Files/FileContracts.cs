@@ -1,0 +1,105 @@
+namespace ZlhGrind.Grains.Files;
+
+/// <summary>One entry of a listing: <see cref="Type"/> is file, directory, link or other; a link shows its target.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.FileItem")]
+public sealed record FileItem(string Name, string Type, long Size, int Mode, DateTimeOffset Modified, string? LinkTarget);
+
+/// <summary>A directory's entries, sorted by name; <see cref="Truncated"/> when more than <see cref="FileLimits.ListEntries"/> were there.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.FileListing")]
+public sealed record FileListing(IReadOnlyList<FileItem> Entries, bool Truncated);
+
+/// <summary>A regular file's length and modification time.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.FileStat")]
+public sealed record FileStat(long Length, DateTimeOffset Modified);
+
+/// <summary>Bytes read at an offset, with the file's length and modification time when read (a change mid-download shows).</summary>
+[GenerateSerializer, Immutable, Alias("zlh.FileBlock")]
+public sealed record FileBlock(byte[] Data, long Length, DateTimeOffset Modified);
+
+/// <summary>A started upload: its id, the chunk size and how many chunks to send.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.UploadStarted")]
+public sealed record UploadStarted(string UploadId, long ChunkSize, int ChunkCount);
+
+/// <summary>An unfinished upload: which chunks are in and when it expires.</summary>
+[GenerateSerializer, Immutable, Alias("zlh.UploadState")]
+public sealed record UploadState(string UploadId, string Path, long Size, long ChunkSize, int ChunkCount, IReadOnlyList<int> ReceivedChunks, DateTimeOffset ExpiresAt);
+
+/// <summary>The largest values the file manager takes (README: "Files").</summary>
+public static class FileLimits
+{
+    /// <summary>Bytes of one piece between gateway, silo and agent (well below the silo's 8 MiB message cap).</summary>
+    public const int PieceBytes = 1024 * 1024;
+
+    /// <summary>UTF-8 bytes of one path.</summary>
+    public const int PathBytes = 4096;
+
+    /// <summary>Entries one listing returns.</summary>
+    public const int ListEntries = 10_000;
+
+    /// <summary>Paths one compress call names.</summary>
+    public const int CompressPaths = 1000;
+
+    /// <summary>Bytes of a whole-file write (PUT /content); larger files go through uploads.</summary>
+    public const long WriteBytes = 16L * 1024 * 1024;
+
+    /// <summary>Characters of a refusal's message relayed from an agent.</summary>
+    public const int MessageChars = 500;
+
+    /// <summary>Characters of an id the agent hands out (writes, uploads).</summary>
+    public const int IdChars = 64;
+
+    /// <summary>The stable codes a refusal may carry; anything else an agent answers becomes io_error.</summary>
+    public static IReadOnlySet<string> Codes { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "not_found", "exists", "not_a_directory", "is_a_directory", "outside_root", "unsafe_path", "invalid_path",
+        "invalid_argument", "too_large", "quota_exceeded", "denied_by_template", "permission_denied", "invalid_archive",
+        "digest_mismatch", "io_error",
+    };
+}
+
+/// <summary>A file operation the agent refused; <see cref="Code"/> is stable (not_found, quota_exceeded, …), the message names the path.</summary>
+[GenerateSerializer, Alias("zlh.FileRefusedException")]
+public sealed class FileRefusedException : Exception
+{
+    public FileRefusedException()
+    {
+    }
+
+    public FileRefusedException(string message)
+        : base(message)
+    {
+    }
+
+    public FileRefusedException(string code, string message)
+        : base(message)
+    {
+        Code = code;
+    }
+
+    public FileRefusedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    [Id(0)]
+    public string Code { get; init; } = "io_error";
+}
+
+/// <summary>The container's agent is not connected, so its files cannot be reached now (HTTP 503).</summary>
+[GenerateSerializer, Alias("zlh.FilesUnavailableException")]
+public sealed class FilesUnavailableException : Exception
+{
+    public FilesUnavailableException()
+    {
+    }
+
+    public FilesUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public FilesUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
