@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.Events;
 using ZlhGrind.Grains.Consoles;
 using ZlhGrind.Grains.Containers;
 
@@ -56,7 +57,7 @@ internal static class ConsoleEndpoints
         return TypedResults.Ok(await Game(containers, id).GetAuditAsync(actor));
     }
 
-    private static async Task OpenAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, ILoggerFactory logs, long id)
+    private static async Task OpenAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, IOptions<EventsOptions> events, ILoggerFactory logs, long id)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -72,7 +73,7 @@ internal static class ConsoleEndpoints
         }
 
         var ticket = http.Request.Query["ticket"].ToString();
-        await containers.GameAsync(id);
+        var server = await containers.GameAsync(id);
         var grain = Game(containers, id);
         ConsoleGrant grant;
         try
@@ -86,7 +87,8 @@ internal static class ConsoleEndpoints
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        using var session = new ConsoleSocket(socket, grain, client, grant, options.Value, time, logs.CreateLogger<ConsoleSocket>());
+        var states = new ConsoleStateFeed(client, server, id, grant.Actor, events.Value.HeartbeatInterval, events.Value.BufferSize, time, logs.CreateLogger<ConsoleStateFeed>());
+        using var session = new ConsoleSocket(socket, grain, client, grant, states, options.Value, time, logs.CreateLogger<ConsoleSocket>());
         await session.RunAsync(since, http.RequestAborted);
     }
 

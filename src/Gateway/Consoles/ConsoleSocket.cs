@@ -11,13 +11,15 @@ namespace ZlhGrind.Gateway.Consoles;
 /// <summary>
 /// One browser's console WebSocket. It watches the console grain (live chunks arrive on this observer), sends the
 /// history from the client's offset, then live output in order: every byte is sent once, at its offset, and a gap
-/// (chunks dropped on the way, an agent restart) is read back from the agent's history before going on.
+/// (chunks dropped on the way, an agent restart) is read back from the agent's history before going on. The server's
+/// lifecycle state comes first and then on every change (<see cref="ConsoleStateFeed"/>).
 /// </summary>
 internal sealed partial class ConsoleSocket(
     WebSocket socket,
     IConsoleGrain grain,
     IClusterClient client,
     ConsoleGrant grant,
+    ConsoleStateFeed states,
     ConsoleSocketOptions options,
     TimeProvider time,
     ILogger<ConsoleSocket> logger) : IConsoleViewer, IDisposable
@@ -45,12 +47,14 @@ internal sealed partial class ConsoleSocket(
         try
         {
             var lease = await grain.WatchAsync(_actor, self);
+            await SendStateAsync(await states.StartAsync(), stop.Token);
             await CatchUpAsync(since, until: null, stop.Token);
             var receiving = ReceiveAsync(stop.Token);
             var sending = SendLiveAsync(self, lease, stop.Token);
-            await Task.WhenAny(receiving, sending);
+            var watching = states.RunAsync(SendStateAsync, stop.Token);
+            await Task.WhenAny(receiving, sending, watching);
             await stop.CancelAsync();
-            await Task.WhenAll(Quietly(receiving), Quietly(sending));
+            await Task.WhenAll(Quietly(receiving), Quietly(sending), Quietly(watching));
         }
         catch (ContainerNotFoundException)
         {
@@ -309,6 +313,9 @@ internal sealed partial class ConsoleSocket(
             return _actor;
         }
     }
+
+    private Task SendStateAsync(string state, CancellationToken cancellationToken) =>
+        SendAsync(w => Frame(w, "state", ("state", state)), cancellationToken);
 
     private Task SendOutputAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {

@@ -105,6 +105,9 @@ public static class ConsoleLimits
 
     /// <summary>Bytes of one pushed chunk or one history read.</summary>
     public const int ChunkBytes = 64 * 1024;
+
+    /// <summary>The largest offset a console hands out: offsets reach browsers as JSON numbers, exact up to 2^53 - 1.</summary>
+    public const long MaxOffset = (1L << 53) - 1;
 }
 
 /// <summary>A console ticket that is unknown, used, expired or for another console.</summary>
