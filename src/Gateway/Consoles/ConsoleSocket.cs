@@ -97,9 +97,9 @@ internal sealed partial class ConsoleSocket(
         {
             page = await grain.ReadAsync(_actor, from, from is null ? options.DefaultHistoryBytes : ConsoleLimits.ChunkBytes);
         }
-        catch (ContainerConflictException ex)
+        catch (Exception ex) when (AgentUnavailable(ex))
         {
-            await SendAsync(w => Frame(w, "error", ("message", ex.Message)), cancellationToken);
+            await SendAsync(w => Frame(w, "error", ("message", AgentUnavailableMessage(ex))), cancellationToken);
             if (from is not null)
             {
                 _next = Math.Max(_next, from.Value);
@@ -273,6 +273,10 @@ internal sealed partial class ConsoleSocket(
                 {
                     refusal = ex.Message;
                 }
+                catch (Exception ex) when (AgentUnavailable(ex))
+                {
+                    refusal = AgentUnavailableMessage(ex);
+                }
 
                 break;
             case "auth" when ticket is not null:
@@ -393,6 +397,12 @@ internal sealed partial class ConsoleSocket(
         _sending.Dispose();
         _renewed.Dispose();
     }
+
+    /// <summary>The agent is not connected, answered nonsense, or its reference is dead (it was killed; the next one registers within its refresh).</summary>
+    private static bool AgentUnavailable(Exception ex) => ex is ContainerConflictException or TimeoutException or OrleansException;
+
+    private static string AgentUnavailableMessage(Exception ex) =>
+        ex is ContainerConflictException ? ex.Message : "The console's agent did not answer; try again shortly.";
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

@@ -79,26 +79,19 @@ internal sealed class ConsoleRig : IAsyncDisposable
     {
         await StopAgentAsync();
         var reference = _fixture.Client.CreateObjectReference<IConsoleAgent>(agent);
-        RequestContext.Set(CallContextKeys.AgentContainerId, Id);
-        RequestContext.Set(CallContextKeys.AgentCredential, _credential);
-        try
-        {
-            await _fixture.Client.GetGrain<IConsoleGrain>(Id, ConsoleLimits.GameChannel, null).ConnectAgentAsync(reference);
-        }
-        finally
-        {
-            RequestContext.Clear();
-        }
+        await AsAgentAsync(grain => grain.ConnectAgentAsync(reference));
     }
 
     /// <summary>Pushes <paramref name="chunk"/> to the console grain as this container's agent would (with its credential).</summary>
-    public async Task PushAsAgentAsync(ConsoleChunk chunk)
+    public Task PushAsAgentAsync(ConsoleChunk chunk) => AsAgentAsync(grain => grain.PushOutputAsync(chunk));
+
+    private async Task AsAgentAsync(Func<IConsoleGrain, Task> call)
     {
         RequestContext.Set(CallContextKeys.AgentContainerId, Id);
         RequestContext.Set(CallContextKeys.AgentCredential, _credential);
         try
         {
-            await _fixture.Client.GetGrain<IConsoleGrain>(Id, ConsoleLimits.GameChannel, null).PushOutputAsync(chunk);
+            await call(_fixture.Client.GetGrain<IConsoleGrain>(Id, ConsoleLimits.GameChannel, null));
         }
         finally
         {
