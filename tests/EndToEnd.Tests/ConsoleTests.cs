@@ -139,7 +139,15 @@ public sealed class ConsoleTests
                 ValueWebSocketReceiveResult result;
                 do
                 {
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
+                    try
+                    {
+                        result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
+                    }
+                    catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                    {
+                        throw new TimeoutException($"no {type ?? "frame"} frame matched within 60 s; states so far [{string.Join(", ", States)}], output up to {Next}: {Text[Math.Max(0, Text.Length - 400)..]}");
+                    }
+
                     length += result.Count;
                 }
                 while (!result.EndOfMessage);

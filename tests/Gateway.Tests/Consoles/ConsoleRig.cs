@@ -9,7 +9,9 @@ using ZlhGrind.Gateway.Consoles;
 using ZlhGrind.Gateway.Tests.TestSupport;
 using ZlhGrind.Grains.Authorization;
 using ZlhGrind.Grains.Consoles;
+using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Gateway.Tests.Consoles;
 
@@ -24,6 +26,7 @@ internal sealed class ConsoleRig : IAsyncDisposable
     private readonly GatewayFixture _fixture;
     private readonly string _credential;
     private readonly List<ServerProcess> _servers = [];
+    private readonly Guid _agentInstance = Guid.NewGuid();
     private GameConsole? _console;
     private ConsoleRelay? _relay;
     private IConsoleAgent? _reference;
@@ -84,6 +87,10 @@ internal sealed class ConsoleRig : IAsyncDisposable
 
     /// <summary>Pushes <paramref name="chunk"/> to the console grain as this container's agent would (with its credential).</summary>
     public Task PushAsAgentAsync(ConsoleChunk chunk) => AsAgentAsync(grain => grain.PushOutputAsync(chunk));
+
+    /// <summary>Reports the server's lifecycle state as its agent does (event number <paramref name="sequence"/>).</summary>
+    public Task ReportStateAsync(long sequence, GameServerState state) =>
+        AsAgentAsync(_ => _fixture.Client.GetGrain<IGameServerGrain>(Id).ReportAsync(new AgentReport(_agentInstance, [new GameStateChanged(sequence, DateTimeOffset.UnixEpoch, state, null)], 0)));
 
     private async Task AsAgentAsync(Func<IConsoleGrain, Task> call)
     {

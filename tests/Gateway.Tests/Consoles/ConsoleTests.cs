@@ -5,6 +5,7 @@ using System.Text;
 using ZlhGrind.Gateway.Tests.TestSupport;
 using ZlhGrind.Grains.Consoles;
 using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Gateway.Tests.Consoles;
 
@@ -159,6 +160,22 @@ public sealed class ConsoleTests(GatewayFixture fixture)
 
         Assert.Equal("state", console.Types[0]);
         Assert.Equal([status.GetProperty("state").GetString()!], console.States);
+    }
+
+    [Fact]
+    public async Task Console_AgentReportsLifecycle_OneStateFramePerChangeInOrder()
+    {
+        await using var rig = await ConsoleRig.StartAsync(fixture, "console-states");
+        using var console = await rig.OpenAsync(await rig.TicketUrlAsync("console-states"));
+        await console.ReadUntilAsync("state");
+
+        await rig.ReportStateAsync(1, GameServerState.Installing);
+        await rig.ReportStateAsync(2, GameServerState.Stopped);
+        await rig.ReportStateAsync(3, GameServerState.Starting);
+        await rig.ReportStateAsync(4, GameServerState.Running);
+        await console.ReadUntilAsync("state", f => f.GetProperty("state").GetString() == "Running");
+
+        Assert.Equal(["Provisioning", "Installing", "Stopped", "Starting", "Running"], console.States);
     }
 
     [Fact]

@@ -167,13 +167,13 @@ internal sealed class ConsoleGrain(
 
         // Offsets only grow (the agent's ledger numbers past everything it handed out); a chunk over bytes already
         // pushed would show the watchers other bytes under offsets they hold. A gap forward is dropped output: the
-        // watchers read it back as history.
-        if (chunk.Offset < _pushedEnd)
+        // watchers read it back as history. An empty chunk only says where the output ends; it carries no bytes.
+        if (chunk.Offset < _pushedEnd && chunk.Data.Length > 0)
         {
             throw new InvalidRequestException($"A console chunk must start at or after {_pushedEnd}, where the pushed output ends (got {chunk.Offset}).");
         }
 
-        _pushedEnd = chunk.Offset + chunk.Data.Length;
+        _pushedEnd = Math.Max(_pushedEnd, chunk.Offset + chunk.Data.Length);
 
         if (LiveViewers() == 0)
         {
