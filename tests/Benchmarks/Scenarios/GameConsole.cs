@@ -63,6 +63,9 @@ internal sealed class GameConsole : IScenario
         {
             // Rounds of floods must not be cut by a rotation (its copy-and-truncate may drop a few lines by design).
             ["Agent__Game__MaxConsoleLogBytes"] = (64L * 1024 * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
+
+            // The agent's first registration often comes before its cluster link; retried every second, not every 15 s.
+            ["Agent__Console__RefreshInterval"] = "00:00:01",
         }, cancellationToken);
         try
         {
