@@ -5,8 +5,8 @@ namespace ZlhGrind.Agent.Consoles;
 
 /// <summary>
 /// Where the two console log files sit in the console's absolute numbering, kept in the run directory so offsets
-/// survive an agent restart. The agent rotates by moving <c>console.log</c> to <c>console.log.1</c> at each launch and
-/// by copy-and-truncate when the log grows over its limit; neither tells this ledger, so each file is known by its
+/// survive an agent restart. The agent rotates by copy-and-truncate when the log grows over its limit (agents before
+/// issue 15 also moved <c>console.log</c> to <c>console.log.1</c> at each launch); neither tells this ledger, so each file is known by its
 /// identity (inode and birth time) and every rotation is recognised afterwards from the identities alone (<see cref="Reconcile"/>).
 /// </summary>
 internal sealed record ConsoleLedger(long CurrentBase, long CurrentFile, long PreviousBase, long PreviousFile, long Watermark)

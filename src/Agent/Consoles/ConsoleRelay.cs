@@ -89,7 +89,12 @@ internal sealed partial class ConsoleRelay : IConsoleAgent, IAsyncDisposable
         {
             if (on && _live is null)
             {
-                _live = _channel.Attach(null, 0, slice => _outgoing.Writer.TryWrite(slice)).Subscription;
+                var attachment = _channel.Attach(null, 0, slice => _outgoing.Writer.TryWrite(slice));
+                _live = attachment.Subscription;
+
+                // Where the output ends now (an empty chunk): viewers that missed output while nothing streamed (an agent
+                // restart, a late registration) read it back as history at once instead of at the next output.
+                _outgoing.Writer.TryWrite(attachment.History with { Data = ReadOnlyMemory<byte>.Empty });
             }
             else if (!on && _live is not null)
             {
@@ -121,7 +126,8 @@ internal sealed partial class ConsoleRelay : IConsoleAgent, IAsyncDisposable
     {
         await foreach (var slice in _outgoing.Reader.ReadAllAsync(stop))
         {
-            for (var at = 0; at < slice.Data.Length; at += ConsoleLimits.ChunkBytes)
+            // An empty slice is pushed too: it says where the output ends.
+            for (var at = 0; at == 0 || at < slice.Data.Length; at += ConsoleLimits.ChunkBytes)
             {
                 var part = slice.Data.Slice(at, Math.Min(ConsoleLimits.ChunkBytes, slice.Data.Length - at));
                 try

@@ -5,9 +5,11 @@ using ZlhGrind.Agent.Processes;
 namespace ZlhGrind.Agent.Consoles;
 
 /// <summary>
-/// The game server's console: its output is the shim's log (<c>console.log</c> and the previous <c>console.log.1</c>)
-/// numbered by <see cref="ConsoleLedger"/>, its input the shim's FIFO. The files are tailed only while something is
-/// attached, so output nobody watches costs nothing beyond the log itself.
+/// The game server's console: its output is the shim's log (<c>console.log</c>, which every run appends to, and
+/// <c>console.log.1</c>, what it held when it last grew over its limit) numbered by <see cref="ConsoleLedger"/>, its
+/// input the shim's FIFO. The files are numbered and read under <see cref="ConsoleLogLimit.RotationGate"/>, so a
+/// rotation is seen whole. They are tailed only while something is attached, so output nobody watches costs nothing
+/// beyond the log itself.
 /// </summary>
 internal sealed partial class GameConsole : IConsoleChannel, IDisposable
 {
@@ -42,6 +44,7 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
         get
         {
             lock (_gate)
+            lock (ConsoleLogLimit.RotationGate)
             {
                 return Numbering().End;
             }
@@ -52,6 +55,7 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxHistoryBytes);
         lock (_gate)
+        lock (ConsoleLogLimit.RotationGate)
         {
             var files = Numbering();
             var start = since ?? files.End - maxHistoryBytes;
@@ -91,6 +95,7 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
     internal void Pump()
     {
         lock (_gate)
+        lock (ConsoleLogLimit.RotationGate)
         {
             if (_subscribers.Count == 0)
             {

@@ -5,7 +5,8 @@ namespace ZlhGrind.Agent.Crashes;
 /// <summary>Reads the end of a server's console log: at most N lines and at most B bytes (UTF-8), whole lines only.</summary>
 internal static class LogTail
 {
-    public static string Read(string path, int maxLines, int maxBytes)
+    /// <summary>The tail of the run that began at <paramref name="from"/>: runs share one log, and earlier runs' lines are not its tail.</summary>
+    public static string Read(string path, int maxLines, int maxBytes, long from = 0)
     {
         byte[] buffer;
         bool fromStart;
@@ -13,8 +14,11 @@ internal static class LogTail
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var length = file.Length;
-            var take = (int)Math.Min(length, maxBytes);
-            fromStart = take == length;
+
+            // A log shorter than the run's start was rotated by size since: all of it is the run's.
+            var first = from <= length ? from : 0;
+            var take = (int)Math.Min(length - first, maxBytes);
+            fromStart = take == length - first;
             file.Seek(length - take, SeekOrigin.Begin);
             buffer = new byte[take];
             file.ReadExactly(buffer);

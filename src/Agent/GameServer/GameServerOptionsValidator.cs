@@ -5,8 +5,11 @@ namespace ZlhGrind.Agent.GameServer;
 /// <summary>Checks the game server's directories and process watching at start, one message per bad value naming its full key.</summary>
 internal sealed class GameServerOptionsValidator : IValidateOptions<GameServerOptions>
 {
-    /// <summary>The smallest console log worth rotating.</summary>
-    public const long MinConsoleLogBytes = 64 * 1024;
+    /// <summary>
+    /// The smallest console log limit: the console promises at least the last 1 MiB of output (issue 15), and after a
+    /// rotation by size the previous file alone holds more than the limit.
+    /// </summary>
+    public const long MinConsoleLogBytes = 1024 * 1024;
 
     public ValidateOptionsResult Validate(string? name, GameServerOptions options)
     {

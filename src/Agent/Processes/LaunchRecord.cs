@@ -4,14 +4,16 @@ namespace ZlhGrind.Agent.Processes;
 
 /// <summary>
 /// What the agent writes next to a running server so that a restarted agent can reattach: both
-/// processes' identities, when the server started (by the agent's clock) and whether a stop was requested.
+/// processes' identities, when the server started (by the agent's clock), whether a stop was requested, and where this
+/// run's output begins in <c>console.log</c> (runs append to one log, so the console keeps history across runs).
 /// </summary>
 internal sealed record LaunchRecord(
     Guid LaunchId,
     ProcessIdentity Shim,
     ProcessIdentity Server,
     DateTimeOffset StartedAt,
-    bool StopRequested)
+    bool StopRequested,
+    long ConsoleStart = 0)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, IncludeFields = true };
 

@@ -23,7 +23,9 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
         Directory.CreateDirectory(run.Path);
         Directory.CreateDirectory(workingDirectory);
         WriteShim();
-        RotateConsoleLog();
+        // Runs append to one log (rotated by size only, ConsoleLogLimit), so several short runs still leave the console
+        // its history; this run's own output (readiness, crash tail) begins where the log ends now.
+        var consoleStart = ConsoleLogLength();
         File.Delete(run.LaunchFile);
 
         // setsid puts the shim in a session of its own: a signal to the agent's process group (a
@@ -67,7 +69,8 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
                 new ProcessIdentity(shim.Id, shimStat?.StartTicks ?? 0),
                 new ProcessIdentity(serverPid, serverStat?.StartTicks ?? 0),
                 startedAt,
-                StopRequested: false);
+                StopRequested: false,
+                consoleStart);
             record.Save(run.LaunchFile);
             return ServerProcess.Launched(run, record, shim, exitPollInterval, _logLimit);
         }
@@ -114,11 +117,9 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
         AtomicFile.WriteAllText(run.ShimScript, reader.ReadToEnd());
     }
 
-    private void RotateConsoleLog()
+    private long ConsoleLogLength()
     {
-        if (File.Exists(run.ConsoleLog))
-        {
-            File.Move(run.ConsoleLog, run.PreviousConsoleLog, overwrite: true);
-        }
+        var log = new FileInfo(run.ConsoleLog);
+        return log.Exists ? log.Length : 0;
     }
 }

@@ -34,6 +34,9 @@ internal sealed class ServerProcess : IDisposable
 
     public DateTimeOffset StartedAt => _record.StartedAt;
 
+    /// <summary>Where this run's output begins in <c>console.log</c> (moot once a size rotation truncated the log).</summary>
+    public long ConsoleStart => _record.ConsoleStart;
+
     /// <summary>True when this agent found the server already running instead of starting it.</summary>
     public bool Reattached => _shimChild is null;
 

@@ -55,7 +55,7 @@ internal sealed partial class GameSupervisor
             }
             else
             {
-                var tail = LogTail.Read(server.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes);
+                var tail = LogTail.Read(server.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes, server.ConsoleStart);
                 (var classification, rule) = startTimedOut
                     ? (CrashClassification.StartTimeout, "start-timeout")
                     : CrashClassifier.Classify(status, tail, plan?.CrashRules ?? []);

@@ -123,7 +123,7 @@ internal sealed partial class GameSupervisor
         using (timeout)
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, server.Detached))
         {
-            var probe = new ReadinessProbe(server.Run.ConsoleLog, plan.ReadyPattern, plan.ReadyPort, _options.ReadinessPollInterval);
+            var probe = new ReadinessProbe(server.Run.ConsoleLog, server.ConsoleStart, plan.ReadyPattern, plan.ReadyPort, _options.ReadinessPollInterval);
             try
             {
                 await probe.WaitAsync(() => StillStarting(server), linked.Token);

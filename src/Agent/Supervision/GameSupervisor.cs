@@ -114,8 +114,17 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
             : server.SendConsoleLineAsync(line, cancellationToken);
     }
 
-    /// <summary>The current run's last console lines (same limits as a crash record).</summary>
-    public string ReadLogTail() => LogTail.Read(_launcher.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes);
+    /// <summary>The current run's last console lines (same limits as a crash record); the log's last lines when none runs.</summary>
+    public string ReadLogTail()
+    {
+        ServerProcess? server;
+        lock (_gate)
+        {
+            server = _server;
+        }
+
+        return LogTail.Read(_launcher.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes, server?.ConsoleStart ?? 0);
+    }
 
     /// <summary>Stops supervising (agent shutdown) and leaves the server running for the next agent.</summary>
     public async ValueTask DisposeAsync()

@@ -8,14 +8,15 @@ namespace ZlhGrind.Agent.Supervision;
 /// <summary>
 /// Whether a starting server is ready: a console line matching the template's pattern in the output of this run, and/or
 /// its port accepting a TCP connection on loopback. Checked every poll interval (real time: it watches an outside
-/// process); the start timeout is the caller's.
+/// process); the start timeout is the caller's. Runs share one log: the scan begins at the run's own start
+/// (<c>consoleStart</c>), as an earlier run's ready line is not this run's.
 /// </summary>
-internal sealed class ReadinessProbe(string consoleLog, Regex? pattern, int? port, TimeSpan pollInterval)
+internal sealed class ReadinessProbe(string consoleLog, long consoleStart, Regex? pattern, int? port, TimeSpan pollInterval)
 {
     // A line longer than this is not a readiness line; only its end is kept while waiting for the newline.
     private const int MaxCarry = 8 * 1024;
 
-    private long _offset;
+    private long _offset = consoleStart;
     private string _carry = "";
     private bool _patternSeen = pattern is null;
 

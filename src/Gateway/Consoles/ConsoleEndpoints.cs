@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
+using ZlhGrind.Gateway.Events;
 using ZlhGrind.Grains.Consoles;
 using ZlhGrind.Grains.Containers;
 
@@ -73,10 +74,10 @@ internal static class ConsoleEndpoints
         return TypedResults.Ok(await Game(containers, id).GetAuditAsync(actor));
     }
 
-    private static async Task OpenAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, ILoggerFactory logs, long id)
+    private static async Task OpenAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, IOptions<EventsOptions> events, ILoggerFactory logs, long id)
     {
         var since = ParseSince(http);
-        await containers.GameAsync(id);
+        var server = await containers.GameAsync(id);
         var grain = Game(containers, id);
         if (await RedeemAsync(http, grain) is not { } grant)
         {
@@ -84,7 +85,8 @@ internal static class ConsoleEndpoints
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        using var session = new ConsoleSocket(socket, new ConsoleSocketTarget(grain, grain, IsTerminal: false), client, grant, options.Value, time, logs.CreateLogger<ConsoleSocket>());
+        var states = new ConsoleStateFeed(client, server, id, grant.Actor, events.Value.HeartbeatInterval, events.Value.BufferSize, time, logs.CreateLogger<ConsoleStateFeed>());
+        using var session = new ConsoleSocket(socket, new ConsoleSocketTarget(grain, grain, IsTerminal: false), client, grant, states, options.Value, time, logs.CreateLogger<ConsoleSocket>());
         await session.RunAsync(since, session: null, http.RequestAborted);
     }
 
@@ -119,7 +121,7 @@ internal static class ConsoleEndpoints
 
         // A new shell's output starts at 0: an offset the client kept from the session it asked for means nothing here.
         var target = new ConsoleSocketTarget(containers.Factory.GetGrain<IConsoleGrain>(id, ConsoleLimits.TerminalSessionChannel(opened), null), terminal, IsTerminal: true);
-        using var session = new ConsoleSocket(socket, target, client, grant, options.Value, time, logs.CreateLogger<ConsoleSocket>());
+        using var session = new ConsoleSocket(socket, target, client, grant, states: null, options.Value, time, logs.CreateLogger<ConsoleSocket>());
         await session.RunAsync(opened == asked ? since : null, opened, http.RequestAborted);
     }
 

@@ -11,14 +11,16 @@ namespace ZlhGrind.Gateway.Consoles;
 /// <summary>
 /// One browser's console or terminal WebSocket. It watches the console grain (live chunks arrive on this observer), sends the
 /// history from the client's offset, then live output in order: every byte is sent once, at its offset, and a gap
-/// (chunks dropped on the way, an agent restart) is read back from the agent's history before going on. A terminal
-/// session's socket also watches the terminal channel's grain, which holds its tickets and pushes a loss of access.
+/// (chunks dropped on the way, an agent restart) is read back from the agent's history before going on. A game
+/// console's socket sends the server's lifecycle state first and then on every change (<see cref="ConsoleStateFeed"/>);
+/// a terminal session's socket also watches the terminal channel's grain, which holds its tickets and pushes a loss of access.
 /// </summary>
 internal sealed partial class ConsoleSocket(
     WebSocket socket,
     ConsoleSocketTarget target,
     IClusterClient client,
     ConsoleGrant grant,
+    ConsoleStateFeed? states,
     ConsoleSocketOptions options,
     TimeProvider time,
     ILogger<ConsoleSocket> logger) : IConsoleViewer, IDisposable
@@ -70,10 +72,17 @@ internal sealed partial class ConsoleSocket(
                 await SendAsync(w => Frame(w, "session", ("id", session)), stop.Token);
             }
 
+            if (states is not null)
+            {
+                await SendStateAsync(await states.StartAsync(), stop.Token);
+            }
+
             await CatchUpAsync(since, until: null, stop.Token);
             var receiving = ReceiveAsync(stop.Token);
             var sending = SendLiveAsync(self, lease, stop.Token);
-            if (await Task.WhenAny(receiving, sending) == sending && socket.State == WebSocketState.CloseSent)
+            // A terminal has no lifecycle of its own to report: its state watch waits for the end.
+            var watching = states is null ? Task.Delay(Timeout.InfiniteTimeSpan, time, stop.Token) : states.RunAsync(SendStateAsync, stop.Token);
+            if (await Task.WhenAny(receiving, sending, watching) == sending && socket.State == WebSocketState.CloseSent)
             {
                 // The server closed (expiry, lost access): the client's answering close ends the receive loop. Cancelling
                 // it instead would abort the connection, and the client could lose the close frame and its reason.
@@ -81,7 +90,7 @@ internal sealed partial class ConsoleSocket(
             }
 
             await stop.CancelAsync();
-            await Task.WhenAll(Quietly(receiving), Quietly(sending));
+            await Task.WhenAll(Quietly(receiving), Quietly(sending), Quietly(watching));
         }
         catch (ContainerNotFoundException)
         {
@@ -178,9 +187,9 @@ internal sealed partial class ConsoleSocket(
         {
             page = await _grain.ReadAsync(_actor, from, from is null ? options.DefaultHistoryBytes : ConsoleLimits.ChunkBytes);
         }
-        catch (ContainerConflictException ex)
+        catch (Exception ex) when (AgentUnavailable(ex))
         {
-            await SendAsync(w => Frame(w, "error", ("message", ex.Message)), cancellationToken);
+            await SendAsync(w => Frame(w, "error", ("message", AgentUnavailableMessage(ex))), cancellationToken);
             if (from is not null)
             {
                 _next = Math.Max(_next, from.Value);
@@ -370,6 +379,10 @@ internal sealed partial class ConsoleSocket(
                 {
                     refusal = ex.Message;
                 }
+                catch (Exception ex) when (AgentUnavailable(ex))
+                {
+                    refusal = AgentUnavailableMessage(ex);
+                }
 
                 break;
             case "auth" when ticket is not null:
@@ -446,6 +459,9 @@ internal sealed partial class ConsoleSocket(
             return _actor;
         }
     }
+
+    private Task SendStateAsync(string state, CancellationToken cancellationToken) =>
+        SendAsync(w => Frame(w, "state", ("state", state)), cancellationToken);
 
     private Task SendOutputAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
@@ -524,6 +540,12 @@ internal sealed partial class ConsoleSocket(
         _renewed.Dispose();
         _revoked.Dispose();
     }
+
+    /// <summary>The agent is not connected, answered nonsense, or its reference is dead (it was killed; the next one registers within its refresh).</summary>
+    private static bool AgentUnavailable(Exception ex) => ex is ContainerConflictException or TimeoutException or OrleansException;
+
+    private static string AgentUnavailableMessage(Exception ex) =>
+        ex is ContainerConflictException ? ex.Message : "The console's agent did not answer; try again shortly.";
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

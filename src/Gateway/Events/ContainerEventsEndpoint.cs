@@ -57,8 +57,7 @@ internal static partial class ContainerEventsEndpoint
             SingleReader = true,
         });
 
-        var stream = client.GetStreamProvider(ContainerEvents.StreamProvider)
-            .GetStream<ContainerEvent>(StreamId.Create(ContainerEvents.Namespace, id));
+        var stream = ContainerEventStream.Of(client, id);
         var subscription = await SubscribeAsync(stream, channel.Writer);
 
         metrics.OpenEventStreams.Add(1);
@@ -143,23 +142,10 @@ internal static partial class ContainerEventsEndpoint
     }
 
     private static Task<StreamSubscriptionHandle<ContainerEvent>> SubscribeAsync(IAsyncStream<ContainerEvent> stream, ChannelWriter<ContainerEvent?> channel) =>
-        stream.SubscribeAsync((item, _) =>
-        {
-            channel.TryWrite(item);
-            return Task.CompletedTask;
-        });
+        ContainerEventStream.SubscribeAsync(stream, item => channel.TryWrite(item));
 
-    private static async Task UnsubscribeAsync(StreamSubscriptionHandle<ContainerEvent> subscription, ILogger logger, long id)
-    {
-        try
-        {
-            await subscription.UnsubscribeAsync();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning("Unsubscribing the events of {ContainerId} failed: {Reason}", id, exception.Message);
-        }
-    }
+    private static Task UnsubscribeAsync(StreamSubscriptionHandle<ContainerEvent> subscription, ILogger logger, long id) =>
+        ContainerEventStream.UnsubscribeAsync(subscription, logger, id);
 
     /// <summary>
     /// Sends what the client misses according to the grain: true when something was missing, false when nothing was,

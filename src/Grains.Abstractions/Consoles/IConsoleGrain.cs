@@ -162,6 +162,9 @@ public static class ConsoleLimits
     /// <summary>True for a well-formed session id: <see cref="SessionIdLength"/> lowercase hex digits.</summary>
     public static bool IsSessionId(string? session) =>
         session is { Length: SessionIdLength } && session.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    /// <summary>The largest offset a console hands out: offsets reach browsers as JSON numbers, exact up to 2^53 - 1.</summary>
+    public const long MaxOffset = (1L << 53) - 1;
 }
 
 /// <summary>A console ticket that is unknown, used, expired or for another console.</summary>

@@ -39,6 +39,26 @@ public sealed class LogTailTests : IDisposable
     }
 
     [Fact]
+    public void Read_FromARunsStart_EarlierRunsLinesLeftOut()
+    {
+        var path = _dir.Combine("console.log");
+        File.WriteAllText(path, "run 1 line a\nrun 1 line b\n");
+        var start = new FileInfo(path).Length;
+        File.AppendAllText(path, "run 2 line a\nrun 2 line b\n");
+
+        Assert.Equal("run 2 line a\nrun 2 line b", LogTail.Read(path, 50, 8192, start));
+    }
+
+    [Fact]
+    public void Read_RunsStartPastTheEnd_RotatedBySizeSoAllOfItIsTheRuns()
+    {
+        var path = _dir.Combine("console.log");
+        File.WriteAllText(path, "after rotation\n");
+
+        Assert.Equal("after rotation", LogTail.Read(path, 50, 8192, from: 4096));
+    }
+
+    [Fact]
     public void Read_NoFile_IsEmpty()
     {
         Assert.Equal("", LogTail.Read(_dir.Combine("missing.log"), 50, 8192));

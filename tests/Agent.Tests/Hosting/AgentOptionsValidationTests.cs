@@ -165,7 +165,7 @@ public sealed class AgentOptionsValidationTests : IDisposable
         var options = new GameServerOptions
         {
             ServerDirectory = "server", RunDirectory = "run", ExitPollInterval = TimeSpan.Zero, LaunchTimeout = TimeSpan.Zero,
-            MaxConsoleLogBytes = 65535, ConsoleLogCheckInterval = TimeSpan.Zero,
+            MaxConsoleLogBytes = (1024 * 1024) - 1, ConsoleLogCheckInterval = TimeSpan.Zero,
         };
 
         var failures = new GameServerOptionsValidator().Validate(null, options).Failures;
@@ -174,7 +174,7 @@ public sealed class AgentOptionsValidationTests : IDisposable
             [
                 "Agent:Game:ExitPollInterval must be positive.",
                 "Agent:Game:LaunchTimeout must be positive.",
-                "Agent:Game:MaxConsoleLogBytes must be at least 65536.",
+                "Agent:Game:MaxConsoleLogBytes must be at least 1048576.",
                 "Agent:Game:ConsoleLogCheckInterval must be positive.",
                 "Agent:Game:ServerDirectory must be an absolute path.",
                 "Agent:Game:RunDirectory must be an absolute path.",

@@ -44,6 +44,30 @@ public sealed class ReadinessTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_AgainAfterAReadyRun_TheEarlierRunsReadyLineInTheSharedLogDoesNotCount()
+    {
+        await using var harness = Harness();
+        var supervisor = await StartedAsync(harness, StandIn("on-go", MinecraftDone, readyPort: null));
+        await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("waiting for go", StringComparison.Ordinal), Wait.Patience, "the first run is loading");
+        await supervisor.SendConsoleAsync("go", CancellationToken.None);
+        await harness.Events.StateAsync(GameServerState.Running);
+        await supervisor.PowerAsync(PowerAction.Stop, CancellationToken.None);
+        await harness.Events.StateAsync(GameServerState.Stopped, times: 2);
+
+        await supervisor.PowerAsync(PowerAction.Start, CancellationToken.None);
+        await Wait.UntilAsync(() => supervisor.ReadLogTail().Contains("waiting for go", StringComparison.Ordinal), Wait.Patience, "the second run is loading");
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(GameServerState.Starting, supervisor.State);
+        Assert.DoesNotContain("Done (", supervisor.ReadLogTail(), StringComparison.Ordinal);
+        Assert.Contains("Done (", File.ReadAllText(harness.Run.ConsoleLog), StringComparison.Ordinal);
+        await supervisor.SendConsoleAsync("go", CancellationToken.None);
+        await harness.Events.StateAsync(GameServerState.Running, times: 2);
+        await supervisor.PowerAsync(PowerAction.Kill, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Start_NeverReady_KilledAtTheStartTimeoutAsStartTimeoutCrashWithBackoff()
     {
         await using var harness = Harness();

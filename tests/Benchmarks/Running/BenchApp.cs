@@ -20,6 +20,7 @@ internal static class BenchApp
         new Failover(),
         new CrashReaction(),
         new HeartbeatTls(),
+        new GameConsole(),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)

@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ZlhGrind.Benchmarks.Agents;
 using ZlhGrind.Benchmarks.Cluster;
-using ZlhGrind.Benchmarks.Processes;
 using ZlhGrind.Benchmarks.Reporting;
 using ZlhGrind.Benchmarks.Running;
 using ZlhGrind.Benchmarks.Tunnel;
@@ -32,13 +30,7 @@ internal sealed class CrashReaction : IScenario
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken, allowDevTokens: true);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{rig.GatewayPort}"), Timeout = TimeSpan.FromSeconds(10) };
-        using (var minted = await http.PostAsJsonAsync("/api/dev-token", new { userId = Provisioning.Owner.UserId }, cancellationToken))
-        {
-            minted.EnsureSuccessStatusCode();
-            var token = (await minted.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString();
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
+        using var http = await rig.OwnerClientAsync(cancellationToken);
 
         var work = Path.Combine(context.LogDirectory, Name + "-work");
         var reactions = new List<double>();
@@ -64,42 +56,12 @@ internal sealed class CrashReaction : IScenario
         var provisioned = await grain.ProvisionAsync(Provisioning.Owner, new GameServerSpec(
             "generic", $"sh -c 'sleep 1; date +%s%N > {exitMarker}; exit 3'", null, 256));
 
-        var credentialFile = Path.Combine(directory, "agent.credential");
-        await File.WriteAllTextAsync(credentialFile, provisioned.AgentCredential, cancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            // The agent refuses a credential file others could read.
-            File.SetUnixFileMode(credentialFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        var start = Dotnet.Start(Dotnet.Program(context, Path.Combine("src", "Agent"), "ZlhGrind.Agent"));
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["Agent__ContainerId"] = id.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Agent__Kind"] = "game";
-        start.Environment["Agent__CredentialFile"] = credentialFile;
-        start.Environment["Agent__DataRoot"] = Path.Combine(directory, "agent");
-        start.Environment["Agent__Cluster__Gateways__0"] = $"127.0.0.1:{rig.SiloGatewayPort}";
-        start.Environment["Agent__Supervision__Backoff__0"] = "00:10:00";
-        var agent = context.Children.Start(start, Path.Combine(context.LogDirectory, $"crash-reaction-agent-{id}.log"));
+        var agent = await GameAgentProcess.StartAsync(
+            context, rig, "crash-reaction", id, directory, provisioned.AgentCredential, new Dictionary<string, string> { ["Agent__Supervision__Backoff__0"] = "00:10:00" }, cancellationToken);
         try
         {
-            // The agent installs first (Provisioning → Installing → Stopped); a start is refused until then.
             var started = Stopwatch.GetTimestamp();
-            while (true)
-            {
-                try
-                {
-                    CallAs.GatewayWithKey(rig.ServiceKey);
-                    await grain.PowerAsync(Provisioning.Owner, PowerAction.Start);
-                    break;
-                }
-                catch (ContainerConflictException)
-                {
-                    Deadline(started, "the agent did not finish installing (see its log)");
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
-                }
-            }
-
+            await GameAgentProcess.PowerStartAsync(rig, grain, GiveUpAfter, cancellationToken);
             while (!File.Exists(exitMarker) || new FileInfo(exitMarker).Length == 0)
             {
                 Deadline(started, "the server did not run and exit (see the agent's log)");

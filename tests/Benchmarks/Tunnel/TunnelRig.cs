@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using ZlhGrind.Benchmarks.Agents;
@@ -61,7 +64,8 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
     public int SiloGatewayPort { get; private init; }
 
     /// <summary>Starts the upstream, a silo and the gateway; agents keep a container "connected" for 30 minutes after one heartbeat.</summary>
-    public static async Task<TunnelRig> StartAsync(BenchContext context, string scenario, CancellationToken cancellationToken, bool allowDevTokens = false)
+    public static async Task<TunnelRig> StartAsync(
+        BenchContext context, string scenario, CancellationToken cancellationToken, bool allowDevTokens = false, IReadOnlyDictionary<string, string>? siloSettings = null)
     {
         var serviceKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         var upstreamPort = FreePorts.Next();
@@ -71,10 +75,11 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
 
         // The tunnel is measured, not heartbeats: a long interval keeps many containers connected without a
         // heartbeat load competing for the two cores.
-        var silo = await SiloProcess.StartProgramAsync(context, scenario + "-silo", serviceKey, cancellationToken, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>(siloSettings ?? new Dictionary<string, string>())
         {
             ["Containers__HeartbeatInterval"] = "00:10:00",
-        });
+        };
+        var silo = await SiloProcess.StartProgramAsync(context, scenario + "-silo", serviceKey, cancellationToken, settings);
 
         var gatewayPort = FreePorts.Next();
         var gateway = Dotnet.Start(Dotnet.Program(context, Path.Combine("src", "Gateway"), "ZlhGrind.Gateway"));
@@ -104,6 +109,17 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         await client.Client.GetGrain<IRuntimeCatalogGrain>(IRuntimeCatalogGrain.Key).AddAsync(new RuntimeEntry(
             "node", "22.1.0", "http://127.0.0.1:9/node-22.1.0.tar.gz", new string('a', 64), 1024, "bin", ["bin/node", "--version"]));
         return rig;
+    }
+
+    /// <summary>An HTTP client of the gateway with a dev token of the benchmark's owner (the rig must allow dev tokens).</summary>
+    public async Task<HttpClient> OwnerClientAsync(CancellationToken cancellationToken)
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        using var minted = await http.PostAsJsonAsync("/api/dev-token", new { userId = Provisioning.Owner.UserId }, cancellationToken);
+        minted.EnsureSuccessStatusCode();
+        var token = (await minted.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
     }
 
     /// <summary>Starts the bare YARP forwarder in front of the upstream.</summary>

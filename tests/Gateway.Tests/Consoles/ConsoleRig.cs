@@ -9,7 +9,9 @@ using ZlhGrind.Gateway.Consoles;
 using ZlhGrind.Gateway.Tests.TestSupport;
 using ZlhGrind.Grains.Authorization;
 using ZlhGrind.Grains.Consoles;
+using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Containers;
+using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Gateway.Tests.Consoles;
 
@@ -23,7 +25,8 @@ internal sealed class ConsoleRig : IAsyncDisposable
 {
     private readonly GatewayFixture _fixture;
     private readonly string _credential;
-    private readonly ServerProcess _server;
+    private readonly List<ServerProcess> _servers = [];
+    private readonly Guid _agentInstance = Guid.NewGuid();
     private GameConsole? _console;
     private ConsoleRelay? _relay;
     private IConsoleAgent? _reference;
@@ -35,7 +38,7 @@ internal sealed class ConsoleRig : IAsyncDisposable
         _credential = credential;
         Directory = directory;
         Run = run;
-        _server = server;
+        _servers.Add(server);
     }
 
     public long Id { get; }
@@ -44,7 +47,10 @@ internal sealed class ConsoleRig : IAsyncDisposable
 
     public RunDirectory Run { get; }
 
-    public static async Task<ConsoleRig> StartAsync(GatewayFixture fixture, string owner)
+    /// <summary>Where the console's output ends now, as the agent numbers it.</summary>
+    public long End => _console!.End;
+
+    public static async Task<ConsoleRig> StartAsync(GatewayFixture fixture, string owner, string command = "sh stand-in-server.sh")
     {
         using var portal = fixture.CreateClient(TestTokens.For(owner));
         var created = await portal.PostAsJsonAsync("/api/servers", new { template = "generic", startCommand = "sh stand-in-server.sh", stopCommand = "stop", memoryMb = 1024 });
@@ -54,11 +60,50 @@ internal sealed class ConsoleRig : IAsyncDisposable
         var serverDirectory = Path.Combine(directory, "server");
         System.IO.Directory.CreateDirectory(serverDirectory);
         File.Copy(Path.Combine(RepoRoot(), "tools", "StandInGameServer", "stand-in-server.sh"), Path.Combine(serverDirectory, "stand-in-server.sh"));
-        var launcher = new ServerLauncher(run, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30));
-        var server = await launcher.LaunchAsync("sh stand-in-server.sh", serverDirectory, new Dictionary<string, string>(), DateTimeOffset.UtcNow, CancellationToken.None);
+        var server = await Launcher(run).LaunchAsync(command, serverDirectory, new Dictionary<string, string>(), DateTimeOffset.UtcNow, CancellationToken.None);
         var rig = new ConsoleRig(fixture, result!.ContainerId, result.AgentCredential, directory, run, server);
         await rig.StartAgentAsync();
         return rig;
+    }
+
+    /// <summary>Runs <paramref name="command"/> as the next launch of the server (behind the real shim) until it exits.</summary>
+    public async Task RunToExitAsync(string command)
+    {
+        var server = await Launcher(Run).LaunchAsync(command, Path.Combine(Directory, "server"), new Dictionary<string, string>(), DateTimeOffset.UtcNow, CancellationToken.None);
+        _servers.Add(server);
+        await server.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Waits until every server launched so far has exited.</summary>
+    public Task WaitForExitsAsync() => Task.WhenAll(_servers.Select(s => s.Exited)).WaitAsync(TimeSpan.FromSeconds(30));
+
+    /// <summary>Registers <paramref name="agent"/> as this container's console agent in place of the real relay (a hostile agent).</summary>
+    public async Task ConnectAgentAsync(IConsoleAgent agent)
+    {
+        await StopAgentAsync();
+        var reference = _fixture.Client.CreateObjectReference<IConsoleAgent>(agent);
+        await AsAgentAsync(grain => grain.ConnectAgentAsync(reference));
+    }
+
+    /// <summary>Pushes <paramref name="chunk"/> to the console grain as this container's agent would (with its credential).</summary>
+    public Task PushAsAgentAsync(ConsoleChunk chunk) => AsAgentAsync(grain => grain.PushOutputAsync(chunk));
+
+    /// <summary>Reports the server's lifecycle state as its agent does (event number <paramref name="sequence"/>).</summary>
+    public Task ReportStateAsync(long sequence, GameServerState state) =>
+        AsAgentAsync(_ => _fixture.Client.GetGrain<IGameServerGrain>(Id).ReportAsync(new AgentReport(_agentInstance, [new GameStateChanged(sequence, DateTimeOffset.UnixEpoch, state, null)], 0)));
+
+    private async Task AsAgentAsync(Func<IConsoleGrain, Task> call)
+    {
+        RequestContext.Set(CallContextKeys.AgentContainerId, Id);
+        RequestContext.Set(CallContextKeys.AgentCredential, _credential);
+        try
+        {
+            await call(_fixture.Client.GetGrain<IConsoleGrain>(Id, ConsoleLimits.GameChannel, null));
+        }
+        finally
+        {
+            RequestContext.Clear();
+        }
     }
 
     /// <summary>Ends the agent's console side (as an agent process ending would) and starts a fresh one on the same files.</summary>
@@ -80,24 +125,31 @@ internal sealed class ConsoleRig : IAsyncDisposable
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        await socket.ConnectAsync(new Uri(new Uri(_fixture.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), url), CancellationToken.None);
+        await socket.ConnectAsync(SocketUri(url), CancellationToken.None);
         return new ConsoleClient(socket);
     }
+
+    /// <summary>The gateway's WebSocket address for <paramref name="url"/> (a ticket's path and query).</summary>
+    public Uri SocketUri(string url) => new(new Uri(_fixture.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), url);
 
     /// <summary>The status the gateway answered a refused WebSocket open with.</summary>
     public async Task<int> RefusedOpenAsync(string url)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri(new Uri(_fixture.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), url), CancellationToken.None));
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(SocketUri(url), CancellationToken.None));
         return (int)socket.HttpStatusCode;
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAgentAsync();
-        _server.Signal(9);
-        _server.Dispose();
+        foreach (var server in _servers)
+        {
+            server.Signal(9);
+            server.Dispose();
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -131,6 +183,8 @@ internal sealed class ConsoleRig : IAsyncDisposable
         }
     }
 
+    private static ServerLauncher Launcher(RunDirectory run) => new(run, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30));
+
     private static string RepoRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
@@ -148,8 +202,17 @@ internal sealed class ConsoleClient(ClientWebSocket socket) : IDisposable
 {
     public ClientWebSocket Socket => socket;
 
+    /// <summary>Whether every output frame's end is checked against its text's UTF-8 length (off for binary output).</summary>
+    public bool CheckAsciiEnds { get; set; } = true;
+
     /// <summary>Every output frame's text received so far, with their offsets.</summary>
     public List<(long Offset, string Data)> Output { get; } = [];
+
+    /// <summary>The type of every frame received so far, in order.</summary>
+    public List<string> Types { get; } = [];
+
+    /// <summary>Every state frame's state so far, in order.</summary>
+    public List<string> States { get; } = [];
 
     public string Text => string.Concat(Output.Select(o => o.Data));
 
@@ -180,13 +243,22 @@ internal sealed class ConsoleClient(ClientWebSocket socket) : IDisposable
             }
 
             var frame = JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement.Clone();
-            var frameType = frame.GetProperty("type").GetString();
+            var frameType = frame.GetProperty("type").GetString()!;
+            Types.Add(frameType);
             if (frameType == "output")
             {
                 var (offset, data) = (frame.GetProperty("offset").GetInt64(), frame.GetProperty("data").GetString()!);
-                // The stand-in server writes ASCII: where a frame's bytes end is its offset plus its text's length.
-                Assert.Equal(offset + System.Text.Encoding.UTF8.GetByteCount(data), frame.GetProperty("end").GetInt64());
+                // The servers here write ASCII (unless a test says otherwise): a frame's bytes end at its offset plus its text's length.
+                if (CheckAsciiEnds)
+                {
+                    Assert.Equal(offset + System.Text.Encoding.UTF8.GetByteCount(data), frame.GetProperty("end").GetInt64());
+                }
+
                 Output.Add((offset, data));
+            }
+            else if (frameType == "state")
+            {
+                States.Add(frame.GetProperty("state").GetString()!);
             }
 
             if (frameType == type && (until is null || until(frame)))

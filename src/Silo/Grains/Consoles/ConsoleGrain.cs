@@ -27,6 +27,7 @@ internal sealed class ConsoleGrain(
     private bool _streaming;
     private TokenBucket? _commands;
     private double _pushBudget;
+    private long _pushedEnd;
     private DateTimeOffset _pushBudgetAt;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -98,8 +99,11 @@ internal sealed class ConsoleGrain(
         var agent = _agent ?? throw new ContainerConflictException("The console's agent is not connected.");
         var history = await agent.ReadAsync(since, maxBytes);
 
-        // The agent is the tenant's: what it answers is checked before any gateway relies on it.
-        if (history is null || history.Data is null || history.Data.Length > maxBytes || history.Offset < 0 || history.End < history.Offset + history.Data.Length)
+        // The agent is the tenant's: what it answers is checked before any gateway relies on it. Bytes before the
+        // offset asked for would be shown twice; offsets past MaxOffset would reach the browser rounded.
+        if (history is null || history.Data is null || history.Data.Length > maxBytes
+            || history.Offset < 0 || history.End > ConsoleLimits.MaxOffset || history.End - history.Data.Length < history.Offset
+            || (since is { } from && history.Offset < from && history.Data.Length > 0))
         {
             throw new ContainerConflictException("The console's agent answered a read it was not asked for.");
         }
@@ -228,10 +232,20 @@ internal sealed class ConsoleGrain(
 
     public Task PushOutputAsync(ConsoleChunk chunk)
     {
-        if (chunk?.Data is null || chunk.Data.Length > ConsoleLimits.ChunkBytes || chunk.Offset < 0)
+        if (chunk?.Data is null || chunk.Data.Length > ConsoleLimits.ChunkBytes || chunk.Offset < 0 || chunk.Offset > ConsoleLimits.MaxOffset - chunk.Data.Length)
         {
-            throw new InvalidRequestException($"A console chunk is at most {ConsoleLimits.ChunkBytes} bytes at a non-negative offset.");
+            throw new InvalidRequestException($"A console chunk is at most {ConsoleLimits.ChunkBytes} bytes at an offset from 0 to {ConsoleLimits.MaxOffset}.");
         }
+
+        // Offsets only grow (the agent's ledger numbers past everything it handed out); a chunk over bytes already
+        // pushed would show the watchers other bytes under offsets they hold. A gap forward is dropped output: the
+        // watchers read it back as history. An empty chunk only says where the output ends; it carries no bytes.
+        if (chunk.Offset < _pushedEnd && chunk.Data.Length > 0)
+        {
+            throw new InvalidRequestException($"A console chunk must start at or after {_pushedEnd}, where the pushed output ends (got {chunk.Offset}).");
+        }
+
+        _pushedEnd = Math.Max(_pushedEnd, chunk.Offset + chunk.Data.Length);
 
         if (LiveViewers() == 0)
         {
