@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZlhGrind.Agent.Consoles;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Grains.Files;
 
@@ -12,7 +13,6 @@ namespace ZlhGrind.Agent.Files;
 /// again every <see cref="FilesOptions.RelayRefreshInterval"/>, so a reconnect or a grain that moved silo finds it.
 /// </summary>
 internal sealed partial class FilesRelayService(
-    IClusterClient client,
     IServiceProvider services,
     IOptions<AgentOptions> agent,
     IOptions<FilesOptions> options,
@@ -21,36 +21,27 @@ internal sealed partial class FilesRelayService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Resolved here, not in the constructor: the host validates every options section before background services run.
+        // Resolved here, not in the constructor: the host validates every options section before background services
+        // run. An agent built without a cluster link (a configuration check) has no file endpoint to offer.
+        if (services.GetService<IClusterClient>() is not { } client)
+        {
+            return;
+        }
+
         var relay = services.GetRequiredService<FilesRelay>();
-        IFilesAgent? reference = null;
-        using var timer = new PeriodicTimer(options.Value.RelayRefreshInterval, time);
+        var reference = client.CreateObjectReference<IFilesAgent>(relay);
         try
         {
-            do
-            {
-                try
-                {
-                    reference ??= client.CreateObjectReference<IFilesAgent>(relay);
-                    await client.GetGrain<IFilesGrain>(agent.Value.ContainerId).ConnectAgentAsync(reference);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The cluster may be out of reach; the next tick tries again.
-                    LogConnectFailed(logger, ex);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException)
-        {
+            await ConsoleRegistration.KeepRegisteredAsync(
+                options.Value.RelayRefreshInterval,
+                time,
+                () => client.GetGrain<IFilesGrain>(agent.Value.ContainerId).ConnectAgentAsync(reference),
+                ex => LogConnectFailed(logger, ex),
+                stoppingToken);
         }
         finally
         {
-            if (reference is not null)
-            {
-                client.DeleteObjectReference<IFilesAgent>(reference);
-            }
+            client.DeleteObjectReference<IFilesAgent>(reference);
         }
     }
 
