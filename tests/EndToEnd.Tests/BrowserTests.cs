@@ -234,7 +234,7 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         await portal.GameIsAsync("Running");
         var page = await portal.SignedInAsync($"/containers/{portal.GameId}/console");
         var screen = page.Locator("#console-screen .xterm-rows");
-        await Expect(page.Locator("#console-state")).ToHaveTextAsync("Connected.");
+        await Expect(page.Locator("#console-state")).ToHaveTextAsync("Connected. The server is Running.");
         await Expect(screen).ToContainTextAsync("For help, type");
 
         await page.FillAsync("#console-command", "say hello from chromium");
@@ -265,6 +265,9 @@ public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBro
         var screen = page.Locator("#terminal-screen .xterm-rows");
         await Expect(page.Locator("#terminal-state")).ToHaveTextAsync("Connected.");
         await Expect(page.Locator("#tab-console")).ToHaveCountAsync(0);
+        // Typed only once the shell shows its prompt, as a person would: what a login profile reads from the
+        // terminal before then (typeahead) is the profile's, not the shell's.
+        await Expect(screen).ToContainTextAsync(new System.Text.RegularExpressions.Regex("[$#]"));
 
         await page.Locator("#terminal-screen .xterm-helper-textarea").FocusAsync();
         await page.Keyboard.TypeAsync("echo $USER:$((6*7)) pid=$$");

@@ -131,7 +131,14 @@ public sealed class ConsoleTests
         public Task SendAsync(object frame) =>
             socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame), WebSocketMessageType.Text, true, CancellationToken.None);
 
-        public Task<JsonElement> OutputContainingAsync(string text) => ReadUntilAsync("output", _ => Text.Contains(text, StringComparison.Ordinal));
+        /// <summary>Returns once the output read so far contains <paramref name="text"/>; it may have come with frames read while waiting for another (a state).</summary>
+        public async Task OutputContainingAsync(string text)
+        {
+            if (!Text.Contains(text, StringComparison.Ordinal))
+            {
+                await ReadUntilAsync("output", _ => Text.Contains(text, StringComparison.Ordinal));
+            }
+        }
 
         /// <summary>Reads frames until one of <paramref name="type"/> (null: any) satisfies <paramref name="until"/>; a close is a frame of type "closed".</summary>
         public async Task<JsonElement> ReadUntilAsync(string? type, Func<JsonElement, bool>? until = null)
