@@ -17,7 +17,8 @@ public sealed class FilesAgentBoundaryTests(GatewayFixture fixture)
     public async Task HostileAgent_ListingWithASlashInAName_502AndNothingRelayed()
     {
         var (id, credential) = await ProvisionAsync("files-hostile-list");
-        var reference = await ConnectAsync(id, credential, new HostileAgent());
+        var agent = new HostileAgent();
+        var reference = await ConnectAsync(id, credential, agent);
         using var portal = fixture.CreateClient(TestTokens.For("files-hostile-list"));
 
         var response = await portal.GetAsync($"/api/servers/{id}/files?path=/");
@@ -28,13 +29,15 @@ public sealed class FilesAgentBoundaryTests(GatewayFixture fixture)
         Assert.Equal(("io_error", "The container's agent answered a listing that is out of bounds."), (problem.GetProperty("code").GetString(), problem.GetProperty("detail").GetString()));
         Assert.DoesNotContain("../../etc", body, StringComparison.Ordinal);
         fixture.Client.DeleteObjectReference<IFilesAgent>(reference);
+        GC.KeepAlive(agent);
     }
 
     [Fact]
     public async Task HostileAgent_RefusalWithAnUnknownCodeAndAHugeMessage_RelayedAsIoErrorCutTo500Characters()
     {
         var (id, credential) = await ProvisionAsync("files-hostile-refusal");
-        var reference = await ConnectAsync(id, credential, new HostileAgent());
+        var agent = new HostileAgent();
+        var reference = await ConnectAsync(id, credential, agent);
         using var portal = fixture.CreateClient(TestTokens.For("files-hostile-refusal"));
 
         var response = await portal.PostAsJsonAsync($"/api/servers/{id}/files/mkdir", new { path = "x" });
@@ -44,6 +47,7 @@ public sealed class FilesAgentBoundaryTests(GatewayFixture fixture)
         Assert.Equal("io_error", problem.GetProperty("code").GetString());
         Assert.Equal(new string('x', FileLimits.MessageChars), problem.GetProperty("detail").GetString());
         fixture.Client.DeleteObjectReference<IFilesAgent>(reference);
+        GC.KeepAlive(agent);
     }
 
     [Fact]
@@ -75,6 +79,11 @@ public sealed class FilesAgentBoundaryTests(GatewayFixture fixture)
         return (result!.ContainerId, result.AgentCredential);
     }
 
+    /// <summary>
+    /// Registers <paramref name="agent"/> as the container's file endpoint. The client holds an observer only weakly:
+    /// the caller keeps <paramref name="agent"/> alive (GC.KeepAlive) until its last call, or a collection in between
+    /// turns the grain's call into a 30 s timeout (503).
+    /// </summary>
     private async Task<IFilesAgent> ConnectAsync(long id, string credential, IFilesAgent agent)
     {
         var reference = fixture.Client.CreateObjectReference<IFilesAgent>(agent);
