@@ -5,9 +5,9 @@ using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.EndToEnd.Tests;
 
-/// <summary>A person's path through the portal, in the system's headless Chromium driven by Playwright.</summary>
+/// <summary>A person's path through the portal, in the system's headless Chromium driven by Playwright (one file per capability: BrowserTests.*.cs).</summary>
 [Collection(PlatformCollection.Name)]
-public sealed class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBrowser>
+public sealed partial class BrowserTests(PortalBrowser portal) : IClassFixture<PortalBrowser>
 {
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 
