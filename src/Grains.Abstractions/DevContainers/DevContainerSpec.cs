@@ -4,10 +4,11 @@ namespace ZlhGrind.Grains.DevContainers;
 
 /// <summary>
 /// What a dev container is: its language runtime and version (null = the promoted one), whether it runs code-server,
-/// and how long code-server may go without IDE activity before it is stopped (null = <c>Ide:IdleTimeout</c>, zero = never).
+/// how long code-server may go without IDE activity before it is stopped (null = <c>Ide:IdleTimeout</c>, zero = never),
+/// and the workspace's disk quota for the file manager (null = none).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevContainerSpec")]
-public sealed record DevContainerSpec(string Runtime, string? Version, bool EnableCodeServer, TimeSpan? IdleTimeout = null);
+public sealed record DevContainerSpec(string Runtime, string? Version, bool EnableCodeServer, TimeSpan? IdleTimeout = null, int? DiskMb = null);
 
 /// <summary>The dev part of the desired spec: the resolved catalog entry and the numbered code-server request.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevDesired")]

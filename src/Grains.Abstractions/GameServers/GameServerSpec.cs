@@ -3,6 +3,8 @@ namespace ZlhGrind.Grains.GameServers;
 /// <summary>
 /// What a game server is: a catalog template, the user's variables and memory, and what the silo rendered from them
 /// (<see cref="Launch"/>; the start command is shown rendered, and is free text only for the generic template).
+/// <see cref="DiskMb"/> caps what the file manager may write (null = no platform quota); <see cref="CpuPercent"/> is the
+/// CPU share in percent of one core (null = unlimited).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameServerSpec")]
 public sealed record GameServerSpec(
@@ -11,7 +13,9 @@ public sealed record GameServerSpec(
     string? StopCommand,
     int MemoryMb,
     IReadOnlyDictionary<string, string>? Variables = null,
-    Templates.GameLaunch? Launch = null);
+    Templates.GameLaunch? Launch = null,
+    int? DiskMb = null,
+    int? CpuPercent = null);
 
 /// <summary>The power actions a user may request.</summary>
 public enum PowerAction
