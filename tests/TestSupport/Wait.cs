@@ -9,7 +9,7 @@ namespace ZlhGrind.Testing;
 public static class Wait
 {
     /// <summary>How long a wait lasts when the test names no bound.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
 

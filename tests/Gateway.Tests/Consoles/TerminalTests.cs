@@ -147,27 +147,24 @@ public sealed partial class TerminalTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task Terminal_ContainerDeleted_ErrorFrameAndClose1008WithinOneSecond()
+    public async Task Terminal_ContainerDeleted_PushedErrorFrameAndClose1008()
     {
         await using var rig = await TerminalRig.StartAsync(fixture, "terminal-deleted");
         var (terminal, _) = await rig.OpenAsync(await rig.TicketUrlAsync("terminal-deleted"));
         using var __ = terminal;
         using var portal = fixture.CreateClient(TestTokens.For("terminal-deleted"));
 
-        var clock = Stopwatch.StartNew();
         (await portal.DeleteAsync($"/api/dev/{rig.Id}")).EnsureSuccessStatusCode();
         var error = await terminal.ReadUntilAsync("error");
         var closed = await terminal.ReadUntilAsync("closed");
-        clock.Stop();
 
         Assert.Equal("The container was deleted.", error.GetProperty("message").GetString());
         Assert.Equal((WebSocketCloseStatus.PolicyViolation, "The container was deleted."), (terminal.Socket.CloseStatus, terminal.Socket.CloseStatusDescription));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"closed after {clock.Elapsed}");
         Assert.Equal(HttpStatusCode.NotFound, (await portal.PostAsync($"/api/dev/{rig.Id}/terminal/ticket", null)).StatusCode);
     }
 
     [Fact]
-    public async Task Terminal_SessionsRevoked_ErrorFrameClose1008WithinOneSecondAndEarlierTicketsDead()
+    public async Task Terminal_SessionsRevoked_PushedErrorFrameClose1008AndEarlierTicketsDead()
     {
         await using var rig = await TerminalRig.StartAsync(fixture, "terminal-revoked");
         var (terminal, session) = await rig.OpenAsync(await rig.TicketUrlAsync("terminal-revoked"));
@@ -175,38 +172,32 @@ public sealed partial class TerminalTests(GatewayFixture fixture)
         var minted = await rig.TicketUrlAsync("terminal-revoked");
         using var portal = fixture.CreateClient(TestTokens.For("terminal-revoked"));
 
-        var clock = Stopwatch.StartNew();
         (await portal.DeleteAsync($"/api/dev/{rig.Id}/ide-sessions")).EnsureSuccessStatusCode();
         var error = await terminal.ReadUntilAsync("error");
         await terminal.ReadUntilAsync("closed");
-        clock.Stop();
         var stale = await rig.RefusedOpenAsync(minted);
         var (again, resumed) = await rig.OpenAsync(await rig.TicketUrlAsync("terminal-revoked") + "&session=" + session);
         again.Dispose();
 
         Assert.Equal("The container's sessions were revoked.", error.GetProperty("message").GetString());
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, terminal.Socket.CloseStatus);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"closed after {clock.Elapsed}");
         Assert.Equal((401, session), (stale, resumed));
     }
 
     [Fact]
-    public async Task Console_ServerDeleted_ErrorFrameAndClose1008WithinOneSecond()
+    public async Task Console_ServerDeleted_PushedErrorFrameAndClose1008()
     {
         await using var rig = await ConsoleRig.StartAsync(fixture, "console-deleted");
         using var console = await rig.OpenAsync(await rig.TicketUrlAsync("console-deleted") + "&since=0");
         await console.OutputContainingAsync("Done");
         using var portal = fixture.CreateClient(TestTokens.For("console-deleted"));
 
-        var clock = Stopwatch.StartNew();
         (await portal.DeleteAsync($"/api/servers/{rig.Id}")).EnsureSuccessStatusCode();
         var error = await console.ReadUntilAsync("error");
         await console.ReadUntilAsync("closed");
-        clock.Stop();
 
         Assert.Equal("The container was deleted.", error.GetProperty("message").GetString());
         Assert.Equal((WebSocketCloseStatus.PolicyViolation, "The container was deleted."), (console.Socket.CloseStatus, console.Socket.CloseStatusDescription));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"closed after {clock.Elapsed}");
     }
 
     [Fact]
