@@ -5,31 +5,60 @@ namespace ZlhGrind.Benchmarks.Measuring;
 
 /// <summary>
 /// Reads another process's CPU time and resident memory from /proc, the way `top` does, so the silo's
-/// cost is measured in its own process and not mixed with the load generator's.
+/// cost is measured in its own process and not mixed with the load generator's. With <paramref name="withWorkers"/>
+/// the process's direct children count too (nginx's master does no proxying; its workers do).
 /// </summary>
-internal sealed class ProcessSampler(int pid)
+internal sealed class ProcessSampler(int pid, bool withWorkers = false)
 {
     // USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux build .NET supports.
     private const double ClockTicksPerSecond = 100;
 
     public int Pid { get; } = pid;
 
-    /// <summary>User plus system CPU time the process has used so far.</summary>
-    public TimeSpan CpuTime()
-    {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+    /// <summary>User plus system CPU time the process (and its workers) has used so far.</summary>
+    public TimeSpan CpuTime() => TimeSpan.FromSeconds(Measured().Sum(OwnCpuTicks) / ClockTicksPerSecond);
 
-        // The command name (field 2) may hold spaces; fields are counted after its closing parenthesis.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
-        var stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds((utime + stime) / ClockTicksPerSecond);
+    /// <summary>Resident set size in bytes (VmRSS; summed over the workers).</summary>
+    public long RssBytes() => Measured().Sum(OwnRssBytes);
+
+    private IEnumerable<int> Measured()
+    {
+        yield return Pid;
+        if (!withWorkers)
+        {
+            yield break;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var other) && other != Pid
+                && StatFields(other) is { } fields && fields[1] == Pid.ToString(CultureInfo.InvariantCulture))
+            {
+                yield return other;
+            }
+        }
     }
 
-    /// <summary>Resident set size in bytes (VmRSS).</summary>
-    public long RssBytes()
+    // The fields of /proc/<pid>/stat after the command name (which may hold spaces): [0] is the state, [1] the parent.
+    private static string[]? StatFields(int pid)
     {
-        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static long OwnCpuTicks(int pid) =>
+        StatFields(pid) is { } fields ? long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture) : 0;
+
+    private static long OwnRssBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
@@ -38,7 +67,7 @@ internal sealed class ProcessSampler(int pid)
             }
         }
 
-        throw new InvalidOperationException($"/proc/{Pid}/status has no VmRSS line (has the process exited?)");
+        throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS line (has the process exited?)");
     }
 
     /// <summary>Starts a CPU measurement window; <see cref="CpuWindow.MachinePercent"/> ends it.</summary>

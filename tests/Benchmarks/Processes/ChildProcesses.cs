@@ -11,6 +11,7 @@ namespace ZlhGrind.Benchmarks.Processes;
 internal sealed class ChildProcesses : IDisposable
 {
     private readonly ConcurrentDictionary<int, Process> _running = new();
+    private readonly ConcurrentDictionary<int, bool> _withWorkers = new();
     private readonly List<PosixSignalRegistration> _signals = [];
 
     public ChildProcesses()
@@ -23,14 +24,18 @@ internal sealed class ChildProcesses : IDisposable
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
     }
 
-    /// <summary>Starts <paramref name="start"/> with its output appended to <paramref name="logPath"/>.</summary>
-    public ChildProcess Start(ProcessStartInfo start, string logPath)
+    /// <summary>
+    /// Starts <paramref name="start"/> with its output appended to <paramref name="logPath"/>. A child that forks workers
+    /// of its own (<paramref name="withWorkers"/>: nginx's master) is ended with its whole tree — they are ours too.
+    /// </summary>
+    public ChildProcess Start(ProcessStartInfo start, string logPath, bool withWorkers = false)
     {
         start.UseShellExecute = false;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         _running[process.Id] = process;
+        _withWorkers[process.Id] = withWorkers;
         return new ChildProcess(this, process, logPath);
     }
 
@@ -39,7 +44,7 @@ internal sealed class ChildProcesses : IDisposable
     {
         if (_running.TryRemove(child.Pid, out var process))
         {
-            KillOne(process);
+            KillOne(process, _withWorkers.TryRemove(child.Pid, out var tree) && tree);
         }
     }
 
@@ -49,7 +54,7 @@ internal sealed class ChildProcesses : IDisposable
         {
             if (_running.TryRemove(pid, out var process))
             {
-                KillOne(process);
+                KillOne(process, _withWorkers.TryRemove(pid, out var tree) && tree);
             }
         }
     }
@@ -63,13 +68,13 @@ internal sealed class ChildProcesses : IDisposable
         }
     }
 
-    private static void KillOne(Process process)
+    private static void KillOne(Process process, bool withWorkers)
     {
         try
         {
             if (!process.HasExited)
             {
-                process.Kill(entireProcessTree: false);
+                process.Kill(entireProcessTree: withWorkers);
                 process.WaitForExit(TimeSpan.FromSeconds(10));
             }
         }

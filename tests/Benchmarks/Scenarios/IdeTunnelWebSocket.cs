@@ -8,8 +8,9 @@ using ZlhGrind.Grains.Containers;
 namespace ZlhGrind.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 7, scenario 2: WebSocket echo round trips directly, through the bare forwarder and through the gateway's
-/// tunnel, then idle sockets held open through the gateway to see what each costs it in memory (its RSS from /proc).
+/// Issue 7, scenario 2 (peers added by issue 20): WebSocket echo round trips directly, through the bare forwarder,
+/// through the gateway's tunnel, through configurable-http-proxy and through nginx, then idle sockets held open
+/// through the gateway to see what each costs it in memory (its RSS from /proc).
 /// </summary>
 internal sealed class IdeTunnelWebSocket : IScenario
 {
@@ -29,6 +30,8 @@ internal sealed class IdeTunnelWebSocket : IScenario
         var idleCount = context.Quick ? 300 : IssueIdleSockets;
         await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken);
         await rig.StartForwarderAsync(context, Name, cancellationToken);
+        var hasProxy = await rig.TryStartProxyAsync(context, Name, cancellationToken);
+        var hasNginx = await rig.TryStartNginxAsync(context, Name, cancellationToken);
         var session = (await rig.OpenSessionsAsync(ContainerId.Min, 1, cancellationToken))[0];
         var urls = new Dictionary<string, Uri>
         {
@@ -36,6 +39,15 @@ internal sealed class IdeTunnelWebSocket : IScenario
             ["forwarder"] = new($"ws://127.0.0.1:{rig.ForwarderPort}{session.Path}ws"),
             ["gateway"] = new($"ws://127.0.0.1:{rig.GatewayPort}{session.Path}ws"),
         };
+        if (hasProxy)
+        {
+            urls["proxy"] = new($"ws://127.0.0.1:{rig.ProxyPort}{session.Path}ws");
+        }
+
+        if (hasNginx)
+        {
+            urls["nginx"] = new($"ws://127.0.0.1:{rig.Nginx!.Port}{session.Path}ws");
+        }
 
         var sockets = new Dictionary<string, List<ClientWebSocket>>();
         try
@@ -82,7 +94,15 @@ internal sealed class IdeTunnelWebSocket : IScenario
                 new("round-trip p99, gateway", "ms", P99("gateway"), p99Ratio, "direct", $"≤ {TargetP99VsDirect}×", p99Ratio.Median <= TargetP99VsDirect),
                 new($"gateway memory per idle socket ({idleCount:N0} open)", "KiB", perSocket, Target: $"≤ {GoalKiBPerSocket} KiB (goal)", Met: perSocket.Median <= GoalKiBPerSocket),
             ];
-            var note = $"{EchoSockets} sockets per variant, each echoing 64-byte messages back to back; idle sockets are opened through the gateway (each holds a client and an upstream connection there) and memory is the growth of its RSS{(context.Quick ? $"; quick mode: {idleCount:N0} idle sockets instead of {IssueIdleSockets:N0}" : "")}";
+            foreach (var (peer, label) in new[] { ("proxy", "configurable-http-proxy"), ("nginx", "nginx") }.Where(p => urls.ContainsKey(p.Item1)))
+            {
+                var gatewayVsPeer = Summary.Of(echo["gateway"].Select((g, i) => g.Rate / echo[peer][i].Rate).ToList());
+                figures.Add(new($"echo rate, {label}", "messages/s", Rate(peer), Summary.Of(echo[peer].Select((p, i) => p.Rate / echo["direct"][i].Rate).ToList()), "direct"));
+                figures.Add(new($"echo rate, gateway vs {label}", "messages/s", Rate("gateway"), gatewayVsPeer, label));
+                figures.Add(new($"round-trip p99, {label}", "ms", P99(peer), Summary.Of(echo[peer].Select((p, i) => p.P99 / echo["direct"][i].P99).ToList()), "direct"));
+            }
+
+            var note = $"{EchoSockets} sockets per variant, each echoing 64-byte messages back to back; idle sockets are opened through the gateway (each holds a client and an upstream connection there) and memory is the growth of its RSS{(context.Quick ? $"; quick mode: {idleCount:N0} idle sockets instead of {IssueIdleSockets:N0}" : "")}; {TunnelPeers.Note(hasProxy, hasNginx)}";
             return new ScenarioResult(Name, Title, ScenarioStatus.Measured, figures, note, 0);
         }
         finally

@@ -19,7 +19,7 @@ namespace ZlhGrind.Benchmarks.Tunnel;
 
 /// <summary>
 /// Everything the tunnel scenarios reach, each a process of its own on loopback: the upstream (the IDE stand-in),
-/// a silo, the real gateway, and optionally the bare YARP forwarder and configurable-http-proxy. Dev containers are
+/// a silo, the real gateway, and optionally the bare YARP forwarder, configurable-http-proxy and nginx. Dev containers are
 /// set up through the real grain API the way the portal and the agent would: provision, the agent reports
 /// Ready with code-server running at the upstream, a bootstrap token is issued and redeemed for a session.
 /// </summary>
@@ -54,6 +54,9 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
     public int? ProxyPort { get; private set; }
 
     public ProcessSampler? ProxySampler { get; private set; }
+
+    /// <summary>nginx in front of the same upstream, once <see cref="TryStartNginxAsync"/> found it.</summary>
+    public NginxPeer? Nginx { get; private set; }
 
     public ProcessSampler UpstreamSampler { get; private init; } = null!;
 
@@ -177,6 +180,13 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
                 await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
             }
         }
+    }
+
+    /// <summary>Starts nginx in front of the upstream (<see cref="NginxPeer"/>); false when it is not available.</summary>
+    public async Task<bool> TryStartNginxAsync(BenchContext context, string scenario, CancellationToken cancellationToken)
+    {
+        Nginx = await NginxPeer.TryStartAsync(context, scenario, UpstreamPort, cancellationToken);
+        return Nginx is not null;
     }
 
     /// <summary>

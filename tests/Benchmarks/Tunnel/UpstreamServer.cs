@@ -27,28 +27,9 @@ internal static class UpstreamServer
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         await using var app = builder.Build();
         app.UseWebSockets();
-        app.Map("/ws", static async http =>
-        {
-            if (!http.WebSockets.IsWebSocketRequest)
-            {
-                http.Response.StatusCode = StatusCodes.Status400BadRequest;
-                return;
-            }
-
-            using var socket = await http.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[4096];
-            while (true)
-            {
-                var received = await socket.ReceiveAsync(buffer, http.RequestAborted);
-                if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
-                {
-                    await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-                    return;
-                }
-
-                await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, http.RequestAborted);
-            }
-        });
+        // configurable-http-proxy forwards the path as it came (/__ide/{id}/ws); the others strip the prefix.
+        app.Map("/ws", EchoAsync);
+        app.Map("/__ide/{id}/ws", EchoAsync);
         app.MapGet("/{**path}", static http =>
         {
             http.Response.ContentType = "text/plain";
@@ -59,5 +40,28 @@ internal static class UpstreamServer
         Console.WriteLine(ReadyLine);
         await app.WaitForShutdownAsync();
         return 0;
+    }
+
+    private static async Task EchoAsync(HttpContext http)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, http.RequestAborted);
+            if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                return;
+            }
+
+            await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, http.RequestAborted);
+        }
     }
 }
