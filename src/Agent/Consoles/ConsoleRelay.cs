@@ -44,12 +44,8 @@ internal sealed partial class ConsoleRelay : IConsoleAgent, IAsyncDisposable
 
         // An offset past the end (a client that saw more of an earlier channel of the same name) reads from the end.
         since = since is { } asked ? Math.Min(asked, _channel.End) : null;
-        var attachment = _channel.Attach(since, maxBytes, static _ => { });
-        attachment.Subscription.Dispose();
-        var history = attachment.History;
-        var end = history.Offset + history.Data.Length;
-        var data = history.Data.Length > maxBytes ? history.Data[..maxBytes] : history.Data;
-        return Task.FromResult(new ConsoleHistory(history.Offset, data.ToArray(), attachment.Truncated, end));
+        var page = _channel.Read(since, maxBytes);
+        return Task.FromResult(new ConsoleHistory(page.Slice.Offset, page.Slice.Data.ToArray(), page.Truncated, page.End));
     }
 
     public async Task<string?> WriteAsync(byte[] input)
