@@ -24,6 +24,7 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
     private FileSystemWatcher? _watcher;
     private CancellationTokenSource? _tailStop;
     private SemaphoreSlim _wake = new(0);
+    private long _bytesRead;
 
     /// <param name="run">The server's run directory.</param>
     /// <param name="acceptsInput">True while a server reads the FIFO (a stopped server's FIFO would swallow commands).</param>
@@ -38,6 +39,9 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
         _ledger = ConsoleLedger.Load(run);
         _savedWatermark = _ledger?.Watermark ?? 0;
     }
+
+    /// <summary>Bytes read from the log files so far (history, pages and tail): what reading the console costs.</summary>
+    internal long BytesRead => Interlocked.Read(ref _bytesRead);
 
     public long End
     {
@@ -58,15 +62,27 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
         lock (ConsoleLogLimit.RotationGate)
         {
             var files = Numbering();
-            var start = since ?? files.End - maxHistoryBytes;
-            var truncated = since is not null && start < files.Earliest;
-            start = Math.Clamp(start, files.Earliest, files.End);
-            var history = new ConsoleSlice(start, files.Read(start, files.End));
+            var (start, truncated) = files.From(since, maxHistoryBytes);
+            var history = new ConsoleSlice(start, Count(files.Read(start, files.End)));
             var subscriber = new Subscriber(this, onOutput, files.End);
             _subscribers.Add(subscriber);
             Remember(files.End);
             StartTailing();
             return new ConsoleAttachment(history, truncated, subscriber);
+        }
+    }
+
+    public ConsoleHistoryPage Read(long? since, int maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        lock (_gate)
+        lock (ConsoleLogLimit.RotationGate)
+        {
+            var files = Numbering();
+            var (start, truncated) = files.From(since, maxBytes);
+            var data = Count(files.Read(start, Math.Min(files.End, start + maxBytes)));
+            Remember(start + data.Length);
+            return new ConsoleHistoryPage(new ConsoleSlice(start, data), truncated, files.End);
         }
     }
 
@@ -112,7 +128,7 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
                     continue;
                 }
 
-                var data = files.Read(from, files.End);
+                var data = Count(files.Read(from, files.End));
                 subscriber.Next = from + data.Length;
                 try
                 {
@@ -124,6 +140,12 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
                 }
             }
         }
+    }
+
+    private byte[] Count(byte[] read)
+    {
+        Interlocked.Add(ref _bytesRead, read.Length);
+        return read;
     }
 
     private void Detach(Subscriber subscriber)
@@ -260,6 +282,13 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
         public long End => Ledger.CurrentBase + CurrentSize;
 
         public long Earliest => Ledger.PreviousFile != 0 && PreviousSize > 0 ? Ledger.PreviousBase : Ledger.CurrentBase;
+
+        /// <summary>Where history asked from <paramref name="since"/> (null: the last <paramref name="lastBytes"/>) starts, and whether older bytes asked for are gone.</summary>
+        public (long Start, bool Truncated) From(long? since, int lastBytes)
+        {
+            var start = since ?? End - lastBytes;
+            return (Math.Clamp(start, Earliest, End), since is not null && start < Earliest);
+        }
 
         /// <summary>Bytes [<paramref name="from"/>, <paramref name="to"/>) from whichever file holds them.</summary>
         public byte[] Read(long from, long to)

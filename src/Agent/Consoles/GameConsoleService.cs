@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZlhGrind.Agent.ClusterLink;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Grains.Consoles;
 
@@ -28,7 +29,7 @@ internal sealed partial class GameConsoleService(
         IConsoleAgent? reference = null;
         try
         {
-            await ConsoleRegistration.KeepRegisteredAsync(
+            await ClusterRegistration.KeepRegisteredAsync(
                 options.Value.RefreshInterval,
                 time,
                 async () =>

@@ -17,6 +17,13 @@ internal interface IConsoleChannel
     /// </summary>
     ConsoleAttachment Attach(long? since, int maxHistoryBytes, Action<ConsoleSlice> onOutput);
 
+    /// <summary>
+    /// One page of history without attaching: at most <paramref name="maxBytes"/> from <paramref name="since"/> (null: the
+    /// last <paramref name="maxBytes"/>). Only the page's bytes are read, so a viewer catching up over a long history page
+    /// by page costs the history's length once, not once per page.
+    /// </summary>
+    ConsoleHistoryPage Read(long? since, int maxBytes);
+
     /// <summary>Input for the program behind the console (a game server's stdin; a terminal's keystrokes).</summary>
     ValueTask WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken);
 }
@@ -33,3 +40,6 @@ internal readonly record struct ConsoleSlice(long Offset, ReadOnlyMemory<byte> D
 
 /// <summary>What <see cref="IConsoleChannel.Attach"/> returns; disposing the subscription stops live output.</summary>
 internal sealed record ConsoleAttachment(ConsoleSlice History, bool Truncated, IDisposable Subscription);
+
+/// <summary>A page of history (<see cref="IConsoleChannel.Read"/>): its bytes, whether older history asked for is gone, and where the output ended when read.</summary>
+internal sealed record ConsoleHistoryPage(ConsoleSlice Slice, bool Truncated, long End);

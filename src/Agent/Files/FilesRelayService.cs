@@ -32,7 +32,7 @@ internal sealed partial class FilesRelayService(
         var reference = client.CreateObjectReference<IFilesAgent>(relay);
         try
         {
-            await ConsoleRegistration.KeepRegisteredAsync(
+            await ClusterLink.ClusterRegistration.KeepRegisteredAsync(
                 options.Value.RelayRefreshInterval,
                 time,
                 () => client.GetGrain<IFilesGrain>(agent.Value.ContainerId).ConnectAgentAsync(reference),

@@ -31,11 +31,15 @@ internal sealed class ScrollbackRing(int capacity)
     }
 
     /// <summary>A copy of the bytes from <paramref name="from"/> (at least <see cref="Start"/>) to <see cref="End"/>.</summary>
-    public byte[] Copy(long from)
+    public byte[] Copy(long from) => Copy(from, End - from);
+
+    /// <summary>A copy of at most <paramref name="count"/> bytes from <paramref name="from"/> (at least <see cref="Start"/>).</summary>
+    public byte[] Copy(long from, long count)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(from, Start);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(from, End);
-        var copy = new byte[End - from];
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var copy = new byte[Math.Min(count, End - from)];
         var position = (int)(from % _buffer.Length);
         var first = Math.Min(copy.Length, _buffer.Length - position);
         _buffer.AsSpan(position, first).CopyTo(copy);

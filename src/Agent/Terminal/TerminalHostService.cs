@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.Consoles;
+using ZlhGrind.Agent.ClusterLink;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Grains.Consoles;
 
@@ -32,7 +33,7 @@ internal sealed partial class TerminalHostService(
         var reference = client.CreateObjectReference<ITerminalHost>(host);
         try
         {
-            await ConsoleRegistration.KeepRegisteredAsync(
+            await ClusterRegistration.KeepRegisteredAsync(
                 options.Value.RefreshInterval,
                 time,
                 async () =>

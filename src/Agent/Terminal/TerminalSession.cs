@@ -161,6 +161,26 @@ internal sealed partial class TerminalSession : IResizableConsoleChannel, IAsync
         }
     }
 
+    public ConsoleHistoryPage Read(long? since, int maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        lock (_lock)
+        {
+            var end = _scrollback.End;
+            if (since is { } asked && (asked < 0 || asked > end))
+            {
+                throw new ArgumentOutOfRangeException(nameof(since), asked, "the offset is not in this terminal's output");
+            }
+
+            var from = Math.Max(_scrollback.Start, since ?? end - maxBytes);
+            var page = _scrollback.Copy(from, maxBytes);
+
+            // The page reaches a terminal that answers the queries in it: those answers must not reach the shell.
+            _replies.Replay(page);
+            return new ConsoleHistoryPage(new ConsoleSlice(from, page), since < _scrollback.Start, end);
+        }
+    }
+
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
         if (input.Length > _options.MaxInputBytes)

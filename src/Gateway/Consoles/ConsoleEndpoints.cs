@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Gateway.Events;
+using ZlhGrind.Gateway.IdeTunnel;
 using ZlhGrind.Grains.Consoles;
 using ZlhGrind.Grains.Containers;
 
@@ -90,7 +91,7 @@ internal static class ConsoleEndpoints
         await session.RunAsync(since, session: null, http.RequestAborted);
     }
 
-    private static async Task OpenTerminalAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, ILoggerFactory logs, long id)
+    private static async Task OpenTerminalAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, IdeActivityReporter activity, ILoggerFactory logs, long id)
     {
         var since = ParseSince(http);
         string? asked = null;
@@ -120,7 +121,7 @@ internal static class ConsoleEndpoints
         }
 
         // A new shell's output starts at 0: an offset the client kept from the session it asked for means nothing here.
-        var target = new ConsoleSocketTarget(containers.Factory.GetGrain<IConsoleGrain>(id, ConsoleLimits.TerminalSessionChannel(opened), null), terminal, IsTerminal: true);
+        var target = new ConsoleSocketTarget(containers.Factory.GetGrain<IConsoleGrain>(id, ConsoleLimits.TerminalSessionChannel(opened), null), terminal, IsTerminal: true, () => activity.Saw(id));
         using var session = new ConsoleSocket(socket, target, client, grant, states: null, options.Value, time, logs.CreateLogger<ConsoleSocket>());
         await session.RunAsync(opened == asked ? since : null, opened, http.RequestAborted);
     }

@@ -35,7 +35,8 @@ internal sealed partial class ConsoleSocket(
     private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _revoked = new();
-    private readonly InputBudget _input = new(time, options.InputBytesPerSecond);
+    // Per socket, a second's worth at once: typing and pastes, not a flood that costs the cluster (README: "Console").
+    private readonly TokenBucket _input = new(time, options.InputBytesPerSecond, options.InputBytesPerSecond, TimeSpan.FromSeconds(1));
     private Actor _actor = grant.Actor;
     private DateTimeOffset _sessionExpiresAt = grant.SessionExpiresAt;
     private CancellationTokenSource _renewed = new();
@@ -118,29 +119,6 @@ internal sealed partial class ConsoleSocket(
         }
     }
 
-    /// <summary>An error frame and a close, for a socket that never got to run; the client's answering close is awaited as in <see cref="RunAsync"/>.</summary>
-    public static async Task RefuseAsync(WebSocket socket, string reason, ConsoleSocketOptions options, TimeProvider time)
-    {
-        var frame = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["type"] = "error", ["message"] = reason });
-        await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason.Length > MaxCloseReasonLength ? reason[..MaxCloseReasonLength] : reason, CancellationToken.None);
-        try
-        {
-            await DrainUntilCloseAsync(socket).WaitAsync(options.CloseHandshakeTimeout, time, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is WebSocketException or TimeoutException)
-        {
-        }
-    }
-
-    private static async Task DrainUntilCloseAsync(WebSocket socket)
-    {
-        var buffer = new byte[MaxCloseReasonLength];
-        while ((await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None)).MessageType != WebSocketMessageType.Close)
-        {
-        }
-    }
-
     /// <summary>Watches the output's grain and, for a terminal session, the channel's grain that pushes a loss of access.</summary>
     private async Task<TimeSpan> WatchAsync(IConsoleViewer self)
     {
@@ -152,20 +130,6 @@ internal sealed partial class ConsoleSocket(
         }
 
         return lease;
-    }
-
-    /// <summary>Tells the client why and closes: access was revoked or the container is gone.</summary>
-    private async Task LoseAccessAsync(string reason)
-    {
-        try
-        {
-            await SendAsync(w => Frame(w, "error", ("message", reason)), CancellationToken.None);
-        }
-        catch (WebSocketException)
-        {
-        }
-
-        await CloseAsync(WebSocketCloseStatus.PolicyViolation, reason.Length > MaxCloseReasonLength ? reason[..MaxCloseReasonLength] : reason);
     }
 
     private static async Task Quietly(Task task)
@@ -308,142 +272,6 @@ internal sealed partial class ConsoleSocket(
         }
     }
 
-    private async Task ReceiveAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[options.MaxClientFrameBytes];
-        while (true)
-        {
-            var length = 0;
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                if (length == buffer.Length)
-                {
-                    await SendAsync(w => Frame(w, "error", ("message", $"A client frame is at most {options.MaxClientFrameBytes} bytes.")), cancellationToken);
-                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, "Frame too large.");
-                    return;
-                }
-
-                result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
-                length += result.Count;
-            }
-            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return;
-            }
-
-            await HandleAsync(buffer.AsMemory(0, length), cancellationToken);
-        }
-    }
-
-    private async Task HandleAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
-    {
-        string? type = null;
-        string? data = null;
-        string? ticket = null;
-        int? cols = null;
-        int? rows = null;
-        try
-        {
-            using var json = JsonDocument.Parse(frame);
-            if (json.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                type = json.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-                data = json.RootElement.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-                ticket = json.RootElement.TryGetProperty("ticket", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-                cols = json.RootElement.TryGetProperty("cols", out var c) && c.TryGetInt32(out var columns) ? columns : null;
-                rows = json.RootElement.TryGetProperty("rows", out var r) && r.TryGetInt32(out var lines) ? lines : null;
-            }
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-        }
-
-        string? refusal = null;
-        switch (type)
-        {
-            case "input" when target.IsTerminal && data is not null:
-                refusal = await SendInputAsync(data);
-                break;
-            case "resize" when target.IsTerminal && cols is not null && rows is not null:
-                refusal = await RefusalOf(_grain.ResizeAsync(CurrentActor(), cols.Value, rows.Value));
-                break;
-            case "command" when !target.IsTerminal && data is not null:
-                try
-                {
-                    await _grain.SendCommandAsync(CurrentActor(), data);
-                }
-                catch (ConsoleCommandRefusedException ex)
-                {
-                    refusal = ex.Message;
-                }
-                catch (Exception ex) when (AgentUnavailable(ex))
-                {
-                    refusal = AgentUnavailableMessage(ex);
-                }
-
-                break;
-            case "auth" when ticket is not null:
-                try
-                {
-                    var fresh = await target.Access.RedeemTicketAsync(ticket);
-                    lock (_gate)
-                    {
-                        _actor = fresh.Actor;
-                        _sessionExpiresAt = fresh.SessionExpiresAt;
-                        var old = _renewed;
-                        _renewed = new CancellationTokenSource();
-                        old.Cancel();
-                        old.Dispose();
-                    }
-                }
-                catch (ConsoleTicketRejectedException ex)
-                {
-                    refusal = ex.Message;
-                }
-
-                break;
-            default:
-                refusal = target.IsTerminal
-                    ? "A frame is {\"type\":\"input\",\"data\":\"...\"}, {\"type\":\"resize\",\"cols\":C,\"rows\":R} or {\"type\":\"auth\",\"ticket\":\"...\"}."
-                    : "A frame is {\"type\":\"command\",\"data\":\"...\"} or {\"type\":\"auth\",\"ticket\":\"...\"}.";
-                break;
-        }
-
-        if (refusal is not null)
-        {
-            await SendAsync(w => Frame(w, "error", ("message", refusal)), cancellationToken);
-        }
-    }
-
-    /// <summary>Keystrokes, within the socket's byte rate (a flood is refused here, before it costs the cluster anything).</summary>
-    private async Task<string?> SendInputAsync(string data)
-    {
-        var bytes = Encoding.UTF8.GetByteCount(data);
-        // An oversize frame is the grain's to refuse (with its own message); it costs no budget.
-        if (bytes <= ConsoleLimits.InputBytes && !_input.TryTake(bytes))
-        {
-            return $"Too much input: at most {options.InputBytesPerSecond} bytes per second.";
-        }
-
-        return await RefusalOf(_grain.SendInputAsync(CurrentActor(), data));
-    }
-
-    private static async Task<string?> RefusalOf(Task call)
-    {
-        try
-        {
-            await call;
-            return null;
-        }
-        catch (Exception ex) when (ex is ConsoleCommandRefusedException or ContainerConflictException)
-        {
-            return ex.Message;
-        }
-    }
-
     private string RevokedReason()
     {
         lock (_gate)
@@ -457,80 +285,6 @@ internal sealed partial class ConsoleSocket(
         lock (_gate)
         {
             return _actor;
-        }
-    }
-
-    private Task SendStateAsync(string state, CancellationToken cancellationToken) =>
-        SendAsync(w => Frame(w, "state", ("state", state)), cancellationToken);
-
-    private Task SendOutputAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        // Invalid UTF-8 (a multi-byte character cut by a chunk, or binary output) becomes U+FFFD; offsets stay byte
-        // offsets, so the frame also says where its bytes end: the client resumes from there, whatever the text's length.
-        var text = Encoding.UTF8.GetString(data.Span);
-        var end = offset + data.Length;
-        return SendAsync(
-            w =>
-            {
-                Frame(w, "output", ("data", text), offset, leaveOpen: true);
-                w.WriteNumber("end", end);
-                w.WriteEndObject();
-            },
-            cancellationToken);
-    }
-
-    private static void Frame(Utf8JsonWriter writer, string type, (string Name, string Value)? text = null, long? offset = null, bool leaveOpen = false)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("type", type);
-        if (offset is { } o)
-        {
-            writer.WriteNumber("offset", o);
-        }
-
-        if (text is { } t)
-        {
-            writer.WriteString(t.Name, t.Value);
-        }
-
-        if (!leaveOpen)
-        {
-            writer.WriteEndObject();
-        }
-    }
-
-    private async Task SendAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
-
-        await _sending.WaitAsync(cancellationToken);
-        try
-        {
-            await socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sending.Release();
-        }
-    }
-
-    private async Task CloseAsync(WebSocketCloseStatus status, string reason)
-    {
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            await _sending.WaitAsync();
-            try
-            {
-                await socket.CloseOutputAsync(status, reason, CancellationToken.None);
-            }
-            finally
-            {
-                _sending.Release();
-            }
         }
     }
 
@@ -553,30 +307,12 @@ internal sealed partial class ConsoleSocket(
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>A terminal socket's input bytes per second, a second's worth at once.</summary>
-    private sealed class InputBudget(TimeProvider time, int bytesPerSecond)
-    {
-        private double _budget = bytesPerSecond;
-        private long _at = time.GetTimestamp();
-
-        public bool TryTake(int bytes)
-        {
-            var now = time.GetTimestamp();
-            _budget = Math.Min(bytesPerSecond, _budget + (time.GetElapsedTime(_at, now).TotalSeconds * bytesPerSecond));
-            _at = now;
-            if (_budget < bytes)
-            {
-                return false;
-            }
-
-            _budget -= bytes;
-            return true;
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ending a console watch failed; the grain's lease ends it")]
     private static partial void LogUnwatchFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>What a socket serves: the grain its output and input go through, the grain holding its tickets and access, and which frames it takes.</summary>
-internal sealed record ConsoleSocketTarget(IConsoleGrain Output, IConsoleGrain Access, bool IsTerminal);
+/// <summary>
+/// What a socket serves: the grain its output and input go through, the grain holding its tickets and access, which
+/// frames it takes, and whom to tell of accepted terminal input (a dev container's idle clock, issue 18).
+/// </summary>
+internal sealed record ConsoleSocketTarget(IConsoleGrain Output, IConsoleGrain Access, bool IsTerminal, Action? InputSeen = null);

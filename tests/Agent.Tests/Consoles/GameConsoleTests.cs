@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ZlhGrind.Agent.Consoles;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
+using ZlhGrind.Grains.Consoles;
 
 namespace ZlhGrind.Agent.Tests.Consoles;
 
@@ -139,6 +140,57 @@ public sealed class GameConsoleTests : IDisposable
 
         Assert.Equal("The server is not running.", refused.Message);
         Assert.False(File.Exists(_run.ConsoleInput));
+    }
+
+    [Fact]
+    public async Task Read_ThroughTheRelayPageByPageOverAnEightMiBLog_ReadsEachByteOnceAndNoMore()
+    {
+        const int Page = ConsoleLimits.ChunkBytes;
+        const int Pages = 128;
+        var log = new byte[Page * Pages];
+        for (var i = 0; i < log.Length; i++)
+        {
+            log[i] = (byte)('a' + (i % 26));
+        }
+
+        File.WriteAllBytes(_run.ConsoleLog, log);
+        using var console = Open();
+
+        // Reading history never calls the grain: the relay only pushes while streaming, and nothing streams here.
+        await using var relay = new ConsoleRelay(console, grain: null!, queuedSlices: 4, NullLogger.Instance);
+        var read = new MemoryStream();
+        long next = 0;
+        var pages = 0;
+        ConsoleHistory page;
+        do
+        {
+            page = await relay.ReadAsync(next, Page);
+            read.Write(page.Data);
+            next = page.Offset + page.Data.Length;
+            pages++;
+        }
+        while (next < page.End);
+
+        Assert.Equal(Pages, pages);
+        Assert.Equal(log, read.ToArray());
+        Assert.Equal((long)log.Length, console.BytesRead);
+    }
+
+    [Fact]
+    public void Read_LastBytesAndFromAnOffset_OnlyThePageIsReadAndNothingIsAttached()
+    {
+        File.WriteAllText(_run.ConsoleLog, "0123456789");
+        using var console = Open();
+
+        var last = console.Read(null, 4);
+        var middle = console.Read(2, 3);
+        File.AppendAllText(_run.ConsoleLog, "abc");
+        console.Pump();
+
+        Assert.Equal((6L, "6789", false, 10L), (last.Slice.Offset, Text(last.Slice), last.Truncated, last.End));
+        Assert.Equal((2L, "234", false, 10L), (middle.Slice.Offset, Text(middle.Slice), middle.Truncated, middle.End));
+        Assert.Equal(7, console.BytesRead);
+        Assert.Equal(13, console.End);
     }
 
     private GameConsole Open() => new(_run, () => true, TimeSpan.FromHours(1), NullLogger.Instance);

@@ -92,6 +92,13 @@ internal sealed class ConsoleRig : IAsyncDisposable
     public Task ReportStateAsync(long sequence, GameServerState state) =>
         AsAgentAsync(_ => _fixture.Client.GetGrain<IGameServerGrain>(Id).ReportAsync(new AgentReport(_agentInstance, [new GameStateChanged(sequence, DateTimeOffset.UnixEpoch, state, null)], 0)));
 
+    /// <summary>Reports several lifecycle states in ONE agent report (event numbers from <paramref name="firstSequence"/>), as an agent does when they happen between two heartbeats.</summary>
+    public Task ReportStatesAsync(long firstSequence, params GameServerState[] states) =>
+        AsAgentAsync(_ => _fixture.Client.GetGrain<IGameServerGrain>(Id).ReportAsync(new AgentReport(
+            _agentInstance,
+            [.. states.Select((state, i) => (AgentEvent)new GameStateChanged(firstSequence + i, DateTimeOffset.UnixEpoch, state, null))],
+            0)));
+
     private async Task AsAgentAsync(Func<IConsoleGrain, Task> call)
     {
         RequestContext.Set(CallContextKeys.AgentContainerId, Id);

@@ -66,9 +66,10 @@ internal sealed class TerminalRig : IAsyncDisposable
         return new TerminalRig(fixture, result.ContainerId, services, host, reference, root);
     }
 
-    public async Task<string> TicketUrlAsync(string user, Uri? gateway = null, TimeSpan? tokenLifetime = null)
+    public async Task<string> TicketUrlAsync(string user, Uri? gateway = null, TimeSpan? tokenLifetime = null, bool isOperator = false)
     {
-        using var portal = gateway is null ? _fixture.CreateClient(TestTokens.For(user, lifetime: tokenLifetime)) : Client(gateway, TestTokens.For(user, lifetime: tokenLifetime));
+        var bearer = TestTokens.For(user, isOperator, tokenLifetime);
+        using var portal = gateway is null ? _fixture.CreateClient(bearer) : Client(gateway, bearer);
         var response = await portal.PostAsync($"/api/dev/{Id}/terminal/ticket", null);
         var ticket = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ConsoleTicketResponse>(Json.Options);
         return ticket!.Url;
@@ -83,6 +84,9 @@ internal sealed class TerminalRig : IAsyncDisposable
         var session = await client.ReadUntilAsync("session");
         return (client, session.GetProperty("id").GetString()!);
     }
+
+    /// <summary>The WebSocket address of a ticket URL on the fixture's gateway.</summary>
+    public Uri SocketUri(string url) => new(WebSocketBase(_fixture.BaseAddress), url);
 
     public async Task<int> RefusedOpenAsync(string url)
     {

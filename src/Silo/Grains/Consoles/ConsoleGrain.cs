@@ -25,16 +25,17 @@ internal sealed class ConsoleGrain(
     private IConsoleAgent? _agent;
     private ITerminalHost? _terminalHost;
     private bool _streaming;
+    private readonly Dictionary<string, string> _sessionOpeners = new(StringComparer.Ordinal);
+    private readonly Queue<string> _sessionsInOrder = new();
     private TokenBucket? _commands;
-    private double _pushBudget;
+    private TokenBucket? _push;
     private long _pushedEnd;
-    private DateTimeOffset _pushBudgetAt;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // One budget per console (this grain), shared by every socket and gateway that sends to it.
         _commands = new TokenBucket(time, _options.CommandBurst, _options.CommandRefill);
-        _pushBudget = _options.AgentBytesPerSecond;
-        _pushBudgetAt = time.GetUtcNow();
+        _push = new TokenBucket(time, _options.AgentBytesPerSecond, _options.AgentBytesPerSecond, TimeSpan.FromSeconds(1));
         await RefreshAccessAsync();
     }
 
@@ -180,18 +181,44 @@ internal sealed class ConsoleGrain(
             throw new InvalidRequestException($"A terminal session id is {ConsoleLimits.SessionIdLength} lowercase hex digits.");
         }
 
+        // A session is its opener's alone: an operator, or another user's ticket, gets no way into someone's shell by its id.
+        // One this activation does not know (its binding was lost with an earlier activation) is not resumed either.
+        if (session is not null && _sessionOpeners.TryGetValue(session, out var opener) && !string.Equals(opener, actor.UserId, StringComparison.Ordinal))
+        {
+            throw new ContainerConflictException(SessionOfAnotherUser);
+        }
+
         var host = _terminalHost ?? throw new ContainerConflictException("The dev container's agent is not connected.");
-        var opened = await host.OpenAsync(session);
+        var opened = await host.OpenAsync(session is not null && _sessionOpeners.ContainsKey(session) ? session : null);
         if (opened?.Refusal is { } refusal)
         {
             throw new ContainerConflictException(refusal.Length > MaxRefusalLength ? refusal[..MaxRefusalLength] : refusal);
         }
 
-        // The agent is the tenant's: an id it answers becomes part of a grain key only once it has the documented form.
-        return opened?.SessionId is { } id && ConsoleLimits.IsSessionId(id)
-            ? id
-            : throw new ContainerConflictException("The dev container's agent answered a malformed terminal session id.");
+        // The agent is the tenant's: an id it answers becomes part of a grain key only once it has the documented form,
+        // and it may not hand this user a session bound to someone else.
+        if (opened?.SessionId is not { } id || !ConsoleLimits.IsSessionId(id))
+        {
+            throw new ContainerConflictException("The dev container's agent answered a malformed terminal session id.");
+        }
+
+        if (_sessionOpeners.TryGetValue(id, out var holder))
+        {
+            return string.Equals(holder, actor.UserId, StringComparison.Ordinal) ? id : throw new ContainerConflictException(SessionOfAnotherUser);
+        }
+
+        _sessionOpeners[id] = actor.UserId;
+        _sessionsInOrder.Enqueue(id);
+        while (_sessionsInOrder.Count > _options.TerminalSessionsRemembered)
+        {
+            _sessionOpeners.Remove(_sessionsInOrder.Dequeue());
+        }
+
+        return id;
     }
+
+    /// <summary>The refusal of a terminal session asked for by someone other than the user who opened it.</summary>
+    internal const string SessionOfAnotherUser = "This terminal session belongs to another user.";
 
     public Task ConnectTerminalHostAsync(ITerminalHost host)
     {
@@ -254,7 +281,7 @@ internal sealed class ConsoleGrain(
         }
 
         // Over its byte rate the chunk is dropped: the gateways see a gap and read it back as history, at their pace.
-        if (!TakePushBudget(chunk.Data.Length))
+        if (!_push!.TryTake(chunk.Data.Length))
         {
             return Task.CompletedTask;
         }
@@ -295,20 +322,6 @@ internal sealed class ConsoleGrain(
                 && ConsoleLimits.IsSessionId(channel[(ConsoleLimits.TerminalChannel.Length + 1)..]) => ChannelKind.TerminalSession,
             _ => ChannelKind.Unknown,
         };
-    }
-
-    private bool TakePushBudget(int bytes)
-    {
-        var now = time.GetUtcNow();
-        _pushBudget = Math.Min(_options.AgentBytesPerSecond, _pushBudget + ((now - _pushBudgetAt).TotalSeconds * _options.AgentBytesPerSecond));
-        _pushBudgetAt = now;
-        if (_pushBudget < bytes)
-        {
-            return false;
-        }
-
-        _pushBudget -= bytes;
-        return true;
     }
 
     private int LiveViewers()

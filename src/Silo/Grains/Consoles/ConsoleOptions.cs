@@ -23,6 +23,9 @@ public sealed class ConsoleOptions
     /// <summary>How long a gateway's watch lasts unless renewed.</summary>
     public TimeSpan ViewerLease { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Terminal sessions whose opener the "terminal" channel remembers; past it the oldest binding is forgotten (and its session cannot be resumed).</summary>
+    public int TerminalSessionsRemembered { get; set; } = 256;
+
     /// <summary>Output bytes per second an agent may push (a second's worth at once); more is dropped and read back as history.</summary>
     public int AgentBytesPerSecond { get; set; } = 32 * 1024 * 1024;
 }
@@ -35,4 +38,5 @@ internal sealed class ConsoleOptionsValidator() : SectionValidator<ConsoleOption
     .Positive(nameof(options.MaxOpenTickets), options.MaxOpenTickets)
     .Positive(nameof(options.CommandBurst), options.CommandBurst)
     .Positive(nameof(options.AuditEntries), options.AuditEntries)
+    .Positive(nameof(options.TerminalSessionsRemembered), options.TerminalSessionsRemembered)
     .Positive(nameof(options.AgentBytesPerSecond), options.AgentBytesPerSecond));
