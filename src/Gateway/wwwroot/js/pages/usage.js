@@ -69,7 +69,7 @@ function draw(state, container) {
   if (!stateLine) return;
   stateLine.textContent = points.length === 0
     ? (state.resolution === '5s' ? 'Waiting for the first 5-second points from the agent…' : 'No 1-minute points yet.')
-    : `${format.number(points.length)} points; the latest at ${format.clock(points[points.length - 1].at)}.`;
+    : `${format.number(points.length)} ${points.length === 1 ? 'point' : 'points'}; the latest at ${format.clock(points[points.length - 1].at)}.`;
   const limitBytes = state.limits?.memoryMb ? state.limits.memoryMb * 1024 * 1024 : null;
   const cpuLimit = state.limits?.cpuPercent ?? null;
   const enforcement = state.limits?.enforcement;
