@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Outbox;
+using ZlhGrind.Agent.Usage;
 using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Authorization;
@@ -36,6 +37,7 @@ internal sealed partial class ClusterLinkService : BackgroundService
     private IWorkload _workload = null!;
     private AgentOutbox _outbox = null!;
     private IContainerGrain _grain = null!;
+    private UsageWatch? _usageWatch;
     private long _containerId;
     private IAgentObserver? _observerReference;
     private bool _linked;
@@ -78,6 +80,7 @@ internal sealed partial class ClusterLinkService : BackgroundService
         _options = _services.GetRequiredService<IOptions<ClusterLinkOptions>>().Value;
         _workload = _services.GetRequiredService<IWorkload>();
         _outbox = _services.GetRequiredService<AgentOutbox>();
+        _usageWatch = _services.GetService<UsageWatch>();
         _interval = _options.HeartbeatInterval;
         _retryDelay = _options.ConnectRetryDelay;
         _containerId = agent.ContainerId;
@@ -204,6 +207,7 @@ internal sealed partial class ClusterLinkService : BackgroundService
 
         // The ack's generation is the fallback for a lost hint: no command is missed.
         InterlockedMax(ref _hinted, ack.DesiredGeneration);
+        _usageWatch?.Observe(ack.UsageWatchedUntil);
         if (ack.ResubscribeObserver)
         {
             LogResubscribe(_logger, _containerId);

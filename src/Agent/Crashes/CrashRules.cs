@@ -13,7 +13,10 @@ internal static partial class CrashRules
 {
     public static IReadOnlyList<CrashRule> Ordered { get; } =
     [
-        // 1. The JVM says it ran out of memory (heap, metaspace, native threads).
+        // 0. (In GameSupervisor, before these and the template's rules: the server's cgroup counted a kernel OOM kill
+        //    during the run — rule cgroup-oom-kill, oom.)
+        // 1. The server says it ran out of memory: the JVM (heap, metaspace, native threads), the kernel's message, an
+        //    allocation refused under RLIMIT_AS (C's ENOMEM text, C++'s std::bad_alloc, Python's MemoryError).
         new("java-out-of-memory", CrashClassification.Oom, (_, tail) => OutOfMemory().IsMatch(tail)),
 
         // 2. Something the server needs is not there; restarting cannot fix it.
@@ -35,7 +38,7 @@ internal static partial class CrashRules
         new("unexpected-exit", CrashClassification.UnexpectedExit, (_, _) => true),
     ];
 
-    [GeneratedRegex(@"java\.lang\.OutOfMemoryError|Out of memory: Killed process|Cannot allocate memory", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"java\.lang\.OutOfMemoryError|Out of memory: Killed process|Cannot allocate memory|std::bad_alloc|^MemoryError\b", RegexOptions.CultureInvariant | RegexOptions.Multiline)]
     private static partial Regex OutOfMemory();
 
     [GeneratedRegex(

@@ -92,6 +92,7 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
         await Task.WhenAll(pending);
         await supervisor.PowerAsync(PowerAction.Stop, cancellationToken);
         supervisor.Retire();
+        supervisor.RemoveLimits();
         if (keepData)
         {
             return new DeletionOutcome(DataRemoved: false, null);

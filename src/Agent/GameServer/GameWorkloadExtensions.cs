@@ -7,9 +7,11 @@ using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.Consoles;
 using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Identity;
+using ZlhGrind.Agent.Limits;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Supervision;
+using ZlhGrind.Agent.Usage;
 using ZlhGrind.Agent.Workloads;
 
 namespace ZlhGrind.Agent.GameServer;
@@ -25,6 +27,12 @@ internal static class GameWorkloadExtensions
         services.AddSingleton<IValidateOptions<SupervisionOptions>, SupervisionOptionsValidator>();
         services.AddOptions<GameServerOptions>().BindConfiguration(GameServerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GameServerOptions>, GameServerOptionsValidator>();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
+        services.AddSingleton(sp => LimitsDetector.Detect(
+            sp.GetRequiredService<IOptions<LimitsOptions>>().Value,
+            "game-" + sp.GetRequiredService<IOptions<AgentOptions>>().Value.ContainerId.ToString(CultureInfo.InvariantCulture),
+            sp.GetRequiredService<ILogger<ServerLimits>>()));
 
         services.AddSingleton(sp =>
         {
@@ -41,7 +49,8 @@ internal static class GameWorkloadExtensions
                 sp.GetRequiredService<IOptions<SupervisionOptions>>().Value,
                 sp.GetRequiredService<IAgentEvents>(),
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<GameSupervisor>>());
+                sp.GetRequiredService<ILogger<GameSupervisor>>(),
+                sp.GetRequiredService<ServerLimits>());
         });
         services.AddSingleton(sp =>
         {
@@ -79,6 +88,8 @@ internal static class GameWorkloadExtensions
                 sp.GetRequiredService<ILogger<GameConsole>>());
         });
         services.AddHostedService<GameConsoleService>();
+        services.AddGameUsage(sp => sp.GetRequiredService<IOptions<GameServerOptions>>().Value.ServerDirectory
+            ?? Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "server"));
         services.AddFilesRelay(sp => sp.GetRequiredService<IOptions<GameServerOptions>>().Value.ServerDirectory
             ?? Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "server"));
         return services;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ZlhGrind.Agent.Limits;
 
 namespace ZlhGrind.Agent.Processes;
 
@@ -12,13 +13,19 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
 
     public RunDirectory Run => run;
 
-    /// <summary>Launches <paramref name="command"/> (run by /bin/sh as <c>exec command</c>) in <paramref name="workingDirectory"/>.</summary>
+    /// <summary>
+    /// Launches <paramref name="command"/> (run by /bin/sh as <c>exec command</c>) in <paramref name="workingDirectory"/>,
+    /// inside <paramref name="limits"/>; <paramref name="oomKillsBefore"/> is the group's OOM-kill count before it, so the
+    /// run's end can tell whether the kernel killed it.
+    /// </summary>
     public async Task<ServerProcess> LaunchAsync(
         string command,
         string workingDirectory,
         IReadOnlyDictionary<string, string> environment,
         DateTimeOffset startedAt,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        LaunchLimits? limits = null,
+        long oomKillsBefore = 0)
     {
         Directory.CreateDirectory(run.Path);
         Directory.CreateDirectory(workingDirectory);
@@ -45,6 +52,12 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
         start.ArgumentList.Add(run.ShimScript);
         start.ArgumentList.Add(run.Path);
         start.ArgumentList.Add(command);
+        start.ArgumentList.Add((limits?.AddressSpaceKb ?? 0).ToString(CultureInfo.InvariantCulture));
+        foreach (var procs in limits?.GroupProcsFiles ?? [])
+        {
+            start.ArgumentList.Add(procs);
+        }
+
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -70,7 +83,8 @@ internal sealed class ServerLauncher(RunDirectory run, TimeSpan exitPollInterval
                 new ProcessIdentity(serverPid, serverStat?.StartTicks ?? 0),
                 startedAt,
                 StopRequested: false,
-                consoleStart);
+                consoleStart,
+                oomKillsBefore);
             record.Save(run.LaunchFile);
             return ServerProcess.Launched(run, record, shim, exitPollInterval, _logLimit);
         }

@@ -37,6 +37,9 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Where this run's output begins in <c>console.log</c> (moot once a size rotation truncated the log).</summary>
     public long ConsoleStart => _record.ConsoleStart;
 
+    /// <summary>The server group's OOM-kill count before this run was launched.</summary>
+    public long OomKillsBefore => _record.OomKillsBefore;
+
     /// <summary>True when this agent found the server already running instead of starting it.</summary>
     public bool Reattached => _shimChild is null;
 

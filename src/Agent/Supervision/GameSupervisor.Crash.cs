@@ -56,9 +56,12 @@ internal sealed partial class GameSupervisor
             else
             {
                 var tail = LogTail.Read(server.Run.ConsoleLog, _options.LogTailLines, _options.LogTailBytes, server.ConsoleStart);
+                // The kernel's word beats any log line: a group whose OOM-kill count rose during the run was killed for memory.
                 (var classification, rule) = startTimedOut
                     ? (CrashClassification.StartTimeout, "start-timeout")
-                    : CrashClassifier.Classify(status, tail, plan?.CrashRules ?? []);
+                    : _limits.OomKills() > server.OomKillsBefore
+                        ? (CrashClassification.Oom, "cgroup-oom-kill")
+                        : CrashClassifier.Classify(status, tail, plan?.CrashRules ?? []);
 
                 // A run that never became ready is never the stable run that forgives earlier crashes.
                 var decision = _policy.OnCrashed(giveUpAtOnce: classification == CrashClassification.MissingDependency, mayBeStable: wasReady, endedAt);

@@ -11,6 +11,7 @@ internal sealed partial class GameSupervisor
     private async Task StartServerAsync(bool userRequested, CancellationToken cancellationToken, string? reason = null)
     {
         LaunchPlan plan;
+        GameServerSpec spec;
         lock (_gate)
         {
             if (_server is not null)
@@ -34,6 +35,7 @@ internal sealed partial class GameSupervisor
                 return;
             }
 
+            spec = _spec;
             SetState(GameServerState.Starting, reason ?? (userRequested ? "start requested" : "restart after crash"));
             try
             {
@@ -53,7 +55,11 @@ internal sealed partial class GameSupervisor
         ServerProcess server;
         try
         {
-            server = await _launcher.LaunchAsync(plan.Command, _settings.ServerDirectory, _settings.Environment, _time.GetUtcNow(), cancellationToken);
+            // Limits are written at every start, so a changed spec applies from its next start; the group's OOM-kill count
+            // before the launch tells this run's end whether the kernel killed it.
+            var limits = _limits.Prepare(spec.MemoryMb, spec.CpuPercent);
+            var oomKillsBefore = _limits.OomKills();
+            server = await _launcher.LaunchAsync(plan.Command, _settings.ServerDirectory, _settings.Environment, _time.GetUtcNow(), cancellationToken, limits, oomKillsBefore);
         }
         catch (Exception ex) when (ex is ServerLaunchException or IOException or UnauthorizedAccessException or Win32Exception or TimeoutException)
         {

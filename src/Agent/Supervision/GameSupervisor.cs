@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.Crashes;
+using ZlhGrind.Agent.Limits;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Templates;
@@ -30,6 +31,7 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly RestartPolicy _policy;
     private readonly RestartScheduler _restarts;
+    private readonly ServerLimits _limits;
     private readonly PowerLock _power = new();
     private readonly Lock _gate = new();
     // A fresh container starts where the grain does; StartAsync moves it on to Stopped.
@@ -55,7 +57,8 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
         SupervisionOptions options,
         IAgentEvents events,
         TimeProvider time,
-        ILogger<GameSupervisor> logger)
+        ILogger<GameSupervisor> logger,
+        ServerLimits? limits = null)
     {
         _launcher = launcher;
         _settings = settings;
@@ -63,9 +66,16 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
         _events = events;
         _time = time;
         _logger = logger;
+        _limits = limits ?? new NoLimits();
         _policy = new RestartPolicy(options, time);
         _restarts = new RestartScheduler(time, RestartAfterBackoffAsync);
     }
+
+    /// <summary>How this server's memory and CPU limits are enforced.</summary>
+    public LimitsEnforcement Enforcement => _limits.Enforcement;
+
+    /// <summary>Removes the server's limit group (the container is deleted, the server stopped).</summary>
+    public void RemoveLimits() => _limits.Remove();
 
     public GameServerState State
     {
@@ -86,7 +96,7 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
             var server = _server;
             var uptime = server is null ? TimeSpan.Zero : Max(TimeSpan.Zero, _time.GetUtcNow() - server.StartedAt);
             var readyAt = _state == GameServerState.Running ? _readyAt : null;
-            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restarts.RestartAt, readyAt, _lastStop));
+            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restarts.RestartAt, readyAt, _lastStop, _limits.Enforcement));
         }
     }
 

@@ -5,7 +5,8 @@ namespace ZlhGrind.Gateway.Api;
 
 /// <summary>
 /// Body of <c>POST /api/servers</c>: a catalog <c>template</c> and its <c>variables</c>; <c>startCommand</c> and
-/// <c>stopCommand</c> only with an editable template (generic); <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid.
+/// <c>stopCommand</c> only with an editable template (generic); <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid;
+/// <c>cpuPercent</c> is the CPU share in percent of one core (1..6400; absent = no limit).
 /// </summary>
 public sealed record ProvisionGameRequest(
     long? Id = null,
@@ -14,7 +15,8 @@ public sealed record ProvisionGameRequest(
     string? StopCommand = null,
     int? MemoryMb = null,
     string? OwnerId = null,
-    Dictionary<string, string>? Variables = null)
+    Dictionary<string, string>? Variables = null,
+    int? CpuPercent = null)
     : IProvisionRequest;
 
 /// <summary>

@@ -39,7 +39,8 @@ internal static class RequestValidation
             request.StartCommand ?? "",
             string.IsNullOrWhiteSpace(request.StopCommand) ? null : request.StopCommand,
             memory,
-            request.Variables is null ? null : new Dictionary<string, string>(request.Variables, StringComparer.Ordinal));
+            request.Variables is null ? null : new Dictionary<string, string>(request.Variables, StringComparer.Ordinal),
+            CpuPercent: request.CpuPercent);
     }
 
     public static DevContainerSpec ToSpec(ProvisionDevRequest request)

@@ -16,6 +16,7 @@ internal static class ServerEndpoints
         servers.MapGet("/{id:vmid}/status", StatusAsync);
         servers.MapPost("/{id:vmid}/power", PowerAsync);
         servers.MapGet("/{id:vmid}/crashes", CrashesAsync);
+        servers.MapGet("/{id:vmid}/usage", UsageEndpoints.UsageAsync);
         servers.MapDelete("/{id:vmid}", DeleteAsync);
         return api;
     }

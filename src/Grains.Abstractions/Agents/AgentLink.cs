@@ -27,7 +27,7 @@ public sealed record Heartbeat(
 
 /// <summary>Observed game-server facts carried by a heartbeat.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameObserved")]
-public sealed record GameObserved(GameServerState State, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt, DateTimeOffset? ReadyAt = null, StopReport? LastStop = null);
+public sealed record GameObserved(GameServerState State, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt, DateTimeOffset? ReadyAt = null, StopReport? LastStop = null, LimitsEnforcement? Limits = null);
 
 /// <summary>Observed dev-container facts carried by a heartbeat.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevObserved")]
@@ -38,9 +38,12 @@ public sealed record DevObserved(
     IReadOnlyList<InstalledRuntime> Runtimes,
     InstallProgress? Install);
 
-/// <summary>The heartbeat's answer: the desired generation (fetch the spec when it is newer) and whether to re-subscribe.</summary>
+/// <summary>
+/// The heartbeat's answer: the desired generation (fetch the spec when it is newer), whether to re-subscribe, and until
+/// when someone watches the usage (sample every 5 seconds until then).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.HeartbeatAck")]
-public sealed record HeartbeatAck(long DesiredGeneration, bool ResubscribeObserver);
+public sealed record HeartbeatAck(long DesiredGeneration, bool ResubscribeObserver, DateTimeOffset? UsageWatchedUntil = null);
 
 /// <summary>A batch of events from one agent instance, in sequence order.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.AgentReport")]

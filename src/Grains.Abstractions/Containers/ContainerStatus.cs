@@ -44,7 +44,8 @@ public sealed record GameStatus(
     DateTimeOffset? NextRestartAt,
     DateTimeOffset? ReadyAt = null,
     GameServers.StopReport? LastStop = null,
-    string? TemplateVersion = null);
+    string? TemplateVersion = null,
+    GameServers.LimitsStatus? Limits = null);
 
 /// <summary>
 /// Dev-only parts of the status. <c>LastActivityAt</c> is the last IDE use the gateways saw; <c>IdleStopAt</c> is when

@@ -18,4 +18,15 @@ public interface IGameServerGrain : IContainerGrain
     /// <summary>The crash history, newest first (at most 50).</summary>
     [Alias("GetCrashes"), Accepts(CallerKind.Gateway)]
     Task<IReadOnlyList<CrashRecord>> GetCrashesAsync(Actor actor);
+
+    /// <summary>
+    /// The usage points at <paramref name="resolution"/>, oldest first; asking for <see cref="UsageResolution.Fast"/> is
+    /// watching: the agent is told to sample every 5 seconds for a bounded time.
+    /// </summary>
+    [Alias("GetUsage"), Accepts(CallerKind.Gateway)]
+    Task<UsageSeries> GetUsageAsync(Actor actor, UsageResolution resolution);
+
+    /// <summary>Takes the agent's usage points (validated, bounded, out-of-order ones dropped) and says whether to sample fast.</summary>
+    [Alias("ReportUsage"), Accepts(CallerKind.Agent)]
+    Task<UsageAck> ReportUsageAsync(UsageReport report);
 }

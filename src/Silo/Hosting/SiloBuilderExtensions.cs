@@ -7,6 +7,7 @@ using ZlhGrind.Silo.Grains;
 using ZlhGrind.Silo.Grains.Consoles;
 using ZlhGrind.Silo.Grains.Containers;
 using ZlhGrind.Silo.Grains.DevContainers;
+using ZlhGrind.Silo.Grains.GameServers;
 using ZlhGrind.Silo.Grains.Templates;
 using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
@@ -38,6 +39,8 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IValidateOptions<IdleOptions>, IdleOptionsValidator>();
         services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>();
+        services.AddOptions<UsageOptions>().Bind(configuration.GetSection(UsageOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UsageOptions>, UsageOptionsValidator>();
 
         builder.UseClusterTls(configuration);
         services.AddSingleton<ConnectivitySweeper>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using ZlhGrind.Agent.Limits;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Grains.GameServers;
@@ -11,8 +12,9 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 {
     private readonly List<GameSupervisor> _supervisors = [];
 
-    public SupervisorHarness(TempDirectory root, SupervisionOptions? options = null, ConsoleLogLimit? logLimit = null)
+    public SupervisorHarness(TempDirectory root, SupervisionOptions? options = null, ConsoleLogLimit? logLimit = null, ServerLimits? limits = null)
     {
+        Limits = limits;
         LogLimit = logLimit;
         Root = root;
         Options = options ?? new SupervisionOptions();
@@ -21,6 +23,8 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     }
 
     public TempDirectory Root { get; }
+
+    public ServerLimits? Limits { get; }
 
     public ConsoleLogLimit? LogLimit { get; }
 
@@ -42,7 +46,7 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 
         var launcher = new ServerLauncher(Run, exitPollInterval: TimeSpan.FromMilliseconds(50), launchTimeout: TimeSpan.FromSeconds(10), LogLimit);
         var settings = new GameSupervisorSettings(Root.Combine("server"), Root.Combine("state", "supervision.json"), new Dictionary<string, string>());
-        var supervisor = new GameSupervisor(launcher, settings, Options, Events, Time, NullLogger<GameSupervisor>.Instance);
+        var supervisor = new GameSupervisor(launcher, settings, Options, Events, Time, NullLogger<GameSupervisor>.Instance, Limits);
         _supervisors.Add(supervisor);
         return supervisor;
     }
@@ -56,7 +60,8 @@ internal sealed class SupervisorHarness : IAsyncDisposable
         return supervisor;
     }
 
-    public static GameServerSpec Spec(string script, string? stopCommand = null) => new("test", "sh " + script, stopCommand, 512);
+    public static GameServerSpec Spec(string script, string? stopCommand = null, int memoryMb = 512, int? cpuPercent = null) =>
+        new("test", "sh " + script, stopCommand, memoryMb, CpuPercent: cpuPercent);
 
     public async ValueTask DisposeAsync()
     {

@@ -38,6 +38,10 @@ public sealed class HostileTenantTests(HostileTenantFixture fixture) : IClassFix
             "ZlhGrind.Grains.Containers.IContainerGrain.ReportAsync",
             "Agent");
         await RefusedAsync(() => b.GetDesiredSpecAsync(), "ZlhGrind.Grains.Containers.IContainerGrain.GetDesiredSpecAsync", "Agent");
+        await RefusedAsync(
+            () => b.ReportUsageAsync(new UsageReport([new UsagePoint(DateTimeOffset.UnixEpoch, 6400, 1L << 40, 1L << 40)], [])),
+            "ZlhGrind.Grains.GameServers.IGameServerGrain.ReportUsageAsync",
+            "Agent");
 
         Assert.Equal(before, await fixture.ViewAsync(fixture.B));
         Client(caller).DeleteObjectReference<IAgentObserver>(observer);
@@ -60,6 +64,7 @@ public sealed class HostileTenantTests(HostileTenantFixture fixture) : IClassFix
         await RefusedAsync(() => a.GetStatusAsync(Ops), "ZlhGrind.Grains.Containers.IContainerGrain.GetStatusAsync", "Gateway");
         await RefusedAsync(() => a.PowerAsync(Ops, PowerAction.Kill), "ZlhGrind.Grains.GameServers.IGameServerGrain.PowerAsync", "Gateway");
         await RefusedAsync(() => a.GetCrashesAsync(Ops), "ZlhGrind.Grains.GameServers.IGameServerGrain.GetCrashesAsync", "Gateway");
+        await RefusedAsync(() => a.GetUsageAsync(Ops, UsageResolution.Fast), "ZlhGrind.Grains.GameServers.IGameServerGrain.GetUsageAsync", "Gateway");
         await RefusedAsync(() => client.GetGrain<IGameServerGrain>(Ids.Next()).ProvisionAsync(Alice, Minecraft), "ZlhGrind.Grains.GameServers.IGameServerGrain.ProvisionAsync", "Gateway");
         await RefusedAsync(() => d.IssueIdeTokenAsync(Ops), "ZlhGrind.Grains.DevContainers.IDevContainerGrain.IssueIdeTokenAsync", "Gateway");
         await RefusedAsync(() => d.RedeemIdeTokenAsync("x"), "ZlhGrind.Grains.DevContainers.IDevContainerGrain.RedeemIdeTokenAsync", "Gateway");

@@ -146,7 +146,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     {
         CheckAgentInput(heartbeat, AgentInput.Check);
         RequireExists();
-        var ack = new HeartbeatAck(Core.Generation, Presence.Observer is null);
+        var ack = new HeartbeatAck(Core.Generation, Presence.Observer is null, UsageWatchedUntil);
         if (!Presence.Heartbeats.TryTake())
         {
             // Answered, so a well-behaved agent that bunched its beats keeps its link, but not recorded.
@@ -490,6 +490,9 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
 
     /// <summary>Runs before each live event is published, for what else must hear of the change; must not throw.</summary>
     protected virtual Task OnPublishingAsync(ContainerEventKind kind) => Task.CompletedTask;
+
+    /// <summary>Until when someone watches the container's usage (the heartbeat's answer tells the agent to sample fast); null: nobody.</summary>
+    protected virtual DateTimeOffset? UsageWatchedUntil => null;
 
     /// <summary>
     /// Puts a connected agent's container into the connectivity watch once per activation (the partition writes

@@ -12,10 +12,11 @@ using ZlhGrind.Silo.Storage;
 namespace ZlhGrind.Silo.Grains.GameServers;
 
 /// <summary>A game-server container: desired power, the observed lifecycle and the crash history.</summary>
-internal sealed class GameServerGrain(
+internal sealed partial class GameServerGrain(
     [PersistentState("game", StorageNames.Containers)] IPersistentState<GameServerRecord> record,
     [FromKeyedServices(GrainClock.Key)] TimeProvider time,
     IOptions<ContainerOptions> options,
+    IOptions<UsageOptions> usage,
     ILogger<GameServerGrain> logger)
     : ContainerGrainBase(ContainerKind.Game, time, options, logger), IGameServerGrain
 {
@@ -92,7 +93,8 @@ internal sealed class GameServerGrain(
                 observed?.NextRestartAt,
                 Record.State == GameServerState.Running ? Record.ReadyAt : null,
                 Record.LastStop,
-                Record.Spec?.Launch?.TemplateVersion),
+                Record.Spec?.Launch?.TemplateVersion,
+                Limits()),
         };
     }
 

@@ -10,6 +10,9 @@ internal static partial class GameServerSpecValidator
     public const int MinMemoryMb = 256;
     public const int MaxMemoryMb = 256 * 1024;
 
+    /// <summary>The most cores one server's CPU share may name: 64 cores, at 100 percent each.</summary>
+    public const int MaxCpuPercent = 64 * 100;
+
     /// <summary>What a provisioning request must meet before its template is looked up.</summary>
     public static void ValidateRequest(GameServerSpec? spec)
     {
@@ -26,6 +29,11 @@ internal static partial class GameServerSpecValidator
         if (spec.MemoryMb is < MinMemoryMb or > MaxMemoryMb)
         {
             throw new InvalidRequestException($"memoryMb must be between {MinMemoryMb} and {MaxMemoryMb}.");
+        }
+
+        if (spec.CpuPercent is < 1 or > MaxCpuPercent)
+        {
+            throw new InvalidRequestException($"cpuPercent must be between 1 and {MaxCpuPercent} (percent of one core; leave it out for no limit).");
         }
 
         if (spec.Launch is not null)

@@ -8,6 +8,7 @@ import { $, badge, clearMessage, h, showMessage, time } from '../dom.js';
 import { LiveEvents } from '../events.js';
 import * as format from '../format.js';
 import { navigate, tabs } from '../router.js';
+import { mountUsage } from './usage.js';
 
 const tabNames = { overview: 'Overview', console: 'Console', terminal: 'Terminal', files: 'Files', mods: 'Mods', crashes: 'Crashes', settings: 'Settings' };
 
@@ -25,6 +26,7 @@ export function leaveContainer() {
     page.live.stop();
     clearInterval(page.refresh);
     page.console?.stop();
+    page.usage?.stop();
   }
   page = null;
 }
@@ -62,6 +64,8 @@ export async function showContainer(view, id, tab) {
   }
   if (current !== page) return;
   build(status);
+  // Usage charts (pages/usage.js) on a game server's Overview.
+  if (status.kind === 'Game') current.usage = mountUsage($('#usage', root), id);
   update(status);
   selectTab(tab, { focus: false });
   current.live.start();
@@ -116,6 +120,7 @@ function panel(name, status) {
     case 'overview':
       return [
         h('dl', { id: 'overview', class: 'facts' }),
+        game ? h('section', { id: 'usage', 'aria-labelledby': 'usage-title' }) : null,
         // Idle culling of dev containers: last activity, when code-server will be stopped, "Keep running".
         h('div', { id: 'idle', class: 'facts', hidden: true }),
         h('h3', {}, 'Activity'),
@@ -235,6 +240,7 @@ function update(status) {
     ide.title = status.dev.codeServerEnabled ? '' : 'code-server is not enabled for this container';
   }
   fill($('#overview', root), overview(status));
+  page.usage?.limits(status);
   fill($('#settings', root), settings(status));
   idle(status);
 }

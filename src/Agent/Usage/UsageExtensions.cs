@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZlhGrind.Agent.Identity;
+using ZlhGrind.Agent.Supervision;
+using ZlhGrind.Grains.GameServers;
+
+namespace ZlhGrind.Agent.Usage;
+
+/// <summary>Registers usage sampling of the game server and its reporting to the grain.</summary>
+internal static class UsageExtensions
+{
+    /// <summary>Samples the supervised server's process tree and <paramref name="serverDirectory"/>.</summary>
+    public static IServiceCollection AddGameUsage(this IServiceCollection services, Func<IServiceProvider, string> serverDirectory)
+    {
+        services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UsageOptions>, UsageOptionsValidator>();
+        services.AddSingleton<UsageWatch>();
+        services.AddHostedService(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<UsageOptions>>().Value;
+            var supervisor = sp.GetRequiredService<GameSupervisor>();
+            var tree = new ProcessTreeUsage();
+            var directory = serverDirectory(sp);
+            var collector = new UsageCollector(
+                options,
+                () => supervisor.Observe().Pid is { } pid ? Measured(pid, tree.Measure(pid)) : (null, TimeSpan.Zero, 0),
+                () => DiskUsage.Measure(directory, options.MaxDiskEntries).Bytes);
+            var containerId = sp.GetRequiredService<IOptions<AgentOptions>>().Value.ContainerId;
+            var client = sp.GetRequiredService<IClusterClient>();
+            return new UsageReporter(
+                collector,
+                sp.GetRequiredService<UsageWatch>(),
+                options,
+                () => client.GetGrain<IGameServerGrain>(containerId),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<UsageReporter>>());
+        });
+        return services;
+    }
+
+    private static (int? Pid, TimeSpan Cpu, long RssBytes) Measured(int pid, (TimeSpan Cpu, long RssBytes) usage) => (pid, usage.Cpu, usage.RssBytes);
+}
