@@ -87,11 +87,11 @@ internal sealed partial class FilesRelay : IFilesAgent, IAsyncDisposable
         });
     });
 
-    public Task AppendAsync(string writeId, byte[] data) => Guard(async () =>
+    public Task AppendAsync(string writeId, long offset, byte[] data) => Guard(async () =>
     {
         var write = Find(writeId);
         write.Touch(_time.GetUtcNow());
-        if (!await write.Stream.OfferAsync(data, CancellationToken.None))
+        if (!await write.ArriveAsync(offset, data))
         {
             // The consumer ended before the bytes did: its refusal (too large, quota) is the answer.
             await EndAsync(write);
@@ -341,8 +341,15 @@ internal sealed partial class FilesRelay : IFilesAgent, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Aborted file write {WriteId}: idle too long")]
     private static partial void LogIdleWriteAborted(ILogger logger, string writeId);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SemaphoreSlim whose wait handle is never asked for holds nothing to dispose; disposing it under a waiting piece would fail that call.")]
     private sealed class OpenWrite(string id, PieceStream stream, Task<long> consumer, DateTimeOffset lastUsed)
     {
+        // A sender may have this many bytes travelling past the first one not yet taken (FileLimits.PiecesInFlight).
+        private const long WindowBytes = (long)FileLimits.PiecesInFlight * FileLimits.PieceBytes;
+
+        private readonly SemaphoreSlim _order = new(1, 1);
+        private readonly Dictionary<long, byte[]> _early = [];
+        private long _next;
         private long _lastUsedTicks = lastUsed.UtcTicks;
 
         public string Id => id;
@@ -354,5 +361,38 @@ internal sealed partial class FilesRelay : IFilesAgent, IAsyncDisposable
         public DateTimeOffset LastUsed => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
 
         public void Touch(DateTimeOffset now) => Interlocked.Exchange(ref _lastUsedTicks, now.UtcTicks);
+
+        /// <summary>
+        /// Takes the piece at <paramref name="offset"/>: pieces travel side by side and may arrive out of order, so an
+        /// early one waits here (at most a window's worth) and each is offered to the stream in offset order. A piece
+        /// already taken, taken twice or past the window is refused. False when the consumer ended first.
+        /// </summary>
+        public async Task<bool> ArriveAsync(long offset, byte[] data)
+        {
+            await _order.WaitAsync();
+            try
+            {
+                if (offset < _next || offset - _next >= WindowBytes || !_early.TryAdd(offset, data))
+                {
+                    throw new FileOperationException(FileErrorCode.InvalidArgument, $"a piece at {offset} is outside the write's window (next {_next})");
+                }
+
+                while (_early.Remove(_next, out var piece))
+                {
+                    if (!await stream.OfferAsync(piece, CancellationToken.None))
+                    {
+                        return false;
+                    }
+
+                    _next += piece.Length;
+                }
+
+                return true;
+            }
+            finally
+            {
+                _order.Release();
+            }
+        }
     }
 }

@@ -144,45 +144,46 @@ internal static class FileEndpoints
     }
 
     /// <summary>
-    /// Streams the request body to an open write one piece at a time, reading the next piece while the last one
-    /// travels (two held at most); past <paramref name="limit"/> it answers 413 without reading on. Any failure (the
-    /// client dropped the connection, a refusal) aborts the write, so nothing of it stays.
+    /// Streams the request body to an open write in pieces, up to <see cref="FileLimits.PiecesInFlight"/> travelling
+    /// at once (each names its offset; the agent writes them in order) while the next is read, so round trips overlap;
+    /// the oldest is awaited before another is sent (backpressure, at most PiecesInFlight + 1 held). Past
+    /// <paramref name="limit"/> it answers 413 without reading on. Any failure (the client dropped the connection, a
+    /// refusal) aborts the write, so nothing of it stays.
     /// </summary>
     private static async Task<long> SendBodyAsync(HttpContext http, IFilesGrain grain, Actor actor, string writeId, long limit)
     {
         long total = 0;
-        Task? inFlight = null;
+        var inFlight = new Queue<Task>(FileLimits.PiecesInFlight);
         try
         {
-            while (true)
+            while (await ReadPieceAsync(http.Request.Body, http.RequestAborted) is { } piece)
             {
-                var piece = await ReadPieceAsync(http.Request.Body, http.RequestAborted);
-                if (inFlight is not null)
-                {
-                    await inFlight;
-                }
-
-                if (piece is null)
-                {
-                    break;
-                }
-
-                total += piece.Length;
-                if (total > limit)
+                if (total + piece.Length > limit)
                 {
                     throw new BadHttpRequestException("body over the route's limit", StatusCodes.Status413PayloadTooLarge);
                 }
 
-                inFlight = grain.AppendAsync(actor, writeId, piece);
+                if (inFlight.Count == FileLimits.PiecesInFlight)
+                {
+                    await inFlight.Dequeue();
+                }
+
+                inFlight.Enqueue(grain.AppendAsync(actor, writeId, total, piece));
+                total += piece.Length;
+            }
+
+            while (inFlight.TryDequeue(out var sent))
+            {
+                await sent;
             }
 
             return await grain.FinishAsync(actor, writeId);
         }
         catch
         {
-            if (inFlight is { IsCompleted: false })
+            foreach (var sent in inFlight)
             {
-                await Task.WhenAny(inFlight);
+                await Task.WhenAny(sent);
             }
 
             try

@@ -30,6 +30,9 @@ public static class FileLimits
     /// <summary>Bytes of one piece between gateway, silo and agent (well below the silo's 8 MiB message cap).</summary>
     public const int PieceBytes = 1024 * 1024;
 
+    /// <summary>Pieces of one write that may travel at once; each names its offset and the agent writes them in order.</summary>
+    public const int PiecesInFlight = 4;
+
     /// <summary>UTF-8 bytes of one path.</summary>
     public const int PathBytes = 4096;
 

@@ -20,7 +20,7 @@ public interface IFilesAgent : IGrainObserver
     Task<string> BeginChunkAsync(string uploadId, int index, byte[] sha256);
 
     [Alias("Append"), ResponseTimeout("00:00:30")]
-    Task AppendAsync(string writeId, byte[] data);
+    Task AppendAsync(string writeId, long offset, byte[] data);
 
     [Alias("Finish"), ResponseTimeout("00:01:00")]
     Task<long> FinishAsync(string writeId);

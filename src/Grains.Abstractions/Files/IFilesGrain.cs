@@ -5,8 +5,8 @@ namespace ZlhGrind.Grains.Files;
 
 /// <summary>
 /// The file manager of one container (key: container id), relayed to the container's agent, which only dials out.
-/// Bytes travel in pieces of at most <see cref="FileLimits.PieceBytes"/>, each call awaited before the next, so no
-/// whole file is held anywhere and a slow disk slows the sender. Refusals are <see cref="FileRefusedException"/>;
+/// Bytes travel in pieces of at most <see cref="FileLimits.PieceBytes"/>, at most <see cref="FileLimits.PiecesInFlight"/>
+/// of a transfer at once, so no whole file is held anywhere and a slow disk slows the sender. Refusals are <see cref="FileRefusedException"/>;
 /// an agent that is not connected is <see cref="FilesUnavailableException"/>; another user's container is
 /// <see cref="ContainerNotFoundException"/>.
 /// </summary>
@@ -33,9 +33,12 @@ public interface IFilesGrain : IGrainWithIntegerKey
     [Alias("BeginChunk"), Accepts(CallerKind.Gateway)]
     Task<string> BeginChunkAsync(Actor actor, string uploadId, int index, byte[] sha256);
 
-    /// <summary>The next piece of an open write; returns once the agent has taken it (backpressure).</summary>
+    /// <summary>
+    /// The piece of an open write at <paramref name="offset"/> (up to <see cref="FileLimits.PiecesInFlight"/> travel at
+    /// once, in any order; the agent writes them in offset order); returns once the agent has taken it (backpressure).
+    /// </summary>
     [Alias("Append"), Accepts(CallerKind.Gateway)]
-    Task AppendAsync(Actor actor, string writeId, byte[] data);
+    Task AppendAsync(Actor actor, string writeId, long offset, byte[] data);
 
     /// <summary>Ends an open write and commits it; returns the bytes written.</summary>
     [Alias("Finish"), Accepts(CallerKind.Gateway), ResponseTimeout("00:01:00")]

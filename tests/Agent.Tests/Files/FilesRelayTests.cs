@@ -32,7 +32,7 @@ public sealed class FilesRelayTests
 
         var refused = await Assert.ThrowsAsync<FileRefusedException>(async () =>
         {
-            await relay.AppendAsync(writeId, Encoding.UTF8.GetBytes("0123456789A"));
+            await relay.AppendAsync(writeId, 0, Encoding.UTF8.GetBytes("0123456789A"));
             await relay.FinishAsync(writeId);
         });
 
@@ -48,7 +48,7 @@ public sealed class FilesRelayTests
         var time = new FakeTimeProvider();
         await using var relay = Relay(files, time);
         var writeId = await relay.BeginWriteAsync("a.txt");
-        await relay.AppendAsync(writeId, Encoding.UTF8.GetBytes("half"));
+        await relay.AppendAsync(writeId, 0, Encoding.UTF8.GetBytes("half"));
         var ended = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         relay.WriteEnded += id => ended.TrySetResult(id);
 
@@ -67,13 +67,47 @@ public sealed class FilesRelayTests
         await using var relay = Relay(files, new FakeTimeProvider());
         var writeId = await relay.BeginWriteAsync("server.properties");
 
-        await relay.AppendAsync(writeId, Encoding.UTF8.GetBytes("motd="));
-        await relay.AppendAsync(writeId, Encoding.UTF8.GetBytes("hello\n"));
+        await relay.AppendAsync(writeId, 0, Encoding.UTF8.GetBytes("motd="));
+        await relay.AppendAsync(writeId, 5, Encoding.UTF8.GetBytes("hello\n"));
         var written = await relay.FinishAsync(writeId);
 
         Assert.Equal(11, written);
         Assert.Equal("motd=hello\n", File.ReadAllText(files.Inside("server.properties")));
         Assert.Equal(0, relay.OpenWrites);
+    }
+
+    [Fact]
+    public async Task Write_PiecesArriveOutOfOrder_WrittenInOffsetOrder()
+    {
+        using var files = new FilesHarness();
+        await using var relay = Relay(files, new FakeTimeProvider());
+        var writeId = await relay.BeginWriteAsync("server.properties");
+
+        // Pieces travel side by side through the cluster: the later ones may come first and wait for the first.
+        await relay.AppendAsync(writeId, 11, Encoding.UTF8.GetBytes("max-players=8\n"));
+        await relay.AppendAsync(writeId, 5, Encoding.UTF8.GetBytes("hello\n"));
+        await relay.AppendAsync(writeId, 0, Encoding.UTF8.GetBytes("motd="));
+        var written = await relay.FinishAsync(writeId);
+
+        Assert.Equal(25, written);
+        Assert.Equal("motd=hello\nmax-players=8\n", File.ReadAllText(files.Inside("server.properties")));
+    }
+
+    [Fact]
+    public async Task Append_PieceTwiceOrPastTheWindow_RefusedInvalidArgumentAndTheWriteGoesOn()
+    {
+        using var files = new FilesHarness();
+        await using var relay = Relay(files, new FakeTimeProvider());
+        var writeId = await relay.BeginWriteAsync("a.txt");
+        await relay.AppendAsync(writeId, 0, Encoding.UTF8.GetBytes("motd="));
+
+        var twice = await Assert.ThrowsAsync<FileRefusedException>(() => relay.AppendAsync(writeId, 0, Encoding.UTF8.GetBytes("motd=")));
+        var far = await Assert.ThrowsAsync<FileRefusedException>(() => relay.AppendAsync(writeId, 5 + ((long)FileLimits.PiecesInFlight * FileLimits.PieceBytes), [1]));
+        await relay.AppendAsync(writeId, 5, Encoding.UTF8.GetBytes("hi\n"));
+
+        Assert.Equal(("invalid_argument", "invalid_argument"), (twice.Code, far.Code));
+        Assert.Equal(8, await relay.FinishAsync(writeId));
+        Assert.Equal("motd=hi\n", File.ReadAllText(files.Inside("a.txt")));
     }
 
     [Fact]

@@ -21,6 +21,7 @@ internal static class BenchApp
         new CrashReaction(),
         new HeartbeatTls(),
         new GameConsole(),
+        new Files(),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)

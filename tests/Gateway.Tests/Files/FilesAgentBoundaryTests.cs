@@ -110,7 +110,7 @@ public sealed class FilesAgentBoundaryTests(GatewayFixture fixture)
 
         public Task<string> BeginChunkAsync(string uploadId, int index, byte[] sha256) => throw new NotSupportedException();
 
-        public Task AppendAsync(string writeId, byte[] data) => throw new NotSupportedException();
+        public Task AppendAsync(string writeId, long offset, byte[] data) => throw new NotSupportedException();
 
         public Task<long> FinishAsync(string writeId) => throw new NotSupportedException();
 

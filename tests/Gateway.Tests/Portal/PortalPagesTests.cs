@@ -77,7 +77,7 @@ public sealed class PortalPagesTests(GatewayFixture fixture)
     {
         using var http = fixture.CreateClient();
 
-        foreach (var module in new[] { "main.js", "api.js", "events.js", "format.js", "dom.js", "router.js", "agent-command.js", "pages/list.js", "pages/container.js", "pages/provision.js" })
+        foreach (var module in new[] { "main.js", "api.js", "events.js", "format.js", "dom.js", "router.js", "agent-command.js", "pages/list.js", "pages/container.js", "pages/provision.js", "pages/files.js", "sha256.js" })
         {
             var response = await http.GetAsync("/js/" + module);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

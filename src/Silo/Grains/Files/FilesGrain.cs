@@ -85,16 +85,16 @@ internal sealed class FilesGrain : Grain, IFilesGrain, IAgentCredentialHolder
         return CheckId(await RelayAsync(agent => agent.BeginChunkAsync(uploadId, index, sha256)));
     }
 
-    public async Task AppendAsync(Actor actor, string writeId, byte[] data)
+    public async Task AppendAsync(Actor actor, string writeId, long offset, byte[] data)
     {
         await AuthorizeAsync(actor);
         CheckIdArgument(writeId, nameof(writeId));
-        if (data is not { Length: >= 1 and <= FileLimits.PieceBytes })
+        if (data is not { Length: >= 1 and <= FileLimits.PieceBytes } || offset < 0)
         {
-            throw new InvalidRequestException($"A piece is 1 to {FileLimits.PieceBytes} bytes.");
+            throw new InvalidRequestException($"A piece is 1 to {FileLimits.PieceBytes} bytes at a non-negative offset.");
         }
 
-        await RelayCallAsync(agent => agent.AppendAsync(writeId, data));
+        await RelayCallAsync(agent => agent.AppendAsync(writeId, offset, data));
     }
 
     public async Task<long> FinishAsync(Actor actor, string writeId)

@@ -4,6 +4,7 @@
 import { api } from '../api.js';
 import { GameConsole } from '../console.js';
 import { DevTerminal } from '../terminal.js';
+import { FileBrowser } from './files.js';
 import { $, badge, clearMessage, h, showMessage, time } from '../dom.js';
 import { LiveEvents } from '../events.js';
 import * as format from '../format.js';
@@ -43,7 +44,7 @@ export async function showContainer(view, id, tab) {
     h('h2', { id: 'detail-title' }, `Container ${id}`),
     h('p', { id: 'detail-loading', class: 'muted', role: 'status' }, `Loading container ${id}…`));
   view.replaceChildren(root);
-  page = { id, root, status: null, tab, live: null, refresh: null, codeServerWanted: null, console: null };
+  page = { id, root, status: null, tab, live: null, refresh: null, codeServerWanted: null, console: null, files: null };
   const current = page;
   current.live = new LiveEvents(id, {
     onStatus: (status) => current === page && update(status),
@@ -130,7 +131,7 @@ function panel(name, status) {
       // The console or terminal connects when its tab is first shown (xterm.js measures its box) and stays open while the page is.
       return [h('div', { id: `${name}-panel` })];
     case 'files':
-      return notYet('file manager', 'browsing, uploading and editing the container\'s files', 'issue 16');
+      return [h('div', { id: 'files-panel' })];
     case 'mods':
       return notYet('mod manager', 'installing, updating and removing mods and plugins', 'issue 16');
     case 'crashes':
@@ -194,6 +195,7 @@ function selectTab(name, { focus }) {
   if (chosen === 'crashes' && page.status && page.status.kind === 'Game') loadCrashes();
   if (chosen === 'console' && page.status && page.status.kind === 'Game') showConsole('console', GameConsole);
   if (chosen === 'terminal' && page.status && page.status.kind === 'Dev') showConsole('terminal', DevTerminal);
+  if (chosen === 'files' && page.status) showFiles();
 }
 
 function showConsole(name, Kind) {
@@ -202,6 +204,14 @@ function showConsole(name, Kind) {
     $(`#${name}-panel`, page.root).replaceChildren(page.console.element);
   }
   page.console.start();
+}
+
+function showFiles() {
+  if (!page.files) {
+    page.files = new FileBrowser(page.id, page.status.kind);
+    $('#files-panel', page.root).replaceChildren(page.files.element);
+  }
+  page.files.start();
 }
 
 function onTabKey(event) {
