@@ -60,7 +60,8 @@ internal static class GameWorkloadExtensions
                 Path.Combine(agent.DataRoot, "game", "state", "applied.json"),
                 game.StopServerOnAgentStop,
                 sp.GetRequiredService<ILogger<GameWorkload>>(),
-                data);
+                data,
+                sp.GetRequiredService<FileRootSource>());
         });
         services.AddSingleton<IWorkload>(sp => sp.GetRequiredService<GameWorkload>());
 
@@ -79,8 +80,14 @@ internal static class GameWorkloadExtensions
                 sp.GetRequiredService<ILogger<GameConsole>>());
         });
         services.AddHostedService<GameConsoleService>();
-        services.AddFilesRelay(sp => sp.GetRequiredService<IOptions<GameServerOptions>>().Value.ServerDirectory
-            ?? Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "server"));
+        services.AddFilesRelay(
+            sp =>
+            {
+                var directory = sp.GetRequiredService<IOptions<GameServerOptions>>().Value.ServerDirectory
+                    ?? Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "server");
+                return () => directory;
+            },
+            sp => Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "state"));
         return services;
     }
 }

@@ -28,6 +28,7 @@ internal static partial class GameServerSpecValidator
             throw new InvalidRequestException($"memoryMb must be between {MinMemoryMb} and {MaxMemoryMb}.");
         }
 
+        ZlhGrind.Grains.Files.FileLimits.CheckDiskMb(spec.DiskMb);
         if (spec.Launch is not null)
         {
             throw new InvalidRequestException("launch is rendered from the template; a request cannot set it.");
