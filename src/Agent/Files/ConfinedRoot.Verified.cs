@@ -11,8 +11,9 @@ internal sealed partial class ConfinedRoot
     /// Writes <paramref name="content"/> (at most <paramref name="maxBytes"/>, counted against the quota as written) to a
     /// temporary file beside <paramref name="path"/> and gives it that name only when its sha-256 is
     /// <paramref name="sha256"/>; an existing entry of that name is refused (exists). Anything else leaves nothing.
+    /// Refusals name the content as <paramref name="shown"/> (where it came from).
     /// </summary>
-    public async Task<long> WriteVerifiedAsync(string path, Stream content, long maxBytes, byte[] sha256, CancellationToken cancellationToken)
+    public async Task<long> WriteVerifiedAsync(string path, Stream content, long maxBytes, byte[] sha256, string shown, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         var relative = NormalizeNotRoot(path);
@@ -33,7 +34,7 @@ internal sealed partial class ConfinedRoot
         {
             throw new FileOperationException(
                 FileErrorCode.DigestMismatch,
-                $"'{Runtimes.RelativePath.Printable(path)}' has sha256 {Convert.ToHexStringLower(actual)}, not the {Convert.ToHexStringLower(sha256)} given; nothing was written");
+                $"{shown} has sha256 {Convert.ToHexStringLower(actual)}, not the {Convert.ToHexStringLower(sha256)} given; nothing was written");
         }
 
         pending.Commit(name, replace: false, path);

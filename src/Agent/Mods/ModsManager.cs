@@ -308,7 +308,7 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
             try
             {
                 await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-                await root.WriteVerifiedAsync(incoming, body, options.MaxModBytes, sha256, cancellationToken);
+                await root.WriteVerifiedAsync(incoming, body, options.MaxModBytes, sha256, $"the artifact at {url}", cancellationToken);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
             {

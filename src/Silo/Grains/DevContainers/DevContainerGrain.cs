@@ -231,7 +231,8 @@ internal sealed partial class DevContainerGrain(
                 IsNewer(Presence.LastHeartbeat, Record.InstalledRuntimesAt) ? observed!.Runtimes : Record.InstalledRuntimes,
                 observed?.Install,
                 Record.LastIdeActivityAt,
-                IdleStopAt()),
+                IdleStopAt(),
+                Record.Spec?.DiskMb),
         };
     }
 

@@ -92,7 +92,8 @@ internal sealed class GameServerGrain(
                 observed?.NextRestartAt,
                 Record.State == GameServerState.Running ? Record.ReadyAt : null,
                 Record.LastStop,
-                Record.Spec?.Launch?.TemplateVersion),
+                Record.Spec?.Launch?.TemplateVersion,
+                Record.Spec?.DiskMb),
         };
     }
 
