@@ -55,8 +55,10 @@ internal static class GameWorkloadExtensions
                 game.RunDirectory ?? Path.Combine(agent.DataRoot, "game", "run"),
                 Path.Combine(agent.DataRoot, "game", "state"),
             ];
+            var supervisor = sp.GetRequiredService<GameSupervisor>();
+            supervisor.ModChanges = sp.GetRequiredService<FilesRelay>().Mods;
             return new GameWorkload(
-                sp.GetRequiredService<GameSupervisor>(),
+                supervisor,
                 Path.Combine(agent.DataRoot, "game", "state", "applied.json"),
                 game.StopServerOnAgentStop,
                 sp.GetRequiredService<ILogger<GameWorkload>>(),

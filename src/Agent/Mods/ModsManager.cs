@@ -12,7 +12,7 @@ namespace ZlhGrind.Agent.Mods;
 /// upgrade replaced <c>&lt;dir&gt;/.previous/name</c> until a rollback or the next upgrade. New bytes from an artifact
 /// URL land only once their sha-256 matched. Every change is recorded in the <see cref="ModManifest"/>. One change at a time.
 /// </summary>
-internal sealed class ModsManager(string? stateDirectory, FilesOptions options, TimeProvider time) : IDisposable
+internal sealed class ModsManager(string? stateDirectory, FilesOptions options, TimeProvider time) : IModChanges, IDisposable
 {
     private const string DisabledFolder = ".disabled";
     private const string PreviousFolder = ".previous";
@@ -20,6 +20,9 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
     private const int HashBuffer = 81920;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Manifest read-modify-write only (short): supervision marks a clean run without waiting for a mod download.
+    private readonly Lock _manifestGate = new();
     private readonly string? _manifestPath = stateDirectory is null ? null : Path.Combine(stateDirectory, "mods.json");
     private readonly HttpClient _http = new(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None })
     {
@@ -28,26 +31,16 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
     };
 
     /// <summary>The mods changed (installed, upgraded, rolled back, enabled, disabled, removed) since the server last became ready.</summary>
-    public IReadOnlyList<string> ChangedSinceCleanRun() => ModManifest.Load(_manifestPath).ChangedSinceCleanRun.ToArray();
-
-    /// <summary>The server became ready: what changed before is part of a clean run now.</summary>
-    public void MarkCleanRun()
+    public IReadOnlyList<string> ChangedSinceCleanRun()
     {
-        _gate.Wait();
-        try
+        lock (_manifestGate)
         {
-            var manifest = ModManifest.Load(_manifestPath);
-            if (manifest.ChangedSinceCleanRun.Count > 0)
-            {
-                manifest.ChangedSinceCleanRun.Clear();
-                manifest.Save(_manifestPath);
-            }
-        }
-        finally
-        {
-            _gate.Release();
+            return ModManifest.Load(_manifestPath).ChangedSinceCleanRun.ToArray();
         }
     }
+
+    /// <summary>The server became ready: what changed before is part of a clean run now.</summary>
+    public void MarkCleanRun() => Update(manifest => manifest.ChangedSinceCleanRun.Clear());
 
     public async Task<ModListing> ListAsync(ConfinedRoot root, string? directory, CancellationToken cancellationToken)
     {
@@ -59,7 +52,7 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var manifest = ModManifest.Load(_manifestPath);
+            var manifest = Load();
             var previous = TryList(root, Join(directory, PreviousFolder)).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
             var mods = new List<ModInfo>();
             foreach (var (folder, enabled) in new[] { (directory, true), (Join(directory, DisabledFolder), false) })
@@ -107,7 +100,6 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
             }
 
             EnsureDirectories(root, folder);
-            var manifest = ModManifest.Load(_manifestPath);
             var target = current ?? Join(folder, name);
 
             // The new bytes come in beside the mod first (verified when downloaded), so a refusal leaves the mod as it was.
@@ -144,9 +136,11 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
             }
 
             var installed = await HashAsync(root, target, cancellationToken);
-            manifest.Mods[name] = new ManifestEntry(installed ?? "", url?.ToString() ?? "file:" + path, time.GetUtcNow(), previousSha256);
-            manifest.Changed(name);
-            manifest.Save(_manifestPath);
+            var manifest = Update(m =>
+            {
+                m.Mods[name] = new ManifestEntry(installed ?? "", url?.ToString() ?? "file:" + path, time.GetUtcNow(), previousSha256);
+                m.Changed(name);
+            });
             return await DescribeOneAsync(root, folder, name, manifest, cancellationToken);
         }
         finally
@@ -165,13 +159,16 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
         {
             var current = Locate(root, folder, name) ?? throw NotInstalled(name);
             var wanted = enabled ? Join(folder, name) : Join(folder, DisabledFolder, name);
-            var manifest = ModManifest.Load(_manifestPath);
+            ModManifest manifest;
             if (!string.Equals(current, wanted, StringComparison.Ordinal))
             {
                 EnsureDirectories(root, folder);
                 root.Rename(current, wanted, noReplace: true);
-                manifest.Changed(name);
-                manifest.Save(_manifestPath);
+                manifest = Update(m => m.Changed(name));
+            }
+            else
+            {
+                manifest = Load();
             }
 
             return await DescribeOneAsync(root, folder, name, manifest, cancellationToken);
@@ -197,10 +194,11 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
                 root.Delete(Join(folder, PreviousFolder, name));
             }
 
-            var manifest = ModManifest.Load(_manifestPath);
-            manifest.Mods.Remove(name);
-            manifest.Changed(name);
-            manifest.Save(_manifestPath);
+            Update(m =>
+            {
+                m.Mods.Remove(name);
+                m.Changed(name);
+            });
         }
         finally
         {
@@ -222,9 +220,8 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
                 throw new FileOperationException(FileErrorCode.NotFound, $"mod '{name}' has no previous version to roll back to");
             }
 
-            var manifest = ModManifest.Load(_manifestPath);
             var keptSha256 = await HashAsync(root, kept, cancellationToken);
-            if (manifest.Mods.GetValueOrDefault(name) is { PreviousSha256: { } expected } && !string.Equals(expected, keptSha256, StringComparison.Ordinal))
+            if (Load().Mods.GetValueOrDefault(name) is { PreviousSha256: { } expected } && !string.Equals(expected, keptSha256, StringComparison.Ordinal))
             {
                 // The kept file was changed through the file manager: it is not the version the upgrade replaced.
                 throw new FileOperationException(FileErrorCode.DigestMismatch, $"the kept previous version of mod '{name}' was changed since the upgrade; not rolled back");
@@ -232,14 +229,36 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
 
             var target = Locate(root, folder, name) ?? Join(folder, name);
             root.Rename(kept, target, noReplace: false);
-            manifest.Mods[name] = new ManifestEntry(keptSha256 ?? "", "rollback", time.GetUtcNow(), null);
-            manifest.Changed(name);
-            manifest.Save(_manifestPath);
+            var manifest = Update(m =>
+            {
+                m.Mods[name] = new ManifestEntry(keptSha256 ?? "", "rollback", time.GetUtcNow(), null);
+                m.Changed(name);
+            });
             return await DescribeOneAsync(root, folder, name, manifest, cancellationToken);
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private ModManifest Load()
+    {
+        lock (_manifestGate)
+        {
+            return ModManifest.Load(_manifestPath);
+        }
+    }
+
+    /// <summary>Changes the manifest in one short read-modify-write and returns it.</summary>
+    private ModManifest Update(Action<ModManifest> change)
+    {
+        lock (_manifestGate)
+        {
+            var manifest = ModManifest.Load(_manifestPath);
+            change(manifest);
+            manifest.Save(_manifestPath);
+            return manifest;
         }
     }
 
