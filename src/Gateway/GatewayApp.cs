@@ -13,6 +13,7 @@ using ZlhGrind.Gateway.Files;
 using ZlhGrind.Gateway.Hosting;
 using ZlhGrind.Gateway.IdeBootstrap;
 using ZlhGrind.Gateway.IdeTunnel;
+using ZlhGrind.Gateway.Mods;
 using ZlhGrind.Gateway.Portal;
 using ZlhGrind.Gateway.Templates;
 
@@ -88,7 +89,8 @@ public static class GatewayApp
             .MapContainerEvents()
             .MapAgentSetup()
             .MapConsoleEndpoints()
-            .MapFileEndpoints(app.Services.GetRequiredService<IOptions<FilesApiOptions>>().Value);
+            .MapFileEndpoints(app.Services.GetRequiredService<IOptions<FilesApiOptions>>().Value)
+            .MapModEndpoints();
         return app;
     }
 

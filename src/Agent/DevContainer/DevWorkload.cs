@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.CodeServer;
 using ZlhGrind.Agent.DevEnvironment;
+using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Runtimes;
@@ -25,7 +26,8 @@ internal sealed class DevWorkload(
     IAgentEvents events,
     DevPaths paths,
     RuntimeLayout layout,
-    ILogger<DevWorkload> logger) : IWorkload, IDisposable
+    ILogger<DevWorkload> logger,
+    FileRootSource? files = null) : IWorkload, IDisposable
 {
     private readonly SemaphoreSlim _apply = new(1, 1);
     private readonly Lock _gate = new();
@@ -90,6 +92,9 @@ internal sealed class DevWorkload(
             DevLog.NoDevSpec(logger, spec.Generation);
             return;
         }
+
+        // The workspace's quota follows the spec at once; the files relay waits for it before it serves a call.
+        files?.Apply(FileRootPolicy.For(dev.Spec));
 
         await _apply.WaitAsync(cancellationToken);
         try

@@ -65,10 +65,12 @@ public static class DevWorkloadServiceCollectionExtensions
         services.AddSingleton<CodeServerSupervisor>();
 
         services.AddSingleton<DevWorkload>();
+        // The prepared dev user's workspace, the folder code-server opens and shells start in (an existing account's
+        // home may be anywhere); none until that user is prepared.
         services.AddFilesRelay(sp =>
         {
-            var paths = sp.GetRequiredService<DevPaths>();
-            return Path.Combine(paths.DefaultHome, paths.WorkspaceName);
+            var environment = sp.GetRequiredService<DevUserEnvironment>();
+            return () => environment.PreparedUser?.Workspace;
         });
         services.AddSingleton<IWorkload>(provider => provider.GetRequiredService<DevWorkload>());
         return services;

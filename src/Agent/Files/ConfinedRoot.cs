@@ -27,21 +27,26 @@ internal sealed partial class ConfinedRoot : IDisposable
 
     private readonly SafeFileHandle _root;
     private readonly bool _walk;
+    private volatile TemplateDenylist _denylist;
 
     private ConfinedRoot(SafeFileHandle root, bool walk, FilesOptions options, FileRootPolicy policy)
     {
         _root = root;
         _walk = walk;
         Options = options;
-        Denylist = TemplateDenylist.Parse(policy.Denylist);
+        _denylist = TemplateDenylist.Parse(policy.Denylist);
         Quota = new DiskQuota(policy.QuotaBytes, MeasureUsage(root));
+        Policy = policy;
     }
 
     /// <summary>The limits of the file manager.</summary>
     public FilesOptions Options { get; }
 
     /// <summary>The template's denylist for this root.</summary>
-    public TemplateDenylist Denylist { get; }
+    public TemplateDenylist Denylist => _denylist;
+
+    /// <summary>The policy in force (the last one applied).</summary>
+    public FileRootPolicy Policy { get; private set; }
 
     /// <summary>This root's disk quota and the bytes counted as used.</summary>
     public DiskQuota Quota { get; }
@@ -146,6 +151,21 @@ internal sealed partial class ConfinedRoot : IDisposable
     }
 
     public void Dispose() => _root.Dispose();
+
+    /// <summary>Takes a new spec's quota and denylist; usage counted so far stays (a lower quota refuses new bytes, removes nothing).</summary>
+    public void Apply(FileRootPolicy policy)
+    {
+        if (policy == Policy || (policy.QuotaBytes == Policy.QuotaBytes && policy.Denylist.SequenceEqual(Policy.Denylist) && policy.ModsDirectory == Policy.ModsDirectory))
+        {
+            return;
+        }
+
+        // Parsed first: a malformed list leaves the one in force.
+        var denylist = TemplateDenylist.Parse(policy.Denylist);
+        Quota.SetLimit(policy.QuotaBytes);
+        _denylist = denylist;
+        Policy = policy;
+    }
 
     /// <summary>Opens <paramref name="relative"/> (normalised) beneath the root with <paramref name="flags"/>; O_CLOEXEC always.</summary>
     internal SafeFileHandle OpenResolved(string relative, int flags, uint mode, bool followLinks, string shown)
@@ -323,11 +343,20 @@ internal sealed partial class ConfinedRoot : IDisposable
     }
 }
 
-/// <summary>Who a root belongs to: its disk quota (null: none) and its template's denylist (gitignore patterns).</summary>
-internal sealed record FileRootPolicy(long? QuotaBytes, IReadOnlyList<string> Denylist)
+/// <summary>Who a root belongs to: its disk quota (null: none), its template's denylist (gitignore patterns) and mods directory (null: none).</summary>
+internal sealed record FileRootPolicy(long? QuotaBytes, IReadOnlyList<string> Denylist, string? ModsDirectory = null)
 {
+    private const long BytesPerMb = 1024 * 1024;
+
     /// <summary>No quota, nothing denied.</summary>
     public static FileRootPolicy Unrestricted { get; } = new(null, []);
+
+    /// <summary>A game server's: the spec's disk quota and its rendered template's denylist and mods directory.</summary>
+    public static FileRootPolicy For(Grains.GameServers.GameServerSpec spec) =>
+        new(spec.DiskMb * BytesPerMb, spec.Launch?.FileDenylist ?? [], spec.Launch?.ModsDirectory);
+
+    /// <summary>A dev workspace's: the spec's disk quota, nothing denied.</summary>
+    public static FileRootPolicy For(Grains.DevContainers.DevContainerSpec spec) => new(spec.DiskMb * BytesPerMb, []);
 }
 
 /// <summary>An open regular file: a seekable stream the caller disposes, and its length when opened.</summary>

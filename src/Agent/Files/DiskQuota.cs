@@ -8,9 +8,13 @@ namespace ZlhGrind.Agent.Files;
 internal sealed class DiskQuota(long? limitBytes, long usedBytes)
 {
     private long _used = usedBytes;
+    private long _limit = limitBytes ?? -1;
 
     /// <summary>The limit, or null for none.</summary>
-    public long? Limit { get; } = limitBytes;
+    public long? Limit => Interlocked.Read(ref _limit) is var limit and >= 0 ? limit : null;
+
+    /// <summary>Sets a new limit (a spec changed); what is used already stays counted.</summary>
+    public void SetLimit(long? limitBytes) => Interlocked.Exchange(ref _limit, limitBytes ?? -1);
 
     /// <summary>The bytes counted as used now.</summary>
     public long Used => Interlocked.Read(ref _used);

@@ -19,6 +19,7 @@ internal enum FileErrorCode
     PermissionDenied,
     InvalidArchive,
     DigestMismatch,
+    DownloadFailed,
     IoError,
 }
 
@@ -44,6 +45,7 @@ internal sealed class FileOperationException(FileErrorCode error, string message
         FileErrorCode.PermissionDenied => "permission_denied",
         FileErrorCode.InvalidArchive => "invalid_archive",
         FileErrorCode.DigestMismatch => "digest_mismatch",
+        FileErrorCode.DownloadFailed => "download_failed",
         _ => "io_error",
     };
 

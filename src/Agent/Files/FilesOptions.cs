@@ -32,6 +32,12 @@ internal sealed class FilesOptions
     /// <summary>How often the agent registers its file endpoint with the cluster again (after a reconnect or a grain's move).</summary>
     public TimeSpan RelayRefreshInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The largest mod file installed from an artifact URL.</summary>
+    public long MaxModBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>How long one mod download from an artifact URL may take.</summary>
+    public TimeSpan ModDownloadTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>A write (a PUT or an upload chunk) that gets no piece for this long is aborted and leaves nothing.</summary>
     public TimeSpan WriteIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

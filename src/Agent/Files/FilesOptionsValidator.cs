@@ -13,4 +13,6 @@ internal sealed class FilesOptionsValidator() : SectionValidator<FilesOptions>(F
     .Positive(nameof(FilesOptions.UploadExpiry), options.UploadExpiry)
     .Positive(nameof(FilesOptions.UploadSweepInterval), options.UploadSweepInterval)
     .Positive(nameof(FilesOptions.RelayRefreshInterval), options.RelayRefreshInterval)
-    .Positive(nameof(FilesOptions.WriteIdleTimeout), options.WriteIdleTimeout));
+    .Positive(nameof(FilesOptions.WriteIdleTimeout), options.WriteIdleTimeout)
+    .Positive(nameof(FilesOptions.MaxModBytes), options.MaxModBytes)
+    .Positive(nameof(FilesOptions.ModDownloadTimeout), options.ModDownloadTimeout));

@@ -18,23 +18,29 @@ internal sealed partial class FilesRelay : IFilesAgent, IAsyncDisposable
     // Pieces queued per write: enough to keep the disk busy while the next piece travels, little enough to hold.
     private const int QueuedPieces = 4;
 
-    private readonly string _directory;
+    private readonly FileRootSource _source;
     private readonly FilesOptions _options;
-    private readonly FileRootPolicy _policy;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<string, OpenWrite> _writes = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly ITimer _sweep;
+    private readonly Mods.ModsManager _mods;
     private ConfinedRoot? _root;
+    private string? _rootDirectory;
     private UploadStore? _uploads;
 
     public FilesRelay(string directory, FilesOptions options, FileRootPolicy policy, TimeProvider time, ILogger logger)
+        : this(FileRootSource.Fixed(directory, policy), options, time, logger)
     {
-        _directory = directory;
+    }
+
+    public FilesRelay(FileRootSource source, FilesOptions options, TimeProvider time, ILogger logger)
+    {
+        _source = source;
         _options = options;
-        _policy = policy;
         _time = time;
+        _mods = new Mods.ModsManager(source.StateDirectory, options, time);
         _logger = logger;
         _sweep = time.CreateTimer(_ => AbortIdle(), null, options.WriteIdleTimeout, options.WriteIdleTimeout);
     }
@@ -187,6 +193,7 @@ internal sealed partial class FilesRelay : IFilesAgent, IAsyncDisposable
 
         _uploads?.Dispose();
         _root?.Dispose();
+        _mods.Dispose();
     }
 
     /// <summary>Aborts writes idle past <see cref="FilesOptions.WriteIdleTimeout"/> (a gateway that went away mid-body).</summary>
@@ -300,11 +307,32 @@ internal sealed partial class FilesRelay : IFilesAgent, IAsyncDisposable
         }
     }
 
-    private ConfinedRoot Root()
+    /// <summary>Where the root comes from (the workload sets its policy).</summary>
+    internal FileRootSource Source => _source;
+
+    /// <summary>
+    /// The root, opened at the first call and given the policy in force at every call. A dev workspace that moved
+    /// (the dev user was prepared with another home) is opened anew; its uploads start over.
+    /// </summary>
+    internal ConfinedRoot Root()
     {
+        var directory = _source.Directory
+            ?? throw new FileOperationException(FileErrorCode.NotFound, "the container's files do not exist yet (it is still being provisioned)");
+        var policy = _source.Policy;
         lock (_gate)
         {
-            return _root ??= ConfinedRoot.Open(_directory, _options, _policy);
+            if (_root is not null && !string.Equals(_rootDirectory, directory, StringComparison.Ordinal))
+            {
+                _uploads?.Dispose();
+                _uploads = null;
+                _root.Dispose();
+                _root = null;
+            }
+
+            _root ??= ConfinedRoot.Open(directory, _options, policy);
+            _rootDirectory = directory;
+            _root.Apply(policy);
+            return _root;
         }
     }
 

@@ -29,6 +29,9 @@ internal sealed partial class FilesRelayService(
         }
 
         var relay = services.GetRequiredService<FilesRelay>();
+
+        // Not offered before the spec's quota and denylist are known (503 until then, never a call without them).
+        await relay.Source.Applied.WaitAsync(stoppingToken);
         var reference = client.CreateObjectReference<IFilesAgent>(relay);
         try
         {

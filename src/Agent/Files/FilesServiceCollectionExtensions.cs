@@ -14,13 +14,17 @@ internal static class FilesServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Serves the files of <paramref name="rootDirectory"/> (the server's directory, the dev workspace) to the cluster.</summary>
-    public static IServiceCollection AddFilesRelay(this IServiceCollection services, Func<IServiceProvider, string> rootDirectory)
+    /// <summary>
+    /// Serves the files of the directory <paramref name="rootDirectory"/> names (the server's directory, the dev user's
+    /// workspace; null while it does not exist yet) to the cluster, under the policy the workload applies from the spec;
+    /// <paramref name="stateDirectory"/> is the agent's own, outside the root (the mods manifest).
+    /// </summary>
+    public static IServiceCollection AddFilesRelay(this IServiceCollection services, Func<IServiceProvider, Func<string?>> rootDirectory, Func<IServiceProvider, string?>? stateDirectory = null)
     {
+        services.AddSingleton(sp => new FileRootSource(rootDirectory(sp), stateDirectory?.Invoke(sp)));
         services.AddSingleton(sp => new FilesRelay(
-            rootDirectory(sp),
+            sp.GetRequiredService<FileRootSource>(),
             sp.GetRequiredService<IOptions<FilesOptions>>().Value,
-            FileRootPolicy.Unrestricted,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FilesRelay>>()));
         services.AddHostedService<FilesRelayService>();

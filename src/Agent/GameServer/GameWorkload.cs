@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Agent.Workloads;
@@ -13,7 +14,7 @@ namespace ZlhGrind.Agent.GameServer;
 /// only dispatches it, so a slow graceful stop never holds up the cluster link, and a kill is never
 /// queued behind one.
 /// </summary>
-internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile, bool stopServerOnAgentStop, ILogger<GameWorkload> logger, IReadOnlyList<string>? dataDirectories = null) : IWorkload
+internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile, bool stopServerOnAgentStop, ILogger<GameWorkload> logger, IReadOnlyList<string>? dataDirectories = null, FileRootSource? files = null) : IWorkload
 {
     private readonly Lock _gate = new();
     private readonly List<Task> _actions = [];
@@ -43,6 +44,13 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
         PowerAction? action = null;
         lock (_gate)
         {
+            // The file manager's quota and denylist follow the newest spec, also the one an agent restart hands over
+            // again (its power request was carried out already, its policy is not known yet).
+            if (!_deleting && (_applied is null || spec.Generation >= _applied.Generation))
+            {
+                files?.Apply(FileRootPolicy.For(game.Spec));
+            }
+
             if (_deleting || (_applied is { } applied && spec.Generation <= applied.Generation))
             {
                 return Task.CompletedTask;

@@ -64,12 +64,15 @@ internal static class GameWorkloadExtensions
                 game.RunDirectory ?? Path.Combine(agent.DataRoot, "game", "run"),
                 Path.Combine(agent.DataRoot, "game", "state"),
             ];
+            var supervisor = sp.GetRequiredService<GameSupervisor>();
+            supervisor.ModChanges = sp.GetRequiredService<FilesRelay>().Mods;
             return new GameWorkload(
-                sp.GetRequiredService<GameSupervisor>(),
+                supervisor,
                 Path.Combine(agent.DataRoot, "game", "state", "applied.json"),
                 game.StopServerOnAgentStop,
                 sp.GetRequiredService<ILogger<GameWorkload>>(),
-                data);
+                data,
+                sp.GetRequiredService<FileRootSource>());
         });
         services.AddSingleton<IWorkload>(sp => sp.GetRequiredService<GameWorkload>());
 
@@ -90,8 +93,14 @@ internal static class GameWorkloadExtensions
         services.AddHostedService<GameConsoleService>();
         services.AddGameUsage(sp => sp.GetRequiredService<IOptions<GameServerOptions>>().Value.ServerDirectory
             ?? Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "server"));
-        services.AddFilesRelay(sp => sp.GetRequiredService<IOptions<GameServerOptions>>().Value.ServerDirectory
-            ?? Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "server"));
+        services.AddFilesRelay(
+            sp =>
+            {
+                var directory = sp.GetRequiredService<IOptions<GameServerOptions>>().Value.ServerDirectory
+                    ?? Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "server");
+                return () => directory;
+            },
+            sp => Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataRoot, "game", "state"));
         return services;
     }
 }

@@ -9,6 +9,9 @@ namespace ZlhGrind.Agent.Supervision;
 /// <summary>An exit: a requested stop, a stop from inside the game, or a crash with its record and the policy's decision.</summary>
 internal sealed partial class GameSupervisor
 {
+    /// <summary>The server's mods, when it has a file manager: a crash names those changed since the last ready run.</summary>
+    public Mods.IModChanges? ModChanges { get; set; }
+
     private void OnExited(ServerProcess server, ExitStatus status)
     {
         CrashRecord? crash = null;
@@ -71,9 +74,11 @@ internal sealed partial class GameSupervisor
                 }
 
                 var reason = CrashReason(decision, classification);
+                // A mod or plugin error names what changed since the last ready run: the likeliest culprits.
+                var changedMods = classification == CrashClassification.ModOrPluginError ? ModChanges?.ChangedSinceCleanRun() : null;
                 crash = new CrashRecord(
                     Guid.NewGuid(), endedAt, status.ExitCode, status.Signal, uptime, classification, tail,
-                    decision.ConsecutiveCrashes, decision.RestartDelay, decision.GiveUp);
+                    decision.ConsecutiveCrashes, decision.RestartDelay, decision.GiveUp, changedMods is { Count: > 0 } ? changedMods : null);
                 SetState(GameServerState.Crashed, status + ", " + reason);
                 var record = crash;
                 _events.Publish((sequence, at) => new GameCrashed(sequence, at, record));

@@ -109,6 +109,7 @@ internal sealed partial class GameSupervisor
     private void BecomeReady(DateTimeOffset? since, string? reason = null)
     {
         _readyAt = since ?? _time.GetUtcNow();
+        ModChanges?.MarkCleanRun();
         SetState(GameServerState.Running, reason, _readyAt);
     }
 

@@ -5,7 +5,7 @@ namespace ZlhGrind.Gateway.Api;
 
 /// <summary>
 /// Body of <c>POST /api/servers</c>: a catalog <c>template</c> and its <c>variables</c>; <c>startCommand</c> and
-/// <c>stopCommand</c> only with an editable template (generic); <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid;
+/// <c>stopCommand</c> only with an editable template (generic); <c>diskMb</c> the file manager's quota (absent: none); <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid;
 /// <c>cpuPercent</c> is the CPU share in percent of one core (1..6400; absent = no limit).
 /// </summary>
 public sealed record ProvisionGameRequest(
@@ -16,14 +16,16 @@ public sealed record ProvisionGameRequest(
     int? MemoryMb = null,
     string? OwnerId = null,
     Dictionary<string, string>? Variables = null,
-    int? CpuPercent = null)
+    int? CpuPercent = null,
+    int? DiskMb = null)
     : IProvisionRequest;
 
 /// <summary>
 /// Body of <c>POST /api/dev</c>; <c>id</c> and <c>ownerId</c> are for operators adopting an existing vmid;
-/// <c>idleTimeoutMinutes</c> overrides <c>Ide:IdleTimeout</c> for this container (0 = never stop code-server for idling).
+/// <c>idleTimeoutMinutes</c> overrides <c>Ide:IdleTimeout</c> for this container (0 = never stop code-server for idling);
+/// <c>diskMb</c> is the workspace's quota for the file manager (absent: none).
 /// </summary>
-public sealed record ProvisionDevRequest(long? Id = null, string? Runtime = null, string? Version = null, bool? EnableCodeServer = null, string? OwnerId = null, int? IdleTimeoutMinutes = null)
+public sealed record ProvisionDevRequest(long? Id = null, string? Runtime = null, string? Version = null, bool? EnableCodeServer = null, string? OwnerId = null, int? IdleTimeoutMinutes = null, int? DiskMb = null)
     : IProvisionRequest;
 
 /// <summary>What both provisioning bodies share: the operator-only choice of id and owner.</summary>

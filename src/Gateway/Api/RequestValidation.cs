@@ -1,5 +1,6 @@
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.DevContainers;
+using ZlhGrind.Grains.Files;
 using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Gateway.Api;
@@ -33,6 +34,8 @@ internal static class RequestValidation
             throw new InvalidRequestException("memoryMb must be positive.");
         }
 
+        FileLimits.CheckDiskMb(request.DiskMb);
+
         // The template decides whether a start command may be given and what each variable may hold (the silo renders it).
         return new GameServerSpec(
             template,
@@ -40,7 +43,8 @@ internal static class RequestValidation
             string.IsNullOrWhiteSpace(request.StopCommand) ? null : request.StopCommand,
             memory,
             request.Variables is null ? null : new Dictionary<string, string>(request.Variables, StringComparer.Ordinal),
-            CpuPercent: request.CpuPercent);
+            CpuPercent: request.CpuPercent,
+            DiskMb: request.DiskMb);
     }
 
     public static DevContainerSpec ToSpec(ProvisionDevRequest request)
@@ -57,8 +61,9 @@ internal static class RequestValidation
             throw new InvalidRequestException($"idleTimeoutMinutes must be between 0 (never) and {maxIdleMinutes}.");
         }
 
+        FileLimits.CheckDiskMb(request.DiskMb);
         var idleTimeout = request.IdleTimeoutMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
-        return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true, idleTimeout);
+        return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true, idleTimeout, request.DiskMb);
     }
 
     /// <summary>The <c>keepData</c> query value of a deletion: absent means the data is removed.</summary>

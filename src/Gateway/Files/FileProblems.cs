@@ -47,6 +47,7 @@ internal static class FileProblems
         "digest_mismatch" => (StatusCodes.Status400BadRequest, "Digest mismatch"),
         "too_large" => (StatusCodes.Status413PayloadTooLarge, "Too large"),
         "quota_exceeded" => (StatusCodes.Status507InsufficientStorage, "Quota exceeded"),
+        "download_failed" => (StatusCodes.Status502BadGateway, "Download failed"),
         _ => (StatusCodes.Status502BadGateway, "File operation failed"),
     };
 }

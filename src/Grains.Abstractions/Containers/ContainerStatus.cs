@@ -34,7 +34,8 @@ public sealed record CrashSummary(int Total, DateTimeOffset? LastAt, string? Las
 
 /// <summary>
 /// Game-only parts of the status. <c>ReadyAt</c>: since when the server is ready (null unless Running);
-/// <c>LastStop</c>: how the last requested stop ended (forced when it needed SIGKILL, with the reason).
+/// <c>LastStop</c>: how the last requested stop ended (forced when it needed SIGKILL, with the reason);
+/// <c>DiskMb</c>: the file manager's quota of the spec (null: none).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameStatus")]
 public sealed record GameStatus(
@@ -45,11 +46,13 @@ public sealed record GameStatus(
     DateTimeOffset? ReadyAt = null,
     GameServers.StopReport? LastStop = null,
     string? TemplateVersion = null,
-    GameServers.LimitsStatus? Limits = null);
+    GameServers.LimitsStatus? Limits = null,
+    int? DiskMb = null);
 
 /// <summary>
 /// Dev-only parts of the status. <c>LastActivityAt</c> is the last IDE use the gateways saw; <c>IdleStopAt</c> is when
-/// code-server will be stopped for want of it (null while it is not running or never stops by itself).
+/// code-server will be stopped for want of it (null while it is not running or never stops by itself); <c>DiskMb</c> is
+/// the workspace's quota of the spec (null: none).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevStatus")]
 public sealed record DevStatus(
@@ -62,7 +65,8 @@ public sealed record DevStatus(
     IReadOnlyList<DevContainers.InstalledRuntime> InstalledRuntimes,
     DevContainers.InstallProgress? Install,
     DateTimeOffset? LastActivityAt = null,
-    DateTimeOffset? IdleStopAt = null);
+    DateTimeOffset? IdleStopAt = null,
+    int? DiskMb = null);
 
 /// <summary>What provisioning returns: the id and the agent credential, shown exactly once.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.ProvisionResult")]

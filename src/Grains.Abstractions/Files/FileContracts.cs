@@ -27,6 +27,15 @@ public sealed record UploadState(string UploadId, string Path, long Size, long C
 /// <summary>The largest values the file manager takes (README: "Files").</summary>
 public static class FileLimits
 {
+    /// <summary>Refuses a disk quota outside <see cref="MinDiskMb"/>..<see cref="MaxDiskMb"/> (null: none) with a message naming <c>diskMb</c>.</summary>
+    public static void CheckDiskMb(int? diskMb)
+    {
+        if (diskMb is < MinDiskMb or > MaxDiskMb)
+        {
+            throw new Containers.InvalidRequestException($"diskMb must be between {MinDiskMb} and {MaxDiskMb}.");
+        }
+    }
+
     /// <summary>Bytes of one piece between gateway, silo and agent (well below the silo's 8 MiB message cap).</summary>
     public const int PieceBytes = 1024 * 1024;
 
@@ -48,6 +57,12 @@ public static class FileLimits
     /// <summary>Characters of a refusal's message relayed from an agent.</summary>
     public const int MessageChars = 500;
 
+    /// <summary>The smallest per-container disk quota a spec may ask for (<c>diskMb</c>).</summary>
+    public const int MinDiskMb = 1;
+
+    /// <summary>The largest per-container disk quota a spec may ask for (<c>diskMb</c>, 16 TiB).</summary>
+    public const int MaxDiskMb = 16 * 1024 * 1024;
+
     /// <summary>Characters of an id the agent hands out (writes, uploads).</summary>
     public const int IdChars = 64;
 
@@ -56,7 +71,7 @@ public static class FileLimits
     {
         "not_found", "exists", "not_a_directory", "is_a_directory", "outside_root", "unsafe_path", "invalid_path",
         "invalid_argument", "too_large", "quota_exceeded", "denied_by_template", "permission_denied", "invalid_archive",
-        "digest_mismatch", "io_error",
+        "digest_mismatch", "download_failed", "io_error",
     };
 }
 

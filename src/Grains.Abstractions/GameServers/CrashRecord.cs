@@ -45,7 +45,10 @@ public static class CrashClassifications
     };
 }
 
-/// <summary>One crash: when, how it ended, how long it ran, what it printed last and what supervision did next.</summary>
+/// <summary>
+/// One crash: when, how it ended, how long it ran, what it printed last and what supervision did next; for a
+/// <c>mod_or_plugin_error</c>, <see cref="ChangedMods"/> names the mods changed since the server last became ready.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.CrashRecord")]
 public sealed record CrashRecord(
     Guid Id,
@@ -57,4 +60,5 @@ public sealed record CrashRecord(
     string LogTail,
     int ConsecutiveCrashes,
     TimeSpan? RestartDelay,
-    bool GaveUp);
+    bool GaveUp,
+    IReadOnlyList<string>? ChangedMods = null);

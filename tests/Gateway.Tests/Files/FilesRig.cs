@@ -45,22 +45,29 @@ internal sealed class FilesRig : IAsyncDisposable
 
     public string Outside { get; }
 
+    /// <summary>The agent's own state directory beside the root (the mods manifest).</summary>
+    public string State => Path.Combine(_directory, "state");
+
     public FilesRelay Relay => _relay ?? throw new InvalidOperationException("The agent side is not started.");
 
-    /// <summary>Provisions a game server (or a dev container) for <paramref name="owner"/>; with <paramref name="connect"/> its agent side registers.</summary>
-    public static async Task<FilesRig> StartAsync(GatewayFixture fixture, string owner, bool dev = false, bool connect = true, long? quotaBytes = null)
+    /// <summary>
+    /// Provisions a game server (or a dev container) for <paramref name="owner"/> from <paramref name="template"/> with
+    /// <paramref name="diskMb"/>; with <paramref name="connect"/> its agent side registers, under <paramref name="quotaBytes"/>
+    /// when given, else under the policy the agent takes from the container's desired spec (quota, denylist, mods directory).
+    /// </summary>
+    public static async Task<FilesRig> StartAsync(GatewayFixture fixture, string owner, bool dev = false, bool connect = true, long? quotaBytes = null, int? diskMb = null, string template = "generic")
     {
         ProvisionResult? result;
         if (dev)
         {
             using var operatorPortal = fixture.CreateClient(TestTokens.For("files-operator", isOperator: true));
-            var created = await operatorPortal.PostAsJsonAsync("/api/dev", new { ownerId = owner, runtime = "node", version = "22.1.0", enableCodeServer = false });
+            var created = await operatorPortal.PostAsJsonAsync("/api/dev", new { ownerId = owner, runtime = "node", version = "22.1.0", enableCodeServer = false, diskMb });
             result = await created.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ProvisionResult>(Json.Options);
         }
         else
         {
             using var portal = fixture.CreateClient(TestTokens.For(owner));
-            var created = await portal.PostAsJsonAsync("/api/servers", new { template = "generic", startCommand = "sh run.sh", stopCommand = "stop", memoryMb = 1024 });
+            var created = await portal.PostAsJsonAsync("/api/servers", new { template, startCommand = "sh run.sh", stopCommand = "stop", memoryMb = 1024, diskMb });
             result = await created.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ProvisionResult>(Json.Options);
         }
 
@@ -106,7 +113,18 @@ internal sealed class FilesRig : IAsyncDisposable
         // The agent's outgoing filter does this in the agent process; here it is set on this flow only.
         RequestContext.Set(CallContextKeys.AgentContainerId, Id);
         RequestContext.Set(CallContextKeys.AgentCredential, credential);
-        _relay = new FilesRelay(Root, new FilesOptions(), new FileRootPolicy(quotaBytes, []), TimeProvider.System, NullLogger.Instance);
+        var policy = new FileRootPolicy(quotaBytes, []);
+        if (quotaBytes is null)
+        {
+            // What the agent does when the spec arrives: the policy comes from the desired spec the silo holds.
+            IContainerGrain container = Prefix.StartsWith("/api/dev/", StringComparison.Ordinal)
+                ? _fixture.Client.GetGrain<Grains.DevContainers.IDevContainerGrain>(Id)
+                : _fixture.Client.GetGrain<Grains.GameServers.IGameServerGrain>(Id);
+            var desired = await container.GetDesiredSpecAsync();
+            policy = desired.Game is { } game ? FileRootPolicy.For(game.Spec) : FileRootPolicy.For(desired.Dev!.Spec);
+        }
+
+        _relay = new FilesRelay(FileRootSource.Fixed(Root, policy, State), new FilesOptions(), TimeProvider.System, NullLogger.Instance);
         _reference = _fixture.Client.CreateObjectReference<IFilesAgent>(_relay);
         await _fixture.Client.GetGrain<IFilesGrain>(Id).ConnectAgentAsync(_reference);
         RequestContext.Clear();

@@ -93,6 +93,21 @@ public sealed class RefusedCallsTests(FakeClockClusterFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Report_CrashNamingAPathAsAChangedMod_RefusedAndNothingStored()
+    {
+        var (grain, credential) = await GameAsync(Client);
+        var id = grain.GetPrimaryKeyLong();
+        var before = await ViewAsync(grain, credential);
+        var hostile = GameServerGrainTests.Crash(1) with { ChangedMods = ["ok.jar", "../../etc/passwd"] };
+
+        CallAs.Agent(id, credential);
+        var ack = await grain.ReportAsync(new AgentReport(Guid.NewGuid(), [new GameCrashed(1, DateTimeOffset.UnixEpoch, hostile)], 0));
+
+        Assert.Equal(["#1: crash.changedMods holds a name that is not a mod name."], ack.Rejected);
+        Assert.Equal(before, await ViewAsync(grain, credential));
+    }
+
+    [Fact]
     public async Task ProvisionDev_OverAnExistingId_ConflictAndTheSpecIsKept()
     {
         var (grain, credential) = await DevAsync(Client);

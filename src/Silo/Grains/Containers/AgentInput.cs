@@ -82,6 +82,8 @@ internal static class AgentInput
                     Require(crashed.Crash is not null, "crash is required.");
                     Require(Enum.IsDefined(crashed.Crash!.Classification), "crash.classification is not a classification.");
                     Text(crashed.Crash.LogTail, "crash.logTail", AgentInputLimits.CrashLogTail);
+                    Count(crashed.Crash.ChangedMods?.Count ?? 0, "crash.changedMods", ZlhGrind.Grains.Mods.ModLimits.ListedMods);
+                    Require(crashed.Crash.ChangedMods?.All(ZlhGrind.Grains.Mods.ModLimits.IsName) ?? true, "crash.changedMods holds a name that is not a mod name.");
                     break;
                 case DevStateChanged changed:
                     Require(Enum.IsDefined(changed.State), "state is not a dev container state.");

@@ -41,6 +41,8 @@ internal sealed partial class DevContainerGrain(
             throw new InvalidRequestException($"The idle timeout must be between 0 (never) and {IdeIdle.MaxTimeout}.");
         }
 
+        ZlhGrind.Grains.Files.FileLimits.CheckDiskMb(spec.DiskMb);
+
         RequireProvisionable(actor);
 
         // Resolving here makes an unknown runtime a clear 400 before anything is created.
@@ -229,7 +231,8 @@ internal sealed partial class DevContainerGrain(
                 IsNewer(Presence.LastHeartbeat, Record.InstalledRuntimesAt) ? observed!.Runtimes : Record.InstalledRuntimes,
                 observed?.Install,
                 Record.LastIdeActivityAt,
-                IdleStopAt()),
+                IdleStopAt(),
+                Record.Spec?.DiskMb),
         };
     }
 

@@ -14,7 +14,7 @@ namespace ZlhGrind.Silo.Grains.Files;
 /// does: the agent is the tenant's. Reentrant, so one long download does not hold the container's other calls.
 /// </summary>
 [Reentrant]
-internal sealed class FilesGrain : Grain, IFilesGrain, IAgentCredentialHolder
+internal sealed partial class FilesGrain : Grain, IFilesGrain, IAgentCredentialHolder
 {
     private const int NameBytes = 255;
     private const long MaxChunkBytes = 64L * 1024 * 1024;

@@ -94,7 +94,8 @@ internal sealed partial class GameServerGrain(
                 Record.State == GameServerState.Running ? Record.ReadyAt : null,
                 Record.LastStop,
                 Record.Spec?.Launch?.TemplateVersion,
-                Limits()),
+                Limits(),
+                Record.Spec?.DiskMb),
         };
     }
 

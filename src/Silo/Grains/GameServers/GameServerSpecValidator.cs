@@ -36,6 +36,7 @@ internal static partial class GameServerSpecValidator
             throw new InvalidRequestException($"cpuPercent must be between 1 and {MaxCpuPercent} (percent of one core; leave it out for no limit).");
         }
 
+        ZlhGrind.Grains.Files.FileLimits.CheckDiskMb(spec.DiskMb);
         if (spec.Launch is not null)
         {
             throw new InvalidRequestException("launch is rendered from the template; a request cannot set it.");
