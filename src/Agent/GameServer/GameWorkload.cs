@@ -48,7 +48,7 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
                 return Task.CompletedTask;
             }
 
-            supervisor.Configure(game.Spec);
+            supervisor.Configure(game.Spec, spec.Generation);
             var first = _applied is null;
             var lastRequest = _applied?.PowerRequest ?? 0;
             if (game.PowerRequest > lastRequest)

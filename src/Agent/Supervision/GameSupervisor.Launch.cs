@@ -38,6 +38,7 @@ internal sealed partial class GameSupervisor
             try
             {
                 plan = PlanFor(_spec);
+                _runGeneration = _specGeneration;
             }
             catch (ArgumentException ex)
             {

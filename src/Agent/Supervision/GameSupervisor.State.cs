@@ -17,7 +17,13 @@ internal sealed partial class GameSupervisor
             {
                 _state = saved.State;
                 _reason = saved.Reason;
-                _spec ??= saved.Spec;
+                if (_spec is null)
+                {
+                    _spec = saved.Spec;
+                    _specGeneration = saved.SpecGeneration ?? 0;
+                }
+
+                _runGeneration = saved.RunningGeneration;
                 _policy.Restore(saved.ConsecutiveCrashes);
                 _restarts.Restore(saved.RestartAt);
                 _lastStop = saved.LastStop;
@@ -134,7 +140,7 @@ internal sealed partial class GameSupervisor
 
         try
         {
-            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart, _readyAt, _lastStop).Save(_settings.StateFile);
+            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart, _readyAt, _lastStop, _specGeneration, _runGeneration).Save(_settings.StateFile);
         }
         catch (IOException ex)
         {

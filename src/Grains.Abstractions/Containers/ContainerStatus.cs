@@ -34,7 +34,10 @@ public sealed record CrashSummary(int Total, DateTimeOffset? LastAt, string? Las
 
 /// <summary>
 /// Game-only parts of the status. <c>ReadyAt</c>: since when the server is ready (null unless Running);
-/// <c>LastStop</c>: how the last requested stop ended (forced when it needed SIGKILL, with the reason).
+/// <c>LastStop</c>: how the last requested stop ended (forced when it needed SIGKILL, with the reason);
+/// <c>SpecGeneration</c>: the desired generation of the last spec change (provision or update); <c>RunningGeneration</c>:
+/// the desired generation the running server was started with; <c>PendingRestart</c>: the server runs an older spec, and
+/// the change applies at its next start.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameStatus")]
 public sealed record GameStatus(
@@ -44,7 +47,10 @@ public sealed record GameStatus(
     DateTimeOffset? NextRestartAt,
     DateTimeOffset? ReadyAt = null,
     GameServers.StopReport? LastStop = null,
-    string? TemplateVersion = null);
+    string? TemplateVersion = null,
+    long SpecGeneration = 0,
+    long? RunningGeneration = null,
+    bool PendingRestart = false);
 
 /// <summary>
 /// Dev-only parts of the status. <c>LastActivityAt</c> is the last IDE use the gateways saw; <c>IdleStopAt</c> is when

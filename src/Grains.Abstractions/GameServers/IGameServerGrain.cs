@@ -18,4 +18,8 @@ public interface IGameServerGrain : IContainerGrain
     /// <summary>The crash history, newest first (at most 50).</summary>
     [Alias("GetCrashes"), Accepts(CallerKind.Gateway)]
     Task<IReadOnlyList<CrashRecord>> GetCrashesAsync(Actor actor);
+
+    /// <summary>Changes the spec (validated whole before anything changes); the agent applies it at the next start.</summary>
+    [Alias("Update"), Accepts(CallerKind.Gateway)]
+    Task<ContainerStatus> UpdateAsync(Actor actor, GameServerUpdate update);
 }

@@ -35,6 +35,7 @@ internal sealed class GameServerGrain(
         return await ProvisionCoreAsync(actor, () =>
         {
             Record.Spec = spec;
+            Record.SpecGeneration = 1;
             Record.State = GameServerState.Provisioning;
         });
     }
@@ -61,6 +62,28 @@ internal sealed class GameServerGrain(
         return BuildStatus();
     }
 
+    public async Task<ContainerStatus> UpdateAsync(Actor actor, GameServerUpdate update)
+    {
+        RequireAccess(actor);
+        GameServerSpecValidator.ValidateUpdate(update);
+        RequireNotDeleting();
+        RequireGeneration(update.ExpectedGeneration);
+        var current = Record.Spec!;
+        var template = await GrainFactory.GetGrain<ITemplateCatalogGrain>(ITemplateCatalogGrain.Key).ResolveAsync(current.Template);
+        var spec = TemplateRenderer.Render(template, UpdateRequest.For(current, update, template));
+        GameServerSpecValidator.Validate(spec);
+
+        // The grain is not reentrant, so nothing changed during the catalog call; checked again all the same, as the
+        // refusal must hold whatever the grain's scheduling becomes.
+        RequireNotDeleting();
+        RequireGeneration(update.ExpectedGeneration);
+        Record.Spec = spec;
+        Record.SpecGeneration = Core.Generation + 1;
+        var when = Record.State is GameServerState.Starting or GameServerState.Running or GameServerState.Stopping ? "applies at the next restart" : "applies at the next start";
+        await SpecChangedAsync($"spec updated ({UpdateRequest.Describe(update)}); {when}");
+        return BuildStatus();
+    }
+
     public Task<IReadOnlyList<CrashRecord>> GetCrashesAsync(Actor actor)
     {
         RequireAccess(actor);
@@ -82,6 +105,7 @@ internal sealed class GameServerGrain(
     {
         var last = Record.Crashes.Count > 0 ? Record.Crashes[0] : null;
         var observed = Presence.LastHeartbeat?.Game;
+        var running = Record.State is GameServerState.Starting or GameServerState.Running or GameServerState.Stopping ? observed?.RunningGeneration : null;
         return status with
         {
             Crashes = new CrashSummary(Record.CrashTotal, last?.At, last?.Classification.WireName(), last?.ExitCode),
@@ -92,7 +116,10 @@ internal sealed class GameServerGrain(
                 observed?.NextRestartAt,
                 Record.State == GameServerState.Running ? Record.ReadyAt : null,
                 Record.LastStop,
-                Record.Spec?.Launch?.TemplateVersion),
+                Record.Spec?.Launch?.TemplateVersion,
+                Record.SpecGeneration,
+                running,
+                running < Record.SpecGeneration),
         };
     }
 

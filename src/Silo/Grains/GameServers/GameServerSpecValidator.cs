@@ -9,6 +9,12 @@ internal static partial class GameServerSpecValidator
 {
     public const int MinMemoryMb = 256;
     public const int MaxMemoryMb = 256 * 1024;
+    public const int MinDiskMb = 64;
+    public const int MaxDiskMb = 16 * 1024 * 1024;
+    public const int MinCpuPercent = 1;
+
+    /// <summary>64 cores: more than any host this platform runs game servers on.</summary>
+    public const int MaxCpuPercent = 6400;
 
     /// <summary>What a provisioning request must meet before its template is looked up.</summary>
     public static void ValidateRequest(GameServerSpec? spec)
@@ -31,6 +37,41 @@ internal static partial class GameServerSpecValidator
         if (spec.Launch is not null)
         {
             throw new InvalidRequestException("launch is rendered from the template; a request cannot set it.");
+        }
+
+        ValidateLimits(spec.DiskMb, spec.CpuPercent);
+    }
+
+    /// <summary>What an update must meet before the spec is looked at: at least one change, every given value in range.</summary>
+    public static void ValidateUpdate(GameServerUpdate? update)
+    {
+        if (update is null || update is { Variables: null, MemoryMb: null, DiskMb: null, CpuPercent: null, TemplateVersion: null, StartCommand: null })
+        {
+            throw new InvalidRequestException("An update needs at least one of variables, memoryMb, diskMb, cpuPercent, templateVersion, startCommand.");
+        }
+
+        if (update.MemoryMb is < MinMemoryMb or > MaxMemoryMb)
+        {
+            throw new InvalidRequestException($"memoryMb must be between {MinMemoryMb} and {MaxMemoryMb}.");
+        }
+
+        ValidateLimits(update.DiskMb, update.CpuPercent);
+        if (update.TemplateVersion is { } version && (version.Length is 0 or > 32))
+        {
+            throw new InvalidRequestException("templateVersion must be 1-32 characters.");
+        }
+    }
+
+    private static void ValidateLimits(int? diskMb, int? cpuPercent)
+    {
+        if (diskMb is < MinDiskMb or > MaxDiskMb)
+        {
+            throw new InvalidRequestException($"diskMb must be between {MinDiskMb} and {MaxDiskMb}.");
+        }
+
+        if (cpuPercent is < MinCpuPercent or > MaxCpuPercent)
+        {
+            throw new InvalidRequestException($"cpuPercent must be between {MinCpuPercent} and {MaxCpuPercent}.");
         }
     }
 
