@@ -9,6 +9,8 @@ using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
+using ZlhGrind.Agent.Runtimes;
+using ZlhGrind.Agent.Templates;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Agent.Workloads;
 
@@ -25,6 +27,13 @@ internal static class GameWorkloadExtensions
         services.AddSingleton<IValidateOptions<SupervisionOptions>, SupervisionOptionsValidator>();
         services.AddOptions<GameServerOptions>().BindConfiguration(GameServerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GameServerOptions>, GameServerOptionsValidator>();
+
+        // A template's install artifact is fetched and unpacked by the runtime installer's rules (Agent:Runtimes limits).
+        services.AddOptions<RuntimeInstallOptions>().BindConfiguration(RuntimeInstallOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RuntimeInstallOptions>, RuntimeInstallOptionsValidator>();
+        services.AddHttpClient(ArtifactDownloader.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<ArtifactDownloader>();
+        services.TryAddSingleton<SafeTarExtractor>();
 
         services.AddSingleton(sp =>
         {
@@ -55,12 +64,20 @@ internal static class GameWorkloadExtensions
                 game.RunDirectory ?? Path.Combine(agent.DataRoot, "game", "run"),
                 Path.Combine(agent.DataRoot, "game", "state"),
             ];
+            var installer = new TemplateInstaller(
+                sp.GetRequiredService<ArtifactDownloader>(),
+                sp.GetRequiredService<SafeTarExtractor>(),
+                sp.GetRequiredService<IOptions<FilesOptions>>().Value,
+                data[0],
+                data[2],
+                sp.GetRequiredService<ILogger<TemplateInstaller>>());
             return new GameWorkload(
                 sp.GetRequiredService<GameSupervisor>(),
                 Path.Combine(agent.DataRoot, "game", "state", "applied.json"),
                 game.StopServerOnAgentStop,
                 sp.GetRequiredService<ILogger<GameWorkload>>(),
-                data);
+                data,
+                installer);
         });
         services.AddSingleton<IWorkload>(sp => sp.GetRequiredService<GameWorkload>());
 

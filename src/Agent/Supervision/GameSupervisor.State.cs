@@ -104,6 +104,32 @@ internal sealed partial class GameSupervisor
         }
     }
 
+    /// <summary>Installing a template's files: only when no server runs and nothing is scheduled (Stopped, Error or Installing).</summary>
+    public bool BeginInstall(string reason)
+    {
+        lock (_gate)
+        {
+            if (_server is not null || _retired || _state is not (GameServerState.Stopped or GameServerState.Error or GameServerState.Installing))
+            {
+                return false;
+            }
+
+            SetState(GameServerState.Installing, reason);
+            Persist();
+            return true;
+        }
+    }
+
+    /// <summary>The template install ended: Stopped, or Error with why (the server directory was left as it was).</summary>
+    public void EndInstall(string? error)
+    {
+        lock (_gate)
+        {
+            SetState(error is null ? GameServerState.Stopped : GameServerState.Error, error is null ? "installed" : "install failed: " + error);
+            Persist();
+        }
+    }
+
     private LaunchPlan? TryPlan(GameServerSpec spec)
     {
         try

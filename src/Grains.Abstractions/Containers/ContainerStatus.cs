@@ -37,7 +37,9 @@ public sealed record CrashSummary(int Total, DateTimeOffset? LastAt, string? Las
 /// <c>LastStop</c>: how the last requested stop ended (forced when it needed SIGKILL, with the reason);
 /// <c>SpecGeneration</c>: the desired generation of the last spec change (provision or update); <c>RunningGeneration</c>:
 /// the desired generation the running server was started with; <c>PendingRestart</c>: the server runs an older spec, and
-/// the change applies at its next start.
+/// the change applies at its next start; <c>Install</c>: the template install running now (name, version, phase, bytes);
+/// <c>MemoryMb</c>, <c>Variables</c>, <c>DiskMb</c>, <c>CpuPercent</c>, <c>StartCommand</c>: the desired spec, for the
+/// portal's Settings form.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameStatus")]
 public sealed record GameStatus(
@@ -50,11 +52,18 @@ public sealed record GameStatus(
     string? TemplateVersion = null,
     long SpecGeneration = 0,
     long? RunningGeneration = null,
-    bool PendingRestart = false);
+    bool PendingRestart = false,
+    DevContainers.InstallProgress? Install = null,
+    int MemoryMb = 0,
+    IReadOnlyDictionary<string, string>? Variables = null,
+    int? DiskMb = null,
+    int? CpuPercent = null,
+    string? StartCommand = null);
 
 /// <summary>
 /// Dev-only parts of the status. <c>LastActivityAt</c> is the last IDE use the gateways saw; <c>IdleStopAt</c> is when
-/// code-server will be stopped for want of it (null while it is not running or never stops by itself).
+/// code-server will be stopped for want of it (null while it is not running or never stops by itself); <c>DiskMb</c>
+/// and <c>IdleTimeout</c>: the desired spec's (null = none, the silos' default).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevStatus")]
 public sealed record DevStatus(
@@ -67,7 +76,9 @@ public sealed record DevStatus(
     IReadOnlyList<DevContainers.InstalledRuntime> InstalledRuntimes,
     DevContainers.InstallProgress? Install,
     DateTimeOffset? LastActivityAt = null,
-    DateTimeOffset? IdleStopAt = null);
+    DateTimeOffset? IdleStopAt = null,
+    int? DiskMb = null,
+    TimeSpan? IdleTimeout = null);
 
 /// <summary>What provisioning returns: the id and the agent credential, shown exactly once.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.ProvisionResult")]

@@ -84,23 +84,22 @@ public sealed class GameWorkloadTests : IDisposable
         await workload.WhenIdleAsync();
         var first = workload.Snapshot();
         Assert.Equal(1L, first.Game!.RunningGeneration);
-        Assert.Contains("motd=before", CommandLine(first.Pid!.Value), StringComparison.Ordinal);
+        await ArgvShowsAsync(first.Pid!.Value, "motd=before");
 
         // The update (a new generation, no power request): the running server is left alone, and says which spec it runs.
         await workload.ApplyAsync(new DesiredSpec(2, new GameDesired(after, DesiredPower.Running, 0, null), null), CancellationToken.None);
         await workload.WhenIdleAsync();
         var updated = workload.Snapshot();
         Assert.Equal((first.Pid, 2L, 1L), (updated.Pid, updated.ObservedGeneration, updated.Game!.RunningGeneration));
-        Assert.Contains("motd=before", CommandLine(updated.Pid!.Value), StringComparison.Ordinal);
+        await ArgvShowsAsync(updated.Pid!.Value, "motd=before");
 
         await workload.ApplyAsync(new DesiredSpec(3, new GameDesired(after, DesiredPower.Running, 1, PowerAction.Restart), null), CancellationToken.None);
         await workload.WhenIdleAsync();
         var restarted = workload.Snapshot();
         Assert.NotEqual(first.Pid, restarted.Pid);
         Assert.Equal(3L, restarted.Game!.RunningGeneration);
-        var commandLine = CommandLine(restarted.Pid!.Value);
-        Assert.Contains("motd=after", commandLine, StringComparison.Ordinal);
-        Assert.DoesNotContain("motd=before", commandLine, StringComparison.Ordinal);
+        await ArgvShowsAsync(restarted.Pid!.Value, "motd=after");
+        Assert.DoesNotContain("motd=before", CommandLine(restarted.Pid!.Value), StringComparison.Ordinal);
         await workload.StopAsync(CancellationToken.None);
 
         // The next agent reattaches and still knows which spec the server runs.
@@ -113,8 +112,15 @@ public sealed class GameWorkloadTests : IDisposable
         await next.StopAsync(CancellationToken.None);
     }
 
-    /// <summary>A process's argv as the kernel holds it, words joined by spaces.</summary>
+    /// <summary>A process's argv as the kernel holds it, words joined by spaces (empty while the kernel has none to show).</summary>
     private static string CommandLine(int pid) => File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+
+    /// <summary>
+    /// Waits until the process's argv holds <paramref name="word"/>: the pid is reported when the shim launched it, and its
+    /// argv reads empty or as the shim's until the server's exec is done.
+    /// </summary>
+    private static Task ArgvShowsAsync(int pid, string word) =>
+        ZlhGrind.Testing.Wait.UntilAsync(() => CommandLine(pid).Contains(word, StringComparison.Ordinal), ZlhGrind.Testing.Wait.Patience, $"process {pid} runs with {word}");
 
     [Fact]
     public async Task ApplyAsync_FreshContainerMeantToRun_StartsWithoutARequest()

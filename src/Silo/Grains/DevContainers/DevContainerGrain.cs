@@ -304,7 +304,9 @@ internal sealed partial class DevContainerGrain(
                 IsNewer(Presence.LastHeartbeat, Record.InstalledRuntimesAt) ? observed!.Runtimes : Record.InstalledRuntimes,
                 observed?.Install,
                 Record.LastIdeActivityAt,
-                IdleStopAt()),
+                IdleStopAt(),
+                Record.Spec?.DiskMb,
+                Record.Spec?.IdleTimeout),
         };
     }
 

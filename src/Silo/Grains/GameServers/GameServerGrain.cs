@@ -119,7 +119,13 @@ internal sealed class GameServerGrain(
                 Record.Spec?.Launch?.TemplateVersion,
                 Record.SpecGeneration,
                 running,
-                running < Record.SpecGeneration),
+                running < Record.SpecGeneration,
+                observed?.Install,
+                Record.Spec?.MemoryMb ?? 0,
+                Record.Spec?.Variables,
+                Record.Spec?.DiskMb,
+                Record.Spec?.CpuPercent,
+                Record.Spec?.StartCommand),
         };
     }
 

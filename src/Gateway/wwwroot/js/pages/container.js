@@ -8,6 +8,7 @@ import { $, badge, clearMessage, h, showMessage, time } from '../dom.js';
 import { LiveEvents } from '../events.js';
 import * as format from '../format.js';
 import { navigate, tabs } from '../router.js';
+import { showSettings } from './settings.js';
 
 const tabNames = { overview: 'Overview', console: 'Console', terminal: 'Terminal', files: 'Files', mods: 'Mods', crashes: 'Crashes', settings: 'Settings' };
 
@@ -134,7 +135,7 @@ function panel(name, status) {
         : [h('p', { class: 'muted' }, 'The platform keeps a crash history for game servers only; a failing code-server shows in the Overview as "Failed".')];
     case 'settings':
       return [h('dl', { id: 'settings', class: 'facts' }),
-        h('p', { class: 'muted' }, 'Settings are read-only here: changing them is not available yet.'),
+        h('div', { id: 'settings-edit' }),
         h('h3', {}, 'Delete'),
         h('p', { class: 'muted' }, game
           ? 'Stops the game server; its agent removes the server\'s files unless you keep them. The id then answers "not found".'
@@ -236,6 +237,7 @@ function update(status) {
   }
   fill($('#overview', root), overview(status));
   fill($('#settings', root), settings(status));
+  showSettings($('#settings-edit', root), status, page.id);
   idle(status);
 }
 
