@@ -196,20 +196,32 @@ internal sealed class DevWorkload(
     private async Task ConvergeAsync(DevDesired dev, CancellationToken cancellationToken)
     {
         await environment.EnsureAsync(cancellationToken);
-        if (await ConvergeRuntimeAsync(dev.Runtime, cancellationToken) is { } installError)
+        var runtime = await ConvergeRuntimeAsync(dev.Runtime, cancellationToken);
+        if (runtime is { KeptVersion: null } failed)
         {
-            SetState(DevContainerState.Error, installError);
+            SetState(DevContainerState.Error, failed.Reason);
         }
         else if (await ConvergeCodeServerAsync(dev, cancellationToken) is { } codeServerError)
         {
             SetState(DevContainerState.Error, codeServerError);
         }
+        else if (runtime is { KeptVersion: { } kept } rolledBack)
+        {
+            // A failed upgrade leaves the previous version active and working: the container stays usable, and the
+            // failure is reported after the state, so the grain keeps it as the container's last error.
+            var entry = dev.Runtime;
+            SetState(DevContainerState.Ready, $"upgrade to {entry.Name} {entry.Version} failed, rolled back to {entry.Name} {kept}{WithIde(dev)}");
+            var reason = $"upgrade failed, rolled back to {kept}: {rolledBack.Reason}";
+            events.Publish((sequence, at) => new RuntimeInstallFinished(sequence, at, entry.Name, entry.Version, false, reason));
+        }
         else
         {
-            var withIde = dev.Spec.EnableCodeServer && dev.CodeServerRunning ? $"; code-server answering on {codeServer.Endpoint}" : string.Empty;
-            SetState(DevContainerState.Ready, $"{dev.Runtime.Name} {dev.Runtime.Version} installed and verified{withIde}");
+            SetState(DevContainerState.Ready, $"{dev.Runtime.Name} {dev.Runtime.Version} installed and verified{WithIde(dev)}");
         }
     }
+
+    private string WithIde(DevDesired dev) =>
+        dev.Spec.EnableCodeServer && dev.CodeServerRunning ? $"; code-server answering on {codeServer.Endpoint}" : string.Empty;
 
     // A cancelled apply is not observed: the link hands the same generation over again.
     private void MarkObserved(long generation)
@@ -220,8 +232,11 @@ internal sealed class DevWorkload(
         }
     }
 
-    /// <summary>Returns null when the runtime is installed and active, else the reason it is not.</summary>
-    private async Task<string?> ConvergeRuntimeAsync(Grains.Runtimes.RuntimeEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns null when the runtime is installed and active, else why it is not and, for a failed upgrade, the version
+    /// that stays active (the installer only switches after the new version verified).
+    /// </summary>
+    private async Task<RuntimeFailure?> ConvergeRuntimeAsync(Grains.Runtimes.RuntimeEntry entry, CancellationToken cancellationToken)
     {
         // The lifecycle only reaches Ready through Installing (the grain refuses Provisioning or Error straight to
         // Ready), so a fresh agent or one recovering from an error passes through it even when nothing is fetched.
@@ -237,8 +252,13 @@ internal sealed class DevWorkload(
         }
         catch (RuntimeInstallException ex)
         {
-            events.Publish((sequence, at) => new RuntimeInstallFinished(sequence, at, entry.Name, entry.Version, false, ex.Message));
-            return ex.Message;
+            var kept = installer.Installed().FirstOrDefault(r => r.Name == entry.Name && r.Active)?.Version;
+            if (kept is null)
+            {
+                events.Publish((sequence, at) => new RuntimeInstallFinished(sequence, at, entry.Name, entry.Version, false, ex.Message));
+            }
+
+            return new RuntimeFailure(ex.Message, kept);
         }
 
         await environment.UpdatePathAsync(installer.ActiveBinDirectories(), cancellationToken);
@@ -250,6 +270,9 @@ internal sealed class DevWorkload(
 
         return null;
     }
+
+    /// <summary>Why a runtime is not as desired; <paramref name="KeptVersion"/> is the previous version still active after a failed upgrade.</summary>
+    private sealed record RuntimeFailure(string Reason, string? KeptVersion);
 
     /// <summary>Returns null when code-server is as desired, else the reason it is not.</summary>
     private async Task<string?> ConvergeCodeServerAsync(DevDesired dev, CancellationToken cancellationToken)

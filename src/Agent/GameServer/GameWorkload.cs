@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Processes;
+using ZlhGrind.Agent.Runtimes;
 using ZlhGrind.Agent.Supervision;
+using ZlhGrind.Agent.Templates;
 using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.GameServers;
@@ -14,10 +16,20 @@ namespace ZlhGrind.Agent.GameServer;
 /// only dispatches it, so a slow graceful stop never holds up the cluster link, and a kill is never
 /// queued behind one.
 /// </summary>
-internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile, bool stopServerOnAgentStop, ILogger<GameWorkload> logger, IReadOnlyList<string>? dataDirectories = null, FileRootSource? files = null) : IWorkload
+internal sealed class GameWorkload(
+    GameSupervisor supervisor,
+    string appliedFile,
+    bool stopServerOnAgentStop,
+    ILogger<GameWorkload> logger,
+    IReadOnlyList<string>? dataDirectories = null,
+    FileRootSource? files = null,
+    TemplateInstaller? installer = null) : IWorkload
 {
     private readonly Lock _gate = new();
     private readonly List<Task> _actions = [];
+
+    // The template install and config files of the latest spec; a start waits for them (a kill never does).
+    private Task<bool> _prepared = Task.FromResult(true);
     private AppliedSpec? _applied;
     private bool _deleting;
 
@@ -56,7 +68,7 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
                 return Task.CompletedTask;
             }
 
-            supervisor.Configure(game.Spec);
+            supervisor.Configure(game.Spec, spec.Generation);
             var first = _applied is null;
             var lastRequest = _applied?.PowerRequest ?? 0;
             if (game.PowerRequest > lastRequest)
@@ -72,11 +84,17 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
             // Recorded before acting: an agent that dies mid-action must not repeat a restart on its next start.
             _applied = new AppliedSpec(spec.Generation, Math.Max(game.PowerRequest, lastRequest));
             _applied.Save(appliedFile);
+            _actions.RemoveAll(t => t.IsCompleted);
+            if (installer is not null && game.Spec.Launch is { } launch && (launch.Install is not null || launch.ConfigFiles is { Count: > 0 }))
+            {
+                _prepared = PrepareAsync(_prepared, game.Spec.Template, launch);
+                _actions.Add(_prepared);
+            }
+
             if (action is { } a)
             {
                 SupervisorLog.PowerRequested(logger, game.PowerRequest, a);
-                _actions.RemoveAll(t => t.IsCompleted);
-                _actions.Add(RunAsync(a));
+                _actions.Add(RunAsync(a, a == PowerAction.Kill ? Task.FromResult(true) : _prepared));
             }
         }
 
@@ -123,7 +141,7 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
             generation = _applied?.Generation ?? 0;
         }
 
-        return new WorkloadSnapshot(pid, uptime, generation, observed, null);
+        return new WorkloadSnapshot(pid, uptime, generation, installer?.Progress is { } install ? observed with { Install = install } : observed, null);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -154,8 +172,53 @@ internal sealed class GameWorkload(GameSupervisor supervisor, string appliedFile
         }
     }
 
-    private async Task RunAsync(PowerAction action)
+    /// <summary>
+    /// After the previous preparation: the template's first install (Installing while it runs, Error with the reason when
+    /// it fails), then its config files rendered anew. False when the server's files are not there to start it.
+    /// </summary>
+    private async Task<bool> PrepareAsync(Task<bool> previous, string template, ZlhGrind.Grains.Templates.GameLaunch launch)
     {
+        await previous;
+        try
+        {
+            if (installer!.NeedsInstall(launch))
+            {
+                if (!supervisor.BeginInstall($"installing template {template} {launch.TemplateVersion}"))
+                {
+                    return false;
+                }
+
+                try
+                {
+                    await installer.InstallAsync(template, launch, CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is RuntimeInstallException or IOException or UnauthorizedAccessException)
+                {
+                    supervisor.EndInstall(ex.Message);
+                    return false;
+                }
+
+                supervisor.EndInstall(null);
+            }
+
+            await installer.WriteConfigFilesAsync(launch, CancellationToken.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is FileOperationException or IOException or UnauthorizedAccessException)
+        {
+            SupervisorLog.ConfigFilesFailed(logger, ex);
+            return false;
+        }
+    }
+
+    private async Task RunAsync(PowerAction action, Task<bool> prepared)
+    {
+        if (!await prepared && action is PowerAction.Start or PowerAction.Restart)
+        {
+            SupervisorLog.StartSkipped(logger, action);
+            return;
+        }
+
         try
         {
             await supervisor.PowerAsync(action, CancellationToken.None);

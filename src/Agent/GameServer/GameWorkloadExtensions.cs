@@ -10,6 +10,8 @@ using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Limits;
 using ZlhGrind.Agent.Outbox;
 using ZlhGrind.Agent.Processes;
+using ZlhGrind.Agent.Runtimes;
+using ZlhGrind.Agent.Templates;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Agent.Usage;
 using ZlhGrind.Agent.Workloads;
@@ -33,6 +35,13 @@ internal static class GameWorkloadExtensions
             sp.GetRequiredService<IOptions<LimitsOptions>>().Value,
             "game-" + sp.GetRequiredService<IOptions<AgentOptions>>().Value.ContainerId.ToString(CultureInfo.InvariantCulture),
             sp.GetRequiredService<ILogger<ServerLimits>>()));
+
+        // A template's install artifact is fetched and unpacked by the runtime installer's rules (Agent:Runtimes limits).
+        services.AddOptions<RuntimeInstallOptions>().BindConfiguration(RuntimeInstallOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RuntimeInstallOptions>, RuntimeInstallOptionsValidator>();
+        services.AddHttpClient(ArtifactDownloader.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<ArtifactDownloader>();
+        services.TryAddSingleton<SafeTarExtractor>();
 
         services.AddSingleton(sp =>
         {
@@ -66,13 +75,21 @@ internal static class GameWorkloadExtensions
             ];
             var supervisor = sp.GetRequiredService<GameSupervisor>();
             supervisor.ModChanges = sp.GetRequiredService<FilesRelay>().Mods;
+            var installer = new TemplateInstaller(
+                sp.GetRequiredService<ArtifactDownloader>(),
+                sp.GetRequiredService<SafeTarExtractor>(),
+                sp.GetRequiredService<IOptions<FilesOptions>>().Value,
+                data[0],
+                data[2],
+                sp.GetRequiredService<ILogger<TemplateInstaller>>());
             return new GameWorkload(
                 supervisor,
                 Path.Combine(agent.DataRoot, "game", "state", "applied.json"),
                 game.StopServerOnAgentStop,
                 sp.GetRequiredService<ILogger<GameWorkload>>(),
                 data,
-                sp.GetRequiredService<FileRootSource>());
+                sp.GetRequiredService<FileRootSource>(),
+                installer);
         });
         services.AddSingleton<IWorkload>(sp => sp.GetRequiredService<GameWorkload>());
 

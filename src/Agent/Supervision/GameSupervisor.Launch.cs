@@ -40,6 +40,7 @@ internal sealed partial class GameSupervisor
             try
             {
                 plan = PlanFor(_spec);
+                _runGeneration = _specGeneration;
             }
             catch (ArgumentException ex)
             {
@@ -130,7 +131,7 @@ internal sealed partial class GameSupervisor
         using (timeout)
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, server.Detached))
         {
-            var probe = new ReadinessProbe(server.Run.ConsoleLog, server.ConsoleStart, plan.ReadyPattern, plan.ReadyPort, _options.ReadinessPollInterval);
+            var probe = new ReadinessProbe(server.Run.ConsoleLog, server.ConsoleStart, plan.ReadyPattern, plan.ReadyPort, _options.ReadinessPollInterval, plan.ReadyUdpPayload);
             try
             {
                 await probe.WaitAsync(() => StillStarting(server), linked.Token);
@@ -183,13 +184,17 @@ internal sealed partial class GameSupervisor
     private bool StillStartingUnderGate(ServerProcess server) =>
         ReferenceEquals(_server, server) && _state == GameServerState.Starting && !_detached && !server.StopRequested;
 
-    private static string ReadyReason(LaunchPlan plan) => (plan.ReadyPattern, plan.ReadyPort) switch
+    private static string ReadyReason(LaunchPlan plan)
     {
-        ({ } pattern, { } port) => $"ready: console matched {pattern} and port {port} accepts connections",
-        ({ } pattern, null) => $"ready: console matched {pattern}",
-        (null, { } port) => $"ready: port {port} accepts connections",
-        _ => "ready",
-    };
+        var answers = plan.ReadyUdpPayload is null ? "accepts connections" : "answers UDP";
+        return (plan.ReadyPattern, plan.ReadyPort) switch
+        {
+            ({ } pattern, { } port) => $"ready: console matched {pattern} and port {port} {answers}",
+            ({ } pattern, null) => $"ready: console matched {pattern}",
+            (null, { } port) => $"ready: port {port} {answers}",
+            _ => "ready",
+        };
+    }
 
     private async Task WatchAsync(ServerProcess server)
     {

@@ -17,7 +17,13 @@ internal sealed partial class GameSupervisor
             {
                 _state = saved.State;
                 _reason = saved.Reason;
-                _spec ??= saved.Spec;
+                if (_spec is null)
+                {
+                    _spec = saved.Spec;
+                    _specGeneration = saved.SpecGeneration ?? 0;
+                }
+
+                _runGeneration = saved.RunningGeneration;
                 _policy.Restore(saved.ConsecutiveCrashes);
                 _restarts.Restore(saved.RestartAt);
                 _lastStop = saved.LastStop;
@@ -98,6 +104,32 @@ internal sealed partial class GameSupervisor
         }
     }
 
+    /// <summary>Installing a template's files: only when no server runs and nothing is scheduled (Stopped, Error or Installing).</summary>
+    public bool BeginInstall(string reason)
+    {
+        lock (_gate)
+        {
+            if (_server is not null || _retired || _state is not (GameServerState.Stopped or GameServerState.Error or GameServerState.Installing))
+            {
+                return false;
+            }
+
+            SetState(GameServerState.Installing, reason);
+            Persist();
+            return true;
+        }
+    }
+
+    /// <summary>The template install ended: Stopped, or Error with why (the server directory was left as it was).</summary>
+    public void EndInstall(string? error)
+    {
+        lock (_gate)
+        {
+            SetState(error is null ? GameServerState.Stopped : GameServerState.Error, error is null ? "installed" : "install failed: " + error);
+            Persist();
+        }
+    }
+
     private LaunchPlan? TryPlan(GameServerSpec spec)
     {
         try
@@ -134,7 +166,7 @@ internal sealed partial class GameSupervisor
 
         try
         {
-            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart, _readyAt, _lastStop).Save(_settings.StateFile);
+            new SupervisionState(_state, _reason, _policy.ConsecutiveCrashes, _restarts.RestartAt, _spec, _resumeOnStart, _readyAt, _lastStop, _specGeneration, _runGeneration).Save(_settings.StateFile);
         }
         catch (IOException ex)
         {

@@ -41,6 +41,10 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
     private Task _watch = Task.CompletedTask;
     private Task _readiness = Task.CompletedTask;
     private GameServerSpec? _spec;
+    // The desired generation _spec came with, and the one the current run was launched with (what the status compares
+    // to say an update waits for the next start).
+    private long _specGeneration;
+    private long? _runGeneration;
     // The current run's plan, when it became ready, and whether its end is a start timeout or a forced stop.
     private LaunchPlan? _plan;
     private DateTimeOffset? _readyAt;
@@ -96,16 +100,18 @@ internal sealed partial class GameSupervisor : IAsyncDisposable
             var server = _server;
             var uptime = server is null ? TimeSpan.Zero : Max(TimeSpan.Zero, _time.GetUtcNow() - server.StartedAt);
             var readyAt = _state == GameServerState.Running ? _readyAt : null;
-            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restarts.RestartAt, readyAt, _lastStop, _limits.Enforcement));
+            var runGeneration = server is null ? null : _runGeneration;
+            return (server?.Server.Pid, uptime, new GameObserved(_state, _policy.ConsecutiveCrashes, _restarts.RestartAt, readyAt, _lastStop, _limits.Enforcement, runGeneration));
         }
     }
 
-    /// <summary>The spec the next start uses.</summary>
-    public void Configure(GameServerSpec spec)
+    /// <summary>The spec the next start uses, and the desired generation it came with; a running server keeps its own until then.</summary>
+    public void Configure(GameServerSpec spec, long generation = 0)
     {
         lock (_gate)
         {
             _spec = spec;
+            _specGeneration = generation;
             Persist();
         }
     }

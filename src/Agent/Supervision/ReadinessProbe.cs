@@ -7,12 +7,16 @@ namespace ZlhGrind.Agent.Supervision;
 
 /// <summary>
 /// Whether a starting server is ready: a console line matching the template's pattern in the output of this run, and/or
-/// its port accepting a TCP connection on loopback. Checked every poll interval (real time: it watches an outside
+/// its port accepting a TCP connection on loopback — or, with a UDP payload, answering that datagram with any reply (an
+/// ICMP port-unreachable or silence is "not yet"). Checked every poll interval (real time: it watches an outside
 /// process); the start timeout is the caller's. Runs share one log: the scan begins at the run's own start
 /// (<c>consoleStart</c>), as an earlier run's ready line is not this run's.
 /// </summary>
-internal sealed class ReadinessProbe(string consoleLog, long consoleStart, Regex? pattern, int? port, TimeSpan pollInterval)
+internal sealed class ReadinessProbe(string consoleLog, long consoleStart, Regex? pattern, int? port, TimeSpan pollInterval, byte[]? udpPayload = null)
 {
+    // Any reply counts, so only its first bytes are read.
+    private const int UdpReplyBuffer = 2048;
+
     // A line longer than this is not a readiness line; only its end is kept while waiting for the newline.
     private const int MaxCarry = 8 * 1024;
 
@@ -26,7 +30,7 @@ internal sealed class ReadinessProbe(string consoleLog, long consoleStart, Regex
         while (stillStarting())
         {
             _patternSeen = _patternSeen || ScanNewOutput();
-            if (_patternSeen && (port is not { } p || await AcceptsAsync(p, cancellationToken)))
+            if (_patternSeen && (port is not { } p || await (udpPayload is null ? AcceptsAsync(p, cancellationToken) : AnswersUdpAsync(p, udpPayload, cancellationToken))))
             {
                 return;
             }
@@ -88,6 +92,30 @@ internal sealed class ReadinessProbe(string consoleLog, long consoleStart, Regex
         try
         {
             await client.ConnectAsync(IPAddress.Loopback, tcpPort, attempt.Token);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> AnswersUdpAsync(int udpPort, byte[] payload, CancellationToken cancellationToken)
+    {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(pollInterval);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            // Connected, so the kernel hands an ICMP port-unreachable back as a refused receive instead of dropping it.
+            await socket.ConnectAsync(IPAddress.Loopback, udpPort, attempt.Token);
+            await socket.SendAsync(payload, SocketFlags.None, attempt.Token);
+            var buffer = new byte[UdpReplyBuffer];
+            await socket.ReceiveAsync(buffer, SocketFlags.None, attempt.Token);
             return true;
         }
         catch (SocketException)

@@ -7,7 +7,8 @@ namespace ZlhGrind.Agent.Supervision;
 /// <summary>
 /// What supervision must remember across agent restarts (written on every transition): the state,
 /// the crash counter, a pending restart and the spec to start with — so a crash loop is not reset,
-/// and a server can be restarted while the cluster is unreachable, by an agent that just started.
+/// and a server can be restarted while the cluster is unreachable, by an agent that just started. The generations say which
+/// desired spec the spec is, and which one the running server was launched with (an update waits for the next start).
 /// </summary>
 internal sealed record SupervisionState(
     GameServerState State,
@@ -17,7 +18,9 @@ internal sealed record SupervisionState(
     GameServerSpec? Spec,
     bool ResumeOnStart = false,
     DateTimeOffset? ReadyAt = null,
-    StopReport? LastStop = null)
+    StopReport? LastStop = null,
+    long? SpecGeneration = null,
+    long? RunningGeneration = null)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

@@ -66,4 +66,10 @@ internal static partial class SupervisorLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Power action {PowerAction} failed")]
     public static partial void PowerFailed(ILogger logger, Exception exception, PowerAction powerAction);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The template's config files could not be written; the server is not started")]
+    public static partial void ConfigFilesFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Power action {PowerAction} skipped: the template's files are not installed (the status says why)")]
+    public static partial void StartSkipped(ILogger logger, PowerAction powerAction);
 }

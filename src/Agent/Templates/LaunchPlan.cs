@@ -9,6 +9,7 @@ namespace ZlhGrind.Agent.Templates;
 /// How this agent runs one spec: the shell command the shim executes, the stop steps, the readiness to wait for and the
 /// template's crash rules, compiled. Built from the silo's rendered <see cref="GameLaunch"/>, or from a spec without one
 /// (the free start command of before: stop command, else SIGTERM, within <c>Agent:Supervision:StopTimeout</c>; ready when up).
+/// <see cref="ReadyUdpPayload"/> set: the port is probed with that UDP datagram instead of a TCP connect.
 /// </summary>
 internal sealed record LaunchPlan(
     string Command,
@@ -16,7 +17,8 @@ internal sealed record LaunchPlan(
     Regex? ReadyPattern,
     int? ReadyPort,
     TimeSpan StartTimeout,
-    IReadOnlyList<(Regex Pattern, CrashClassification Classification)> CrashRules)
+    IReadOnlyList<(Regex Pattern, CrashClassification Classification)> CrashRules,
+    byte[]? ReadyUdpPayload = null)
 {
     /// <summary>Whether the server must prove it is ready before it counts as Running.</summary>
     public bool HasReadiness => ReadyPattern is not null || ReadyPort is not null;
@@ -40,7 +42,8 @@ internal sealed record LaunchPlan(
             launch.ReadyPattern is null ? null : GameTemplateRules.Compile(launch.ReadyPattern),
             launch.ReadyPort,
             launch.StartTimeout,
-            [.. (launch.CrashRules ?? []).Select(rule => (GameTemplateRules.Compile(rule.Pattern), rule.Classification))]);
+            [.. (launch.CrashRules ?? []).Select(rule => (GameTemplateRules.Compile(rule.Pattern), rule.Classification))],
+            launch.ReadyPort is null || launch.ReadyUdpPayloadHex is null ? null : Convert.FromHexString(launch.ReadyUdpPayloadHex));
     }
 
     /// <summary>For a server whose spec is unknown (reattached without one): SIGTERM to stop, no readiness, built-in crash rules.</summary>

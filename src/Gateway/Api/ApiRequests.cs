@@ -38,6 +38,14 @@ public interface IProvisionRequest
     string? OwnerId { get; }
 }
 
+/// <summary>Body of <c>PATCH /api/dev/{id}</c>, JSON merge semantics as for game servers.</summary>
+public sealed record UpdateDevRequest(
+    string? Version = null,
+    bool? EnableCodeServer = null,
+    int? IdleTimeoutMinutes = null,
+    int? DiskMb = null,
+    long? ExpectedGeneration = null);
+
 /// <summary>Body of <c>POST /api/servers/{id}/power</c>.</summary>
 public sealed record PowerRequest(string? Action = null);
 

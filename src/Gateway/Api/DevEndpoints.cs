@@ -13,6 +13,7 @@ internal static class DevEndpoints
         var dev = api.MapGroup("/dev");
         dev.MapPost("/", ProvisionAsync);
         dev.MapPost("/{id:vmid}/codeserver/{action}", CodeServerAsync);
+        dev.MapPatch("/{id:vmid}", UpdateAsync);
         dev.MapDelete("/{id:vmid}", DeleteAsync);
         dev.MapDelete("/{id:vmid}/ide-sessions", RevokeSessionsAsync);
         dev.MapPost("/{id:vmid}/ide/keep-running", KeepRunningAsync);
@@ -30,6 +31,16 @@ internal static class DevEndpoints
         containers.Kinds.Remember(result.ContainerId, ContainerKind.Dev);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"/api/servers/{result.ContainerId}/status", result);
+    }
+
+    /// <summary>202 with the status: the agent installs and switches the runtime, or toggles code-server, at once.</summary>
+    private static async Task<IResult> UpdateAsync(HttpContext http, ContainerGrains containers, long id, UpdateDevRequest request)
+    {
+        var update = RequestValidation.ToUpdate(request);
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.DevAsync(id);
+        return TypedResults.Accepted($"/api/servers/{id}/status", await grain.UpdateAsync(actor, update));
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext http, ContainerGrains containers, long id, string? keepData)

@@ -47,6 +47,33 @@ internal static class RequestValidation
             DiskMb: request.DiskMb);
     }
 
+    /// <summary>The body of <c>PATCH /api/servers/{id}</c> is the contract itself (<see cref="GameServerUpdate"/>); only sizes are checked here.</summary>
+    public static GameServerUpdate ToUpdate(GameServerUpdate request)
+    {
+        if (request.StartCommand is { Length: > MaxCommandLength })
+        {
+            throw new InvalidRequestException($"startCommand must be at most {MaxCommandLength} characters.");
+        }
+
+        if (request.TemplateVersion is { Length: > MaxNameLength })
+        {
+            throw new InvalidRequestException($"templateVersion must be at most {MaxNameLength} characters.");
+        }
+
+        // Ranges and the template's rules are the silo's to check, in one place for provisioning and updates.
+        return request;
+    }
+
+    public static DevContainerUpdate ToUpdate(UpdateDevRequest request)
+    {
+        if (request.Version is { Length: > MaxNameLength })
+        {
+            throw new InvalidRequestException($"version must be at most {MaxNameLength} characters.");
+        }
+
+        return new DevContainerUpdate(request.Version, request.EnableCodeServer, IdleTimeout(request.IdleTimeoutMinutes), request.DiskMb, request.ExpectedGeneration);
+    }
+
     public static DevContainerSpec ToSpec(ProvisionDevRequest request)
     {
         var runtime = Required(request.Runtime, "runtime", MaxNameLength);
@@ -55,15 +82,19 @@ internal static class RequestValidation
             throw new InvalidRequestException($"version must be at most {MaxNameLength} characters.");
         }
 
+        FileLimits.CheckDiskMb(request.DiskMb);
+        return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true, IdleTimeout(request.IdleTimeoutMinutes), request.DiskMb);
+    }
+
+    private static TimeSpan? IdleTimeout(int? idleTimeoutMinutes)
+    {
         var maxIdleMinutes = (int)IdeIdle.MaxTimeout.TotalMinutes;
-        if (request.IdleTimeoutMinutes is < 0 || request.IdleTimeoutMinutes > maxIdleMinutes)
+        if (idleTimeoutMinutes is < 0 || idleTimeoutMinutes > maxIdleMinutes)
         {
             throw new InvalidRequestException($"idleTimeoutMinutes must be between 0 (never) and {maxIdleMinutes}.");
         }
 
-        FileLimits.CheckDiskMb(request.DiskMb);
-        var idleTimeout = request.IdleTimeoutMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
-        return new DevContainerSpec(runtime, string.IsNullOrWhiteSpace(request.Version) ? null : request.Version, request.EnableCodeServer ?? true, idleTimeout, request.DiskMb);
+        return idleTimeoutMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null;
     }
 
     /// <summary>The <c>keepData</c> query value of a deletion: absent means the data is removed.</summary>

@@ -17,6 +17,7 @@ internal static class ServerEndpoints
         servers.MapPost("/{id:vmid}/power", PowerAsync);
         servers.MapGet("/{id:vmid}/crashes", CrashesAsync);
         servers.MapGet("/{id:vmid}/usage", UsageEndpoints.UsageAsync);
+        servers.MapPatch("/{id:vmid}", UpdateAsync);
         servers.MapDelete("/{id:vmid}", DeleteAsync);
         return api;
     }
@@ -68,6 +69,16 @@ internal static class ServerEndpoints
         using var scope = ContainerGrains.ScopeFor(actor);
         var grain = await containers.GameAsync(id);
         return TypedResults.Accepted($"/api/servers/{id}/status", await grain.PowerAsync(actor, action));
+    }
+
+    /// <summary>202 with the status: the agent applies the change at the server's next start (<c>game.pendingRestart</c> says so).</summary>
+    private static async Task<IResult> UpdateAsync(HttpContext http, ContainerGrains containers, long id, GameServerUpdate request)
+    {
+        var update = RequestValidation.ToUpdate(request);
+        var actor = http.User.ToActor();
+        using var scope = ContainerGrains.ScopeFor(actor);
+        var grain = await containers.GameAsync(id);
+        return TypedResults.Accepted($"/api/servers/{id}/status", await grain.UpdateAsync(actor, update));
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext http, ContainerGrains containers, long id, string? keepData)

@@ -26,8 +26,12 @@ public sealed record Heartbeat(
     DevObserved? Dev);
 
 /// <summary>Observed game-server facts carried by a heartbeat.</summary>
+/// <remarks>
+/// <c>RunningGeneration</c>: the desired generation whose spec the running (or starting) server was launched with;
+/// <c>Install</c>: the template install running now (template name and version, phase, bytes).
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("zlh.GameObserved")]
-public sealed record GameObserved(GameServerState State, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt, DateTimeOffset? ReadyAt = null, StopReport? LastStop = null, LimitsEnforcement? Limits = null);
+public sealed record GameObserved(GameServerState State, int ConsecutiveCrashes, DateTimeOffset? NextRestartAt, DateTimeOffset? ReadyAt = null, StopReport? LastStop = null, LimitsEnforcement? Limits = null, long? RunningGeneration = null, InstallProgress? Install = null);
 
 /// <summary>Observed dev-container facts carried by a heartbeat.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevObserved")]

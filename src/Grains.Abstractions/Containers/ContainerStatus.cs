@@ -35,7 +35,11 @@ public sealed record CrashSummary(int Total, DateTimeOffset? LastAt, string? Las
 /// <summary>
 /// Game-only parts of the status. <c>ReadyAt</c>: since when the server is ready (null unless Running);
 /// <c>LastStop</c>: how the last requested stop ended (forced when it needed SIGKILL, with the reason);
-/// <c>DiskMb</c>: the file manager's quota of the spec (null: none).
+/// <c>SpecGeneration</c>: the desired generation of the last spec change (provision or update); <c>RunningGeneration</c>:
+/// the desired generation the running server was started with; <c>PendingRestart</c>: the server runs an older spec, and
+/// the change applies at its next start; <c>Install</c>: the template install running now (name, version, phase, bytes);
+/// <c>MemoryMb</c>, <c>Variables</c>, <c>DiskMb</c>, <c>CpuPercent</c>, <c>StartCommand</c>: the desired spec, for the
+/// portal's Settings form.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameStatus")]
 public sealed record GameStatus(
@@ -47,12 +51,20 @@ public sealed record GameStatus(
     GameServers.StopReport? LastStop = null,
     string? TemplateVersion = null,
     GameServers.LimitsStatus? Limits = null,
-    int? DiskMb = null);
+    long SpecGeneration = 0,
+    long? RunningGeneration = null,
+    bool PendingRestart = false,
+    DevContainers.InstallProgress? Install = null,
+    int MemoryMb = 0,
+    IReadOnlyDictionary<string, string>? Variables = null,
+    int? DiskMb = null,
+    int? CpuPercent = null,
+    string? StartCommand = null);
 
 /// <summary>
 /// Dev-only parts of the status. <c>LastActivityAt</c> is the last IDE use the gateways saw; <c>IdleStopAt</c> is when
-/// code-server will be stopped for want of it (null while it is not running or never stops by itself); <c>DiskMb</c> is
-/// the workspace's quota of the spec (null: none).
+/// code-server will be stopped for want of it (null while it is not running or never stops by itself); <c>DiskMb</c>
+/// and <c>IdleTimeout</c>: the desired spec's (null = none, the silos' default).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevStatus")]
 public sealed record DevStatus(
@@ -66,7 +78,8 @@ public sealed record DevStatus(
     DevContainers.InstallProgress? Install,
     DateTimeOffset? LastActivityAt = null,
     DateTimeOffset? IdleStopAt = null,
-    int? DiskMb = null);
+    int? DiskMb = null,
+    TimeSpan? IdleTimeout = null);
 
 /// <summary>What provisioning returns: the id and the agent credential, shown exactly once.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.ProvisionResult")]

@@ -26,3 +26,17 @@ public sealed record InstalledRuntime(string Name, string Version, bool Active);
 /// <summary>Progress of a running install, for the portal.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.InstallProgress")]
 public sealed record InstallProgress(string Runtime, string Version, string Phase, long BytesDone, long BytesTotal);
+
+/// <summary>
+/// A change to a dev container's spec (<c>PATCH /api/dev/{id}</c>), JSON merge semantics: a null member leaves that part
+/// unchanged. <see cref="Version"/> must be in the runtime catalog (the agent installs, verifies and switches at once; a
+/// failed upgrade keeps the previous version active and says why); <see cref="EnableCodeServer"/> starts or stops
+/// code-server at once. <see cref="ExpectedGeneration"/> as for game servers (409 when another update came first).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("zlh.DevContainerUpdate")]
+public sealed record DevContainerUpdate(
+    string? Version = null,
+    bool? EnableCodeServer = null,
+    TimeSpan? IdleTimeout = null,
+    int? DiskMb = null,
+    long? ExpectedGeneration = null);

@@ -49,4 +49,8 @@ public interface IDevContainerGrain : IContainerGrain
     /// <summary>"Keep running": the owner (or an operator) restarts the idle countdown of a running code-server.</summary>
     [Alias("KeepIdeRunning"), Accepts(CallerKind.Gateway)]
     Task<ContainerStatus> KeepIdeRunningAsync(Actor actor);
+
+    /// <summary>Changes the spec (validated whole before anything changes); the agent applies it at once.</summary>
+    [Alias("Update"), Accepts(CallerKind.Gateway)]
+    Task<ContainerStatus> UpdateAsync(Actor actor, DevContainerUpdate update);
 }

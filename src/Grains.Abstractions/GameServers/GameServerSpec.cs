@@ -38,3 +38,20 @@ public enum DesiredPower
 /// <summary>The game part of the desired spec. A power action is a numbered request so a repeated one is never lost or applied twice.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameDesired")]
 public sealed record GameDesired(GameServerSpec Spec, DesiredPower Power, long PowerRequest, PowerAction? LastAction);
+
+/// <summary>
+/// A change to a game server's spec (<c>PATCH /api/servers/{id}</c>), JSON merge semantics: a null member leaves that part
+/// unchanged; <see cref="Variables"/> replaces only the names it gives. <see cref="TemplateVersion"/> re-renders with the
+/// catalog's template, which must be at that version; <see cref="StartCommand"/> only for an editable template.
+/// <see cref="ExpectedGeneration"/>, when given, must equal the desired generation the caller read (else 409: another
+/// update came first). Applied by the agent at the server's next start.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("zlh.GameServerUpdate")]
+public sealed record GameServerUpdate(
+    IReadOnlyDictionary<string, string>? Variables = null,
+    int? MemoryMb = null,
+    int? DiskMb = null,
+    int? CpuPercent = null,
+    string? TemplateVersion = null,
+    string? StartCommand = null,
+    long? ExpectedGeneration = null);

@@ -29,4 +29,8 @@ public interface IGameServerGrain : IContainerGrain
     /// <summary>Takes the agent's usage points (validated, bounded, out-of-order ones dropped) and says whether to sample fast.</summary>
     [Alias("ReportUsage"), Accepts(CallerKind.Agent)]
     Task<UsageAck> ReportUsageAsync(UsageReport report);
+
+    /// <summary>Changes the spec (validated whole before anything changes); the agent applies it at the next start.</summary>
+    [Alias("Update"), Accepts(CallerKind.Gateway)]
+    Task<ContainerStatus> UpdateAsync(Actor actor, GameServerUpdate update);
 }

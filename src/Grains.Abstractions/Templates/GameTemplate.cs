@@ -23,7 +23,16 @@ public sealed record GameTemplate(
     IReadOnlyList<TemplateCrashRule> CrashRules,
     string? ModsDirectory,
     IReadOnlyList<string> FileDenylist,
-    InstallArtifact? Install);
+    InstallArtifact? Install,
+    IReadOnlyList<ConfigFile>? ConfigFiles = null);
+
+/// <summary>
+/// A config file the platform owns, whole: its path relative to the server directory and its content with
+/// <c>{{variables}}</c>. Written by the agent after the install and again with every spec change (a user's edits to it
+/// are replaced; files a user should edit freely are not listed).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("zlh.ConfigFile")]
+public sealed record ConfigFile(string Path, string Content);
 
 /// <summary>What a user variable's value must look like.</summary>
 public enum VariableKind
@@ -59,18 +68,23 @@ public sealed record StopMethod(string? ConsoleCommand, int? Signal, TimeSpan Ti
 
 /// <summary>
 /// When a started server counts as ready: a console line matching <see cref="ConsolePattern"/> in its new output and/or
-/// its port accepting TCP connections, within <see cref="StartTimeout"/>. Neither set: ready once the process is up.
+/// its port answering, within <see cref="StartTimeout"/>. Neither set: ready once the process is up. The port probe is a
+/// TCP connect, or with <see cref="ProbeUdpPayloadHex"/> a UDP datagram of those bytes (hex) answered by any reply
+/// (a game whose query protocol only speaks UDP).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.Readiness")]
-public sealed record Readiness(string? ConsolePattern, bool ProbePort, TimeSpan StartTimeout);
+public sealed record Readiness(string? ConsolePattern, bool ProbePort, TimeSpan StartTimeout, string? ProbeUdpPayloadHex = null);
 
 /// <summary>A template's own crash rule: a log-tail pattern and the classification it yields, tried before the built-in rules.</summary>
 [GenerateSerializer, Immutable, Alias("zlh.TemplateCrashRule")]
 public sealed record TemplateCrashRule(string Pattern, CrashClassification Classification);
 
-/// <summary>The server files to unpack into the server directory on first install (stored; not installed by the agent yet).</summary>
+/// <summary>
+/// The server files (a tar.gz) the agent unpacks into the empty server directory on first install: fetched with its size
+/// capped at <see cref="SizeBytes"/> and its sha256 checked before anything lands.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.InstallArtifact")]
-public sealed record InstallArtifact(string Url, string Sha256);
+public sealed record InstallArtifact(string Url, string Sha256, long SizeBytes = 0);
 
 /// <summary>
 /// A template rendered for one server, as the agent receives it with the desired spec: argv words with every variable
@@ -89,4 +103,6 @@ public sealed record GameLaunch(
     IReadOnlyList<TemplateCrashRule> CrashRules,
     string? ModsDirectory,
     IReadOnlyList<string> FileDenylist,
-    InstallArtifact? Install);
+    InstallArtifact? Install,
+    IReadOnlyList<ConfigFile>? ConfigFiles = null,
+    string? ReadyUdpPayloadHex = null);

@@ -31,6 +31,12 @@ public static partial class GameTemplateRules
     /// <summary>The most user variables, crash rules or denylist entries of one template.</summary>
     public const int MaxItems = 32;
 
+    /// <summary>The longest config file a template may render.</summary>
+    public const int MaxConfigFileLength = 64 * 1024;
+
+    /// <summary>The largest UDP readiness datagram.</summary>
+    public const int MaxUdpPayloadBytes = 512;
+
     /// <summary>The lowest and highest port a server may listen on.</summary>
     public const int MinPort = 1024;
 
@@ -177,6 +183,35 @@ public static partial class GameTemplateRules
             {
                 problems.Add("install.sha256 must be 64 hexadecimal characters.");
             }
+
+            if (install.SizeBytes is <= 0 or > Runtimes.RuntimeEntryRules.MaxArtifactBytes)
+            {
+                problems.Add($"install.sizeBytes must be between 1 and {Runtimes.RuntimeEntryRules.MaxArtifactBytes}.");
+            }
+        }
+
+        var configFiles = template.ConfigFiles ?? [];
+        if (configFiles.Count > MaxItems)
+        {
+            problems.Add($"configFiles must be a list of at most {MaxItems}.");
+        }
+
+        for (var i = 0; i < configFiles.Count; i++)
+        {
+            if (configFiles[i]?.Path is not { } path || !IsRelativeInside(path) || path.Length > MaxText)
+            {
+                problems.Add($"configFiles[{i}].path must be a relative path inside the server directory (no '..', not absolute) of at most {MaxText} characters.");
+            }
+
+            if (configFiles[i]?.Content is not { } content || content.Length > MaxConfigFileLength)
+            {
+                problems.Add($"configFiles[{i}].content must be at most {MaxConfigFileLength} characters.");
+            }
+        }
+
+        if (template.Readiness?.ProbeUdpPayloadHex is { } payload && (!template.Readiness.ProbePort || payload.Length is 0 or > MaxUdpPayloadBytes * 2 || payload.Length % 2 != 0 || !payload.All(char.IsAsciiHexDigit)))
+        {
+            problems.Add($"readiness.probeUdpPayloadHex must be 1-{MaxUdpPayloadBytes} bytes as hexadecimal digits, with probePort on.");
         }
 
         return problems;

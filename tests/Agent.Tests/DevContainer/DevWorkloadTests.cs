@@ -66,7 +66,7 @@ public sealed class DevWorkloadTests
     }
 
     [Fact]
-    public async Task ApplyAsync_BadUpgrade_ReportsErrorWithReasonAndKeepsThePreviousRuntime()
+    public async Task ApplyAsync_BadUpgrade_RollsBackToThePreviousRuntimeAndSaysWhy()
     {
         await using var harness = await DevHarness.StartAsync();
         await harness.Workload.StartAsync(CancellationToken.None);
@@ -76,14 +76,25 @@ public sealed class DevWorkloadTests
 
         await harness.Workload.ApplyAsync(Spec(2, bad), CancellationToken.None);
 
-        var snapshot = harness.Workload.Snapshot().Dev!;
-        Assert.Equal(DevContainerState.Error, snapshot.State);
-        Assert.Equal([new InstalledRuntime("tool", "1.0.0", true)], snapshot.Runtimes);
+        var snapshot = harness.Workload.Snapshot();
+        Assert.Equal(DevContainerState.Ready, snapshot.Dev!.State);
+        Assert.Equal(2, snapshot.ObservedGeneration);
+        Assert.Equal([new InstalledRuntime("tool", "1.0.0", true)], snapshot.Dev.Runtimes);
         Assert.Equal("tool 1.0.0", await RunOnPathAsync(harness));
+        Assert.False(Directory.Exists(Path.Combine(harness.Root.Path, "data", "runtimes", "tool", "2.0.0")));
         var failed = harness.Events.OfType<RuntimeInstallFinished>()[^1];
         Assert.False(failed.Succeeded);
+        Assert.Equal(("tool", "2.0.0"), (failed.Runtime, failed.Version));
+        Assert.StartsWith("upgrade failed, rolled back to 1.0.0: ", failed.Reason, StringComparison.Ordinal);
         Assert.Contains("has sha256", failed.Reason, StringComparison.Ordinal);
-        Assert.Equal(failed.Reason, harness.Events.OfType<DevStateChanged>()[^1].Reason);
+        Assert.Equal(
+            [DevContainerState.Installing, DevContainerState.Ready, DevContainerState.Installing, DevContainerState.Ready],
+            harness.Events.OfType<DevStateChanged>().Select(changed => changed.State));
+        Assert.Equal("upgrade to tool 2.0.0 failed, rolled back to tool 1.0.0", harness.Events.OfType<DevStateChanged>()[^1].Reason);
+
+        // The failure is reported after the state, so the grain's last error (cleared by Ready) ends up holding it.
+        var order = harness.Events.Events.Select(e => e.GetType()).ToList();
+        Assert.True(order.LastIndexOf(typeof(RuntimeInstallFinished)) > order.LastIndexOf(typeof(DevStateChanged)));
     }
 
     [Fact]

@@ -72,6 +72,57 @@ public sealed class GameWorkloadTests : IDisposable
     }
 
     [Fact]
+    public async Task ApplyAsync_UpdatedSpecWhileRunning_RunningServerKeepsItsSpecAndTheRestartRunsTheNewOne()
+    {
+        await using var harness = new SupervisorHarness(_dir);
+        var workload = Create(harness);
+        await workload.StartAsync(CancellationToken.None);
+        var before = SupervisorHarness.Spec(Server, "stop") with { StartCommand = $"sh {Server} motd=before" };
+        var after = before with { StartCommand = $"sh {Server} motd=after", MemoryMb = 1024 };
+
+        await workload.ApplyAsync(new DesiredSpec(1, new GameDesired(before, DesiredPower.Running, 0, null), null), CancellationToken.None);
+        await workload.WhenIdleAsync();
+        var first = workload.Snapshot();
+        Assert.Equal(1L, first.Game!.RunningGeneration);
+        await ArgvShowsAsync(first.Pid!.Value, "motd=before");
+
+        // The update (a new generation, no power request): the running server is left alone, and says which spec it runs.
+        await workload.ApplyAsync(new DesiredSpec(2, new GameDesired(after, DesiredPower.Running, 0, null), null), CancellationToken.None);
+        await workload.WhenIdleAsync();
+        var updated = workload.Snapshot();
+        Assert.Equal((first.Pid, 2L, 1L), (updated.Pid, updated.ObservedGeneration, updated.Game!.RunningGeneration));
+        await ArgvShowsAsync(updated.Pid!.Value, "motd=before");
+
+        await workload.ApplyAsync(new DesiredSpec(3, new GameDesired(after, DesiredPower.Running, 1, PowerAction.Restart), null), CancellationToken.None);
+        await workload.WhenIdleAsync();
+        var restarted = workload.Snapshot();
+        Assert.NotEqual(first.Pid, restarted.Pid);
+        Assert.Equal(3L, restarted.Game!.RunningGeneration);
+        await ArgvShowsAsync(restarted.Pid!.Value, "motd=after");
+        Assert.DoesNotContain("motd=before", CommandLine(restarted.Pid!.Value), StringComparison.Ordinal);
+        await workload.StopAsync(CancellationToken.None);
+
+        // The next agent reattaches and still knows which spec the server runs.
+        var next = Create(harness);
+        await next.StartAsync(CancellationToken.None);
+        Assert.Equal((restarted.Pid, 3L), (next.Snapshot().Pid, next.Snapshot().Game!.RunningGeneration));
+        await next.ApplyAsync(new DesiredSpec(4, new GameDesired(after, DesiredPower.Stopped, 2, PowerAction.Stop), null), CancellationToken.None);
+        await next.WhenIdleAsync();
+        Assert.Null(next.Snapshot().Game!.RunningGeneration);
+        await next.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>A process's argv as the kernel holds it, words joined by spaces (empty while the kernel has none to show).</summary>
+    private static string CommandLine(int pid) => File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+
+    /// <summary>
+    /// Waits until the process's argv holds <paramref name="word"/>: the pid is reported when the shim launched it, and its
+    /// argv reads empty or as the shim's until the server's exec is done.
+    /// </summary>
+    private static Task ArgvShowsAsync(int pid, string word) =>
+        ZlhGrind.Testing.Wait.UntilAsync(() => CommandLine(pid).Contains(word, StringComparison.Ordinal), ZlhGrind.Testing.Wait.Patience, $"process {pid} runs with {word}");
+
+    [Fact]
     public async Task ApplyAsync_FreshContainerMeantToRun_StartsWithoutARequest()
     {
         await using var harness = new SupervisorHarness(_dir);

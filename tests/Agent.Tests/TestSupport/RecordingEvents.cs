@@ -7,7 +7,8 @@ namespace ZlhGrind.Agent.Tests.TestSupport;
 /// <summary>An outbox that keeps every event and lets a test wait for the next one that matches.</summary>
 internal sealed class RecordingEvents(TimeProvider time) : IAgentEvents
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    // Real processes on a loaded 2-core CI machine: a start seen in 5 s locally took over 15 s there.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly Lock _gate = new();
     private readonly List<AgentEvent> _events = [];
     private readonly List<(Func<AgentEvent, bool> Match, int After, TaskCompletionSource<AgentEvent> Done)> _waiters = [];

@@ -28,6 +28,13 @@ internal static class AgentInput
         {
             Require(Enum.IsDefined(game.State), "heartbeat.game.state is not a game server state.");
             Require(game.ConsecutiveCrashes >= 0, "heartbeat.game.consecutiveCrashes must be at least 0.");
+            if (game.Install is { } gameInstall)
+            {
+                Text(gameInstall.Runtime, "heartbeat.game.install.runtime", AgentInputLimits.RuntimeName, required: true);
+                Text(gameInstall.Version, "heartbeat.game.install.version", AgentInputLimits.RuntimeName, required: true);
+                Text(gameInstall.Phase, "heartbeat.game.install.phase", AgentInputLimits.InstallPhase, required: true);
+                Require(gameInstall.BytesDone >= 0 && gameInstall.BytesTotal >= 0, "heartbeat.game.install bytes must be at least 0.");
+            }
         }
 
         if (heartbeat.Dev is { } dev)

@@ -383,6 +383,15 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         }
     }
 
+    /// <summary>Refuses an update made against another generation than the current one (another update came first).</summary>
+    protected void RequireGeneration(long? expected)
+    {
+        if (expected is { } generation && generation != Core.Generation)
+        {
+            throw new ContainerConflictException($"Container {ContainerId} changed: the update was made against generation {generation}, the container is at generation {Core.Generation}; read its status and try again.");
+        }
+    }
+
     protected void RequireAccess(Actor actor)
     {
         if (!Core.Exists || !actor.MayAccess(Core.OwnerId))

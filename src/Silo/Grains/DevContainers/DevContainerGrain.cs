@@ -79,6 +79,78 @@ internal sealed partial class DevContainerGrain(
         return BuildStatus();
     }
 
+    public async Task<ContainerStatus> UpdateAsync(Actor actor, DevContainerUpdate update)
+    {
+        RequireAccess(actor);
+        ValidateUpdate(update);
+        RequireNotDeleting();
+        RequireGeneration(update.ExpectedGeneration);
+        var spec = Record.Spec!;
+        var entry = Record.Runtime!;
+        if (update.Version is { } version && version != spec.Version)
+        {
+            // Resolving here makes an unknown version a clear 400 before anything changes.
+            entry = await GrainFactory.GetGrain<IRuntimeCatalogGrain>(IRuntimeCatalogGrain.Key).ResolveAsync(spec.Runtime, version);
+            RequireNotDeleting();
+            RequireGeneration(update.ExpectedGeneration);
+        }
+
+        Record.Runtime = entry;
+        Record.Spec = spec with
+        {
+            Version = entry.Version,
+            EnableCodeServer = update.EnableCodeServer ?? spec.EnableCodeServer,
+            IdleTimeout = update.IdleTimeout ?? spec.IdleTimeout,
+            DiskMb = update.DiskMb ?? spec.DiskMb,
+        };
+        if (update.EnableCodeServer is { } enable && enable != spec.EnableCodeServer)
+        {
+            // Toggling is safe at once: the agent starts or stops code-server as a numbered request, like the action.
+            Record.CodeServerRunning = enable;
+            Record.CodeServerRequest++;
+            Record.LastCodeServerAction = enable ? CodeServerAction.Start : CodeServerAction.Stop;
+            if (enable)
+            {
+                RestartIdleCountdown();
+            }
+        }
+
+        await SpecChangedAsync($"spec updated ({DescribeUpdate(update)}); applied by the agent at once");
+        return BuildStatus();
+    }
+
+    /// <summary>The catalog's version names are 1-32 characters (RuntimeEntryRules); a longer one cannot be in it.</summary>
+    private const int MaxVersionLength = 32;
+
+    /// <summary>Refuses an update that changes nothing or holds a value out of range, before anything is looked up.</summary>
+    private static void ValidateUpdate(DevContainerUpdate? update)
+    {
+        if (update is null || update is { Version: null, EnableCodeServer: null, IdleTimeout: null, DiskMb: null })
+        {
+            throw new InvalidRequestException("An update needs at least one of version, enableCodeServer, idleTimeoutMinutes, diskMb.");
+        }
+
+        if (update.Version is { } version && (string.IsNullOrWhiteSpace(version) || version.Length > MaxVersionLength))
+        {
+            throw new InvalidRequestException($"version must be 1-{MaxVersionLength} characters.");
+        }
+
+        if (update.IdleTimeout is { } idle && (idle < TimeSpan.Zero || idle > IdeIdle.MaxTimeout))
+        {
+            throw new InvalidRequestException($"The idle timeout must be between 0 (never) and {IdeIdle.MaxTimeout}.");
+        }
+
+        ZlhGrind.Grains.Files.FileLimits.CheckDiskMb(update.DiskMb);
+    }
+
+    private static string DescribeUpdate(DevContainerUpdate update) => string.Join("; ", new[]
+    {
+        update.Version is null ? null : "version " + update.Version,
+        update.EnableCodeServer is null ? null : "code-server " + (update.EnableCodeServer.Value ? "on" : "off"),
+        update.IdleTimeout is null ? null : "idle timeout",
+        update.DiskMb is null ? null : "diskMb",
+    }.OfType<string>());
+
     public async Task<IdeTokenGrant> IssueIdeTokenAsync(Actor actor)
     {
         RequireAccess(actor);
@@ -232,7 +304,8 @@ internal sealed partial class DevContainerGrain(
                 observed?.Install,
                 Record.LastIdeActivityAt,
                 IdleStopAt(),
-                Record.Spec?.DiskMb),
+                Record.Spec?.DiskMb,
+                Record.Spec?.IdleTimeout),
         };
     }
 

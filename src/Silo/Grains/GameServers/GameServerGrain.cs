@@ -36,6 +36,7 @@ internal sealed partial class GameServerGrain(
         return await ProvisionCoreAsync(actor, () =>
         {
             Record.Spec = spec;
+            Record.SpecGeneration = 1;
             Record.State = GameServerState.Provisioning;
         });
     }
@@ -62,6 +63,28 @@ internal sealed partial class GameServerGrain(
         return BuildStatus();
     }
 
+    public async Task<ContainerStatus> UpdateAsync(Actor actor, GameServerUpdate update)
+    {
+        RequireAccess(actor);
+        GameServerSpecValidator.ValidateUpdate(update);
+        RequireNotDeleting();
+        RequireGeneration(update.ExpectedGeneration);
+        var current = Record.Spec!;
+        var template = await GrainFactory.GetGrain<ITemplateCatalogGrain>(ITemplateCatalogGrain.Key).ResolveAsync(current.Template);
+        var spec = TemplateRenderer.Render(template, UpdateRequest.For(current, update, template));
+        GameServerSpecValidator.Validate(spec);
+
+        // The grain is not reentrant, so nothing changed during the catalog call; checked again all the same, as the
+        // refusal must hold whatever the grain's scheduling becomes.
+        RequireNotDeleting();
+        RequireGeneration(update.ExpectedGeneration);
+        Record.Spec = spec;
+        Record.SpecGeneration = Core.Generation + 1;
+        var when = Record.State is GameServerState.Starting or GameServerState.Running or GameServerState.Stopping ? "applies at the next restart" : "applies at the next start";
+        await SpecChangedAsync($"spec updated ({UpdateRequest.Describe(update)}); {when}");
+        return BuildStatus();
+    }
+
     public Task<IReadOnlyList<CrashRecord>> GetCrashesAsync(Actor actor)
     {
         RequireAccess(actor);
@@ -83,6 +106,7 @@ internal sealed partial class GameServerGrain(
     {
         var last = Record.Crashes.Count > 0 ? Record.Crashes[0] : null;
         var observed = Presence.LastHeartbeat?.Game;
+        var running = Record.State is GameServerState.Starting or GameServerState.Running or GameServerState.Stopping ? observed?.RunningGeneration : null;
         return status with
         {
             Crashes = new CrashSummary(Record.CrashTotal, last?.At, last?.Classification.WireName(), last?.ExitCode),
@@ -95,7 +119,15 @@ internal sealed partial class GameServerGrain(
                 Record.LastStop,
                 Record.Spec?.Launch?.TemplateVersion,
                 Limits(),
-                Record.Spec?.DiskMb),
+                Record.SpecGeneration,
+                running,
+                running < Record.SpecGeneration,
+                observed?.Install,
+                Record.Spec?.MemoryMb ?? 0,
+                Record.Spec?.Variables,
+                Record.Spec?.DiskMb,
+                Record.Spec?.CpuPercent,
+                Record.Spec?.StartCommand),
         };
     }
 

@@ -40,4 +40,8 @@ internal sealed class GameServerRecord
     /// <summary>How the last requested stop ended.</summary>
     [Id(9)]
     public StopReport? LastStop { get; set; }
+
+    /// <summary>The desired generation of the last spec change (provision or update); a server launched before it runs an older spec.</summary>
+    [Id(10)]
+    public long SpecGeneration { get; set; }
 }

@@ -9,6 +9,7 @@ internal static partial class GameServerSpecValidator
 {
     public const int MinMemoryMb = 256;
     public const int MaxMemoryMb = 256 * 1024;
+    public const int MinCpuPercent = 1;
 
     /// <summary>The most cores one server's CPU share may name: 64 cores, at 100 percent each.</summary>
     public const int MaxCpuPercent = 64 * 100;
@@ -31,15 +32,40 @@ internal static partial class GameServerSpecValidator
             throw new InvalidRequestException($"memoryMb must be between {MinMemoryMb} and {MaxMemoryMb}.");
         }
 
-        if (spec.CpuPercent is < 1 or > MaxCpuPercent)
-        {
-            throw new InvalidRequestException($"cpuPercent must be between 1 and {MaxCpuPercent} (percent of one core; leave it out for no limit).");
-        }
-
-        ZlhGrind.Grains.Files.FileLimits.CheckDiskMb(spec.DiskMb);
+        ValidateLimits(spec.DiskMb, spec.CpuPercent);
         if (spec.Launch is not null)
         {
             throw new InvalidRequestException("launch is rendered from the template; a request cannot set it.");
+        }
+    }
+
+    /// <summary>What an update must meet before the spec is looked at: at least one change, every given value in range.</summary>
+    public static void ValidateUpdate(GameServerUpdate? update)
+    {
+        if (update is null || update is { Variables: null, MemoryMb: null, DiskMb: null, CpuPercent: null, TemplateVersion: null, StartCommand: null })
+        {
+            throw new InvalidRequestException("An update needs at least one of variables, memoryMb, diskMb, cpuPercent, templateVersion, startCommand.");
+        }
+
+        if (update.MemoryMb is < MinMemoryMb or > MaxMemoryMb)
+        {
+            throw new InvalidRequestException($"memoryMb must be between {MinMemoryMb} and {MaxMemoryMb}.");
+        }
+
+        ValidateLimits(update.DiskMb, update.CpuPercent);
+        if (update.TemplateVersion is { } version && (version.Length is 0 or > 32))
+        {
+            throw new InvalidRequestException("templateVersion must be 1-32 characters.");
+        }
+    }
+
+    // One rule for provisioning and updates: the disk quota is the file manager's (FileLimits), the CPU share ours.
+    private static void ValidateLimits(int? diskMb, int? cpuPercent)
+    {
+        ZlhGrind.Grains.Files.FileLimits.CheckDiskMb(diskMb);
+        if (cpuPercent is < MinCpuPercent or > MaxCpuPercent)
+        {
+            throw new InvalidRequestException($"cpuPercent must be between {MinCpuPercent} and {MaxCpuPercent} (percent of one core; leave it out for no limit).");
         }
     }
 

@@ -85,7 +85,9 @@ internal static class TemplateRenderer
             template.CrashRules,
             template.ModsDirectory,
             template.FileDenylist,
-            template.Install);
+            template.Install,
+            template.ConfigFiles?.Select(file => file with { Content = GameTemplateRules.Fill(file.Content, name => values.GetValueOrDefault(name)) }).ToArray(),
+            template.Readiness.ProbePort ? template.Readiness.ProbeUdpPayloadHex : null);
         return request with
         {
             StartCommand = editable ? request.StartCommand : string.Join(' ', argv),

@@ -10,6 +10,7 @@ import { LiveEvents } from '../events.js';
 import * as format from '../format.js';
 import { navigate, tabs } from '../router.js';
 import { mountUsage } from './usage.js';
+import { showSettings } from './settings.js';
 
 const tabNames = { overview: 'Overview', console: 'Console', terminal: 'Terminal', files: 'Files', mods: 'Mods', crashes: 'Crashes', settings: 'Settings' };
 
@@ -140,7 +141,7 @@ function panel(name, status) {
         : [h('p', { class: 'muted' }, 'The platform keeps a crash history for game servers only; a failing code-server shows in the Overview as "Failed".')];
     case 'settings':
       return [h('dl', { id: 'settings', class: 'facts' }),
-        h('p', { class: 'muted' }, 'Settings are read-only here: changing them is not available yet.'),
+        h('div', { id: 'settings-edit' }),
         h('h3', {}, 'Delete'),
         h('p', { class: 'muted' }, game
           ? 'Stops the game server; its agent removes the server\'s files unless you keep them. The id then answers "not found".'
@@ -252,6 +253,7 @@ function update(status) {
   fill($('#overview', root), overview(status));
   page.usage?.limits(status);
   fill($('#settings', root), settings(status));
+  showSettings($('#settings-edit', root), status, page.id);
   idle(status);
 }
 

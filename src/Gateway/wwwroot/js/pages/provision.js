@@ -68,13 +68,13 @@ function showTemplate() {
   $('#free-command').hidden = !(template && template.startCommandEditable);
 }
 
-function input(variable) {
+export function input(variable) {
   if (variable.kind === 'Choice') return h('select', {}, ...variable.choices.map((c) => new Option(c, c)));
   if (variable.kind === 'WholeNumber') return h('input', { type: 'number', min: String(variable.min), max: String(variable.max), required: true });
   return h('input', { type: 'text', maxlength: '256', spellcheck: 'false' });
 }
 
-function rule(variable) {
+export function rule(variable) {
   if (variable.kind === 'Choice') return `one of ${variable.choices.join(', ')}`;
   if (variable.kind === 'WholeNumber') return `a whole number from ${variable.min} to ${variable.max}`;
   return `must match ${variable.pattern}`;
