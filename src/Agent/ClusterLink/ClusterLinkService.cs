@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Outbox;
-using ZlhGrind.Agent.Usage;
 using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Authorization;

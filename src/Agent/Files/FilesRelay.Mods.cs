@@ -1,4 +1,3 @@
-using ZlhGrind.Agent.Mods;
 using ZlhGrind.Grains.Mods;
 
 namespace ZlhGrind.Agent.Files;

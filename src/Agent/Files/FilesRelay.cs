@@ -25,7 +25,7 @@ internal sealed partial class FilesRelay : IFilesAgent, IAsyncDisposable
     private readonly Dictionary<string, OpenWrite> _writes = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly ITimer _sweep;
-    private readonly Mods.ModsManager _mods;
+    private readonly ModsManager _mods;
     private ConfinedRoot? _root;
     private string? _rootDirectory;
     private UploadStore? _uploads;
@@ -40,7 +40,7 @@ internal sealed partial class FilesRelay : IFilesAgent, IAsyncDisposable
         _source = source;
         _options = options;
         _time = time;
-        _mods = new Mods.ModsManager(source.StateDirectory, options, time);
+        _mods = new ModsManager(source.StateDirectory, options, time);
         _logger = logger;
         _sweep = time.CreateTimer(_ => AbortIdle(), null, options.WriteIdleTimeout, options.WriteIdleTimeout);
     }

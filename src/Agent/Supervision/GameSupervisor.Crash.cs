@@ -10,7 +10,7 @@ namespace ZlhGrind.Agent.Supervision;
 internal sealed partial class GameSupervisor
 {
     /// <summary>The server's mods, when it has a file manager: a crash names those changed since the last ready run.</summary>
-    public Mods.IModChanges? ModChanges { get; set; }
+    public Files.IModChanges? ModChanges { get; set; }
 
     private void OnExited(ServerProcess server, ExitStatus status)
     {

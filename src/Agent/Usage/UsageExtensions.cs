@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZlhGrind.Agent.ClusterLink;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Grains.GameServers;
@@ -16,7 +17,7 @@ internal static class UsageExtensions
         services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UsageOptions>, UsageOptionsValidator>();
         services.AddSingleton<UsageWatch>();
-        services.AddHostedService(sp =>
+        services.AddHostedService(host => new UsageService(host, sp =>
         {
             var options = sp.GetRequiredService<IOptions<UsageOptions>>().Value;
             var supervisor = sp.GetRequiredService<GameSupervisor>();
@@ -35,7 +36,7 @@ internal static class UsageExtensions
                 () => client.GetGrain<IGameServerGrain>(containerId),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<UsageReporter>>());
-        });
+        }));
         return services;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ZlhGrind.Agent.ClusterLink;
 using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Agent.Usage;

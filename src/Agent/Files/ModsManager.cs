@@ -1,9 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
-using ZlhGrind.Agent.Files;
 using ZlhGrind.Grains.Mods;
 
-namespace ZlhGrind.Agent.Mods;
+namespace ZlhGrind.Agent.Files;
 
 /// <summary>
 /// A server's mods, kept in its template's mods directory through the container's <see cref="ConfinedRoot"/> (so the

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using ZlhGrind.Agent.Files;
-using ZlhGrind.Agent.Mods;
 using ZlhGrind.Agent.Tests.TestSupport;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Testing;
@@ -8,7 +7,7 @@ using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Grains.Mods;
 using ZlhGrind.Grains.Templates;
 
-namespace ZlhGrind.Agent.Tests.Mods;
+namespace ZlhGrind.Agent.Tests.Files;
 
 /// <summary>A mod_or_plugin_error crash names the mods changed since the server last became ready (a real process, a real plugin jar).</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 
-namespace ZlhGrind.Agent.Mods;
+namespace ZlhGrind.Agent.Files;
 
 /// <summary>What a mod says about itself; any field null when it does not say or could not be read.</summary>
 internal sealed record ModMetadata(string? ModId, string? DisplayName, string? Version)

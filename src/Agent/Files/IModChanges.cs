@@ -1,4 +1,4 @@
-namespace ZlhGrind.Agent.Mods;
+namespace ZlhGrind.Agent.Files;
 
 /// <summary>What supervision asks of the mods: which changed since the last clean run (for a crash record), and that a run became ready.</summary>
 internal interface IModChanges

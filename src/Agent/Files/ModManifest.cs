@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ZlhGrind.Agent.Processes;
 
-namespace ZlhGrind.Agent.Mods;
+namespace ZlhGrind.Agent.Files;
 
 /// <summary>One mod the platform installed: its sha-256, where it came from, when, and the kept previous version's sha-256.</summary>
 internal sealed record ManifestEntry(string Sha256, string Source, DateTimeOffset InstalledAt, string? PreviousSha256);
