@@ -227,8 +227,15 @@ internal sealed partial class ConsoleSocket(
             var wakeAt = Min(renewAt, reauthSent ? expiresAt : expiresAt - options.ReauthLead);
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, renewed, _revoked.Token);
 
-            // A timer of the injected clock (not CancelAfter, which runs on the real one), so lease and session times move together.
-            await using var timer = time.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), wake, Max(wakeAt - now, TimeSpan.Zero), Timeout.InfiniteTimeSpan);
+            // A timer of the injected clock (not CancelAfter, which runs on the real one), so lease and session times move
+            // together. The clock is read again around the timer's creation: sending the reauth frame took time, and a
+            // clock that moved past wakeAt meanwhile (a test's fake clock jumps) would leave a timer due only after it.
+            await using var timer = time.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), wake, Max(wakeAt - time.GetUtcNow(), TimeSpan.Zero), Timeout.InfiniteTimeSpan);
+            if (time.GetUtcNow() >= wakeAt)
+            {
+                await wake.CancelAsync();
+            }
+
             try
             {
                 var chunk = await _live.Reader.ReadAsync(wake.Token);
