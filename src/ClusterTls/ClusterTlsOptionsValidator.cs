@@ -1,19 +1,16 @@
-using Microsoft.Extensions.Options;
+using ZlhGrind.ServiceDefaults;
 
 namespace ZlhGrind.ClusterTls;
 
 /// <summary>Reads the certificate files at start, so a wrong path or a foreign certificate stops the process with the key named.</summary>
-internal sealed class ClusterTlsOptionsValidator(string section, ClusterTlsRole role) : IValidateOptions<ClusterTlsOptions>
+internal sealed class ClusterTlsOptionsValidator(string section, ClusterTlsRole role)
+    : SectionValidator<ClusterTlsOptions>(section, (options, failures) => options.Enabled ? failures.Worded(Load(options, section, role)) : failures)
 {
-    public ValidateOptionsResult Validate(string? name, ClusterTlsOptions options)
+    // The loader words its failures with their full keys itself: the silo, the gateway and the agent each name their own section.
+    private static List<string> Load(ClusterTlsOptions options, string section, ClusterTlsRole role)
     {
-        if (!options.Enabled)
-        {
-            return ValidateOptionsResult.Success;
-        }
-
         var failures = new List<string>();
         ClusterTlsMaterial.TryLoad(options, section, role, failures);
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures;
     }
 }

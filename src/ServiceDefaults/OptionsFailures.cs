@@ -60,6 +60,21 @@ public sealed class OptionsFailures(string section)
         return this;
     }
 
+    /// <summary>Adds failures a shared check already worded, each naming its full key itself (e.g. the cluster TLS loader's).</summary>
+    public OptionsFailures Worded(IEnumerable<string> failures)
+    {
+        ArgumentNullException.ThrowIfNull(failures);
+        foreach (var failure in failures)
+        {
+            (_failures ??= []).Add(failure);
+        }
+
+        return this;
+    }
+
+    /// <summary>Adds <paramref name="failure"/>, worded with its full key by a shared check, unless it is null.</summary>
+    public OptionsFailures Worded(string? failure) => failure is null ? this : Worded([failure]);
+
     /// <summary>Success, or every failure collected.</summary>
     public ValidateOptionsResult Result => _failures is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_failures);
 

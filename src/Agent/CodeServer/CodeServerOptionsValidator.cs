@@ -1,63 +1,36 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
+using ZlhGrind.ServiceDefaults;
 
 namespace ZlhGrind.Agent.CodeServer;
 
 /// <summary>Refuses code-server settings that could never work, with the key and the bad value in the message.</summary>
-internal sealed partial class CodeServerOptionsValidator : IValidateOptions<CodeServerOptions>
+internal sealed partial class CodeServerOptionsValidator() : SectionValidator<CodeServerOptions>(CodeServerOptions.SectionName, Check)
 {
-    public ValidateOptionsResult Validate(string? name, CodeServerOptions options)
+    private static OptionsFailures Check(CodeServerOptions options, OptionsFailures failures)
     {
-        const string Section = CodeServerOptions.SectionName;
-        var errors = new List<string>();
-        if (!IPAddress.TryParse(options.BindAddress, out _))
-        {
-            errors.Add($"{Section}:BindAddress must be an IP address, not '{options.BindAddress}'");
-        }
-
-        if (options.AdvertiseAddress is not null && !IPAddress.TryParse(options.AdvertiseAddress, out _))
-        {
-            errors.Add($"{Section}:AdvertiseAddress must be an IP address, not '{options.AdvertiseAddress}'");
-        }
-
-        if (options.Port is < 1 or > 65535)
-        {
-            errors.Add($"{Section}:Port must be between 1 and 65535, not {options.Port}");
-        }
-
+        failures
+            .Require(IPAddress.TryParse(options.BindAddress, out _), nameof(options.BindAddress), $"must be an IP address, not '{options.BindAddress}'")
+            .Require(options.AdvertiseAddress is null || IPAddress.TryParse(options.AdvertiseAddress, out _), nameof(options.AdvertiseAddress), $"must be an IP address, not '{options.AdvertiseAddress}'")
+            .Require(options.Port is >= 1 and <= 65535, nameof(options.Port), $"must be between 1 and 65535, not {options.Port}");
         if (options.ArtifactUrl is not null)
         {
-            if (!Uri.TryCreate(options.ArtifactUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            {
-                errors.Add($"{Section}:ArtifactUrl must be an absolute http or https URL");
-            }
-
-            if (options.ArtifactSha256 is null || !Sha256Pattern().IsMatch(options.ArtifactSha256))
-            {
-                errors.Add($"{Section}:ArtifactSha256 must be 64 hexadecimal characters when ArtifactUrl is set");
-            }
-
-            if (options.ArtifactSizeBytes <= 0)
-            {
-                errors.Add($"{Section}:ArtifactSizeBytes must be positive when ArtifactUrl is set, not {options.ArtifactSizeBytes}");
-            }
+            failures
+                .Require(
+                    Uri.TryCreate(options.ArtifactUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps),
+                    nameof(options.ArtifactUrl),
+                    "must be an absolute http or https URL")
+                .Require(options.ArtifactSha256 is not null && Sha256Pattern().IsMatch(options.ArtifactSha256), nameof(options.ArtifactSha256), "must be 64 hexadecimal characters when ArtifactUrl is set")
+                .Require(options.ArtifactSizeBytes > 0, nameof(options.ArtifactSizeBytes), $"must be positive when ArtifactUrl is set, not {options.ArtifactSizeBytes}");
         }
 
-        if (string.IsNullOrWhiteSpace(options.Auth))
-        {
-            errors.Add($"{Section}:Auth must be set (usually 'none')");
-        }
-
+        failures.Require(!string.IsNullOrWhiteSpace(options.Auth), nameof(options.Auth), "must be set (usually 'none')");
         foreach (var (key, value) in new[] { ("StartTimeout", options.StartTimeout), ("ReadyProbeInterval", options.ReadyProbeInterval), ("ReadyProbeTimeout", options.ReadyProbeTimeout), ("StopTimeout", options.StopTimeout) })
         {
-            if (value <= TimeSpan.Zero)
-            {
-                errors.Add($"{Section}:{key} must be positive, not {value}");
-            }
+            failures.Require(value > TimeSpan.Zero, key, $"must be positive, not {value}");
         }
 
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        return failures;
     }
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]

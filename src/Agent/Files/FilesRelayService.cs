@@ -23,7 +23,7 @@ internal sealed partial class FilesRelayService(
     {
         // Resolved here, not in the constructor: the host validates every options section before background services
         // run. An agent built without a cluster link (a configuration check) has no file endpoint to offer.
-        if (services.GetService<IClusterClient>() is not { } client)
+        if (!ClusterLink.ClusterClientAccess.TryGetClusterClient(services, out var client))
         {
             return;
         }

@@ -1,46 +1,35 @@
 using System.Globalization;
-using Microsoft.Extensions.Options;
 using ZlhGrind.Grains.Containers;
+using ZlhGrind.ServiceDefaults;
 
 namespace ZlhGrind.Agent.Identity;
 
 /// <summary>Checks the agent's identity options at start, with one clear message per bad value.</summary>
-internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+internal sealed class AgentOptionsValidator() : SectionValidator<AgentOptions>(AgentOptions.SectionName, Check)
 {
-    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    private static OptionsFailures Check(AgentOptions options, OptionsFailures failures)
     {
-        var failures = new List<string>();
-        if (!ContainerId.IsValid(options.ContainerId))
-        {
-            failures.Add($"Agent:ContainerId must be a container id from {ContainerId.Min} to {ContainerId.Max} (got {options.ContainerId.ToString(CultureInfo.InvariantCulture)}).");
-        }
-
-        if (options.Kind is not (AgentOptions.GameKind or AgentOptions.DevKind))
-        {
-            failures.Add($"Agent:Kind must be '{AgentOptions.GameKind}' or '{AgentOptions.DevKind}' (got '{options.Kind}').");
-        }
-
-        if (AgentCredentialFile.Check(options.CredentialFile) is { } credentialProblem)
-        {
-            failures.Add(credentialProblem);
-        }
-
+        failures
+            .Require(
+                ContainerId.IsValid(options.ContainerId),
+                nameof(options.ContainerId),
+                $"must be a container id from {ContainerId.Min} to {ContainerId.Max} (got {options.ContainerId.ToString(CultureInfo.InvariantCulture)}).")
+            .Require(options.Kind is AgentOptions.GameKind or AgentOptions.DevKind, nameof(options.Kind), $"must be '{AgentOptions.GameKind}' or '{AgentOptions.DevKind}' (got '{options.Kind}').")
+            .Worded(AgentCredentialFile.Check(options.CredentialFile));
         if (string.IsNullOrWhiteSpace(options.DataRoot) || !Path.IsPathFullyQualified(options.DataRoot))
         {
-            failures.Add($"Agent:DataRoot must be an absolute directory path (got '{options.DataRoot}').");
-        }
-        else
-        {
-            try
-            {
-                Directory.CreateDirectory(options.DataRoot);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                failures.Add($"Agent:DataRoot '{options.DataRoot}' cannot be created: {ex.Message}");
-            }
+            return failures.Require(false, nameof(options.DataRoot), $"must be an absolute directory path (got '{options.DataRoot}').");
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        try
+        {
+            Directory.CreateDirectory(options.DataRoot);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            failures.Require(false, nameof(options.DataRoot), $"'{options.DataRoot}' cannot be created: {ex.Message}");
+        }
+
+        return failures;
     }
 }

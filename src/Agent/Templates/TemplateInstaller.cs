@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.Files;
 using ZlhGrind.Agent.Processes;
@@ -24,6 +25,9 @@ internal sealed partial class TemplateInstaller(
     string stateDirectory,
     ILogger<TemplateInstaller> logger)
 {
+    // AT_FDCWD: an absolute path given to openat is opened as it is.
+    private static readonly SafeFileHandle AtCurrentDirectory = new(-100, ownsHandle: false);
+
     private InstallProgress? _progress;
 
     private string MarkerFile => Path.Combine(stateDirectory, "install.json");
@@ -104,26 +108,57 @@ internal sealed partial class TemplateInstaller(
         }
     }
 
+    /// <summary>Runs between clearing the empty server directory's name and renaming the staging tree onto it: a test's window for a racing tenant.</summary>
+    internal Action? BeforeRename { get; set; }
+
+    /// <summary>
+    /// Renames <paramref name="staging"/> onto the server directory's name between directory descriptors, never by path:
+    /// the parent is opened without following a link, the old server directory is removed by rmdir (which never follows a
+    /// link and refuses a directory that is not empty), and the rename refuses a name taken since (RENAME_NOREPLACE) —
+    /// so a link a tenant swaps in at any moment is refused, not written through.
+    /// </summary>
     private void MoveIntoPlace(string staging)
     {
-        var info = new DirectoryInfo(serverDirectory);
-        if (info.LinkTarget is not null || File.Exists(serverDirectory))
-        {
-            throw new RuntimeInstallException(InstallFailure.UnsafeArchive, "the server directory is not a directory; nothing was installed");
-        }
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(serverDirectory));
+        var name = Path.GetFileName(target);
+        using var parent = OpenDirectory(Path.GetDirectoryName(target)!);
+        using var stagingParent = OpenDirectory(Path.GetDirectoryName(Path.GetFullPath(staging))!);
 
-        if (info.Exists)
+        var removed = FileSyscalls.Unlink(parent, name, FileSyscalls.AtRemoveDirectory);
+        switch (removed)
         {
-            if (info.EnumerateFileSystemInfos().Any())
-            {
+            case 0 or FileSyscalls.ENOENT:
+                break;
+            case FileSyscalls.ENOTEMPTY or FileSyscalls.EEXIST:
                 throw new RuntimeInstallException(InstallFailure.UnsafeArchive, "the server directory is not empty; a template installs only into an empty one, so nothing was installed");
-            }
-
-            // rmdir: refuses a directory that is not empty (one that filled since), never follows a link.
-            info.Delete(recursive: false);
+            case FileSyscalls.ENOTDIR:
+                throw NotADirectory();
+            default:
+                throw FileOperationException.FromErrno(removed, serverDirectory);
         }
 
-        Directory.Move(staging, serverDirectory);
+        BeforeRename?.Invoke();
+        var renamed = FileSyscalls.Rename(stagingParent, Path.GetFileName(staging), parent, name, FileSyscalls.RenameNoReplace);
+        if (renamed == FileSyscalls.EEXIST)
+        {
+            throw NotADirectory();
+        }
+
+        if (renamed != 0)
+        {
+            throw FileOperationException.FromErrno(renamed, serverDirectory);
+        }
+    }
+
+    private static RuntimeInstallException NotADirectory() =>
+        new(InstallFailure.UnsafeArchive, "the server directory is not a directory; nothing was installed");
+
+    private static SafeFileHandle OpenDirectory(string path)
+    {
+        // O_NOFOLLOW: the last name is not followed either; the agent's own data root leads here.
+        var fd = FileSyscalls.OpenAt(
+            AtCurrentDirectory, path, FileSyscalls.ODirectory | FileSyscalls.ONoFollow | FileSyscalls.ORead | FileSyscalls.OCloseOnExec, 0, out var errno);
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw FileOperationException.FromErrno(errno, path);
     }
 
     private void Report(string template, GameLaunch launch, string phase, long done, long total) =>

@@ -24,7 +24,7 @@ internal sealed partial class TerminalHostService(
     {
         // Resolved here: the host validates every options section before background services run. An agent built
         // without a cluster link (a configuration check) has no terminal to offer.
-        if (services.GetService<IClusterClient>() is not { } client)
+        if (!services.TryGetClusterClient(out var client))
         {
             return;
         }

@@ -12,7 +12,7 @@ internal sealed class UsageService(IServiceProvider services, Func<IServiceProvi
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.GetService<IClusterClient>() is null)
+        if (!ClusterLink.ClusterClientAccess.TryGetClusterClient(services, out _))
         {
             return;
         }

@@ -1,39 +1,20 @@
-using Microsoft.Extensions.Options;
-
 namespace ZlhGrind.Gateway.Portal;
 
 /// <summary>Checks <see cref="AgentSetupOptions"/> at start; every failure names its full key.</summary>
-internal sealed class AgentSetupOptionsValidator : IValidateOptions<AgentSetupOptions>
+internal sealed class AgentSetupOptionsValidator() : SectionValidator<AgentSetupOptions>(AgentSetupOptions.SectionName, Check)
 {
-    public ValidateOptionsResult Validate(string? name, AgentSetupOptions options)
+    private static OptionsFailures Check(AgentSetupOptions options, OptionsFailures failures)
     {
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Command))
-        {
-            errors.Add($"{AgentSetupOptions.SectionName}:Command must not be empty.");
-        }
-
-        if (!Path.IsPathFullyQualified(options.CredentialFile ?? ""))
-        {
-            errors.Add($"{AgentSetupOptions.SectionName}:CredentialFile must be an absolute path, not '{options.CredentialFile}'.");
-        }
-
-        if (!Path.IsPathFullyQualified(options.CaCertificate ?? ""))
-        {
-            errors.Add($"{AgentSetupOptions.SectionName}:CaCertificate must be an absolute path, not '{options.CaCertificate}'.");
-        }
-
+        failures
+            .Require(!string.IsNullOrWhiteSpace(options.Command), nameof(options.Command), "must not be empty.")
+            .Require(Path.IsPathFullyQualified(options.CredentialFile ?? ""), nameof(options.CredentialFile), $"must be an absolute path, not '{options.CredentialFile}'.")
+            .Require(Path.IsPathFullyQualified(options.CaCertificate ?? ""), nameof(options.CaCertificate), $"must be an absolute path, not '{options.CaCertificate}'.");
         for (var i = 0; i < options.ClusterGateways.Count; i++)
         {
-            if (!IsHostAndPort(options.ClusterGateways[i]))
-            {
-                errors.Add($"{AgentSetupOptions.SectionName}:ClusterGateways:{i} must be host:port, not '{options.ClusterGateways[i]}'.");
-            }
+            failures.Require(IsHostAndPort(options.ClusterGateways[i]), $"{nameof(options.ClusterGateways)}:{i}", $"must be host:port, not '{options.ClusterGateways[i]}'.");
         }
 
-        AddArgumentErrors(errors, nameof(AgentSetupOptions.GameArguments), options.GameArguments);
-        AddArgumentErrors(errors, nameof(AgentSetupOptions.DevArguments), options.DevArguments);
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        return Arguments(Arguments(failures, nameof(options.GameArguments), options.GameArguments), nameof(options.DevArguments), options.DevArguments);
     }
 
     private static bool IsHostAndPort(string? value)
@@ -46,16 +27,16 @@ internal sealed class AgentSetupOptionsValidator : IValidateOptions<AgentSetupOp
 
     // The portal pastes these into a shell command as they are: one "--Agent:Key=value" word each, nothing a shell
     // would read as more than that word.
-    private static void AddArgumentErrors(List<string> errors, string key, List<string> arguments)
+    private static OptionsFailures Arguments(OptionsFailures failures, string key, List<string> arguments)
     {
         for (var i = 0; i < arguments.Count; i++)
         {
             var argument = arguments[i] ?? "";
-            if (!argument.StartsWith("--Agent:", StringComparison.Ordinal) || !argument.Contains('=', StringComparison.Ordinal)
-                || argument.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '\\' or '$' or '`' or ';' or '&' or '|' or '<' or '>' or '(' or ')' or '*' or '?' or '#'))
-            {
-                errors.Add($"{AgentSetupOptions.SectionName}:{key}:{i} must be one --Agent:Key=value word without spaces or shell characters, not '{argument}'.");
-            }
+            var oneWord = argument.StartsWith("--Agent:", StringComparison.Ordinal) && argument.Contains('=', StringComparison.Ordinal)
+                && !argument.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '\\' or '$' or '`' or ';' or '&' or '|' or '<' or '>' or '(' or ')' or '*' or '?' or '#');
+            failures.Require(oneWord, $"{key}:{i}", $"must be one --Agent:Key=value word without spaces or shell characters, not '{argument}'.");
         }
+
+        return failures;
     }
 }

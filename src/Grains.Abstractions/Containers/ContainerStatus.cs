@@ -56,7 +56,7 @@ public sealed record GameStatus(
     bool PendingRestart = false,
     DevContainers.InstallProgress? Install = null,
     int MemoryMb = 0,
-    IReadOnlyDictionary<string, string>? Variables = null,
+    GameServers.VariableDictionary? Variables = null,
     int? DiskMb = null,
     int? CpuPercent = null,
     string? StartCommand = null);

@@ -129,6 +129,54 @@ public sealed class TemplateInstallerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task InstallAsync_LinkSwappedInAfterTheCheck_RefusedAndNothingLandsOutside()
+    {
+        // The race a tenant runs: the (empty) server directory is checked, then a link to elsewhere takes its name
+        // before the staging tree is moved in. The rename between directory descriptors refuses the taken name.
+        var installer = Installer();
+        var outside = _dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        Directory.CreateDirectory(ServerDirectory);
+        installer.BeforeRename = () => File.CreateSymbolicLink(ServerDirectory, outside);
+        var launch = Launch(Publish(ServerFiles()), null);
+
+        var error = await Assert.ThrowsAsync<RuntimeInstallException>(() => installer.InstallAsync("paper-test", launch, CancellationToken.None));
+
+        Assert.Equal((InstallFailure.UnsafeArchive, "the server directory is not a directory; nothing was installed"), (error.Failure, error.Message));
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+        Assert.Equal(outside, new FileInfo(ServerDirectory).LinkTarget);
+        Assert.Equal([ServerDirectory], Directory.GetFileSystemEntries(_dir.Combine("game")));
+        Assert.True(installer.NeedsInstall(launch));
+    }
+
+    [Theory]
+    [InlineData("link")]
+    [InlineData("file")]
+    public async Task InstallAsync_ServerDirectoryNameTakenBeforeTheInstall_RefusedAndNothingLandsOutside(string planted)
+    {
+        var installer = Installer();
+        var outside = _dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        if (planted == "link")
+        {
+            File.CreateSymbolicLink(ServerDirectory, outside);
+        }
+        else
+        {
+            File.WriteAllText(ServerDirectory, "mine");
+        }
+
+        var launch = Launch(Publish(ServerFiles()), null);
+
+        var error = await Assert.ThrowsAsync<RuntimeInstallException>(() => installer.InstallAsync("paper-test", launch, CancellationToken.None));
+
+        Assert.Equal((InstallFailure.UnsafeArchive, "the server directory is not a directory; nothing was installed"), (error.Failure, error.Message));
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+        Assert.Equal([ServerDirectory], Directory.GetFileSystemEntries(_dir.Combine("game")));
+        Assert.Equal(planted == "link" ? outside : null, new FileInfo(ServerDirectory).LinkTarget);
+    }
+
+    [Fact]
     public async Task WriteConfigFilesAsync_LinkPlantedInItsPlace_ReplacesTheLinkAndNeverWritesThroughIt()
     {
         var installer = Installer();

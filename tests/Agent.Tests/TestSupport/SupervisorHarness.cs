@@ -4,6 +4,7 @@ using ZlhGrind.Agent.Limits;
 using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Grains.GameServers;
+using ZlhGrind.Testing;
 
 namespace ZlhGrind.Agent.Tests.TestSupport;
 
@@ -44,7 +45,9 @@ internal sealed class SupervisorHarness : IAsyncDisposable
             Events = events;
         }
 
-        var launcher = new ServerLauncher(Run, exitPollInterval: TimeSpan.FromMilliseconds(50), launchTimeout: TimeSpan.FromSeconds(10), LogLimit);
+        // The shim's pid line is a fork, an exec, a mkfifo and a fork away: on a loaded 2-core machine (load 30+) that took
+        // longer than the 10 s bound this had, and the start failed as "could not launch".
+        var launcher = new ServerLauncher(Run, exitPollInterval: TimeSpan.FromMilliseconds(50), launchTimeout: Wait.Patience, LogLimit);
         var settings = new GameSupervisorSettings(Root.Combine("server"), Root.Combine("state", "supervision.json"), new Dictionary<string, string>());
         var supervisor = new GameSupervisor(launcher, settings, Options, Events, Time, NullLogger<GameSupervisor>.Instance, Limits);
         _supervisors.Add(supervisor);

@@ -104,10 +104,7 @@ public sealed class DeletionTests(FakeClockClusterFixture fixture) : IClassFixtu
         var error = await Assert.ThrowsAsync<ContainerNotFoundException>(() => grain.DeleteAsync(Bob, keepData: false));
 
         Assert.Equal(id, error.ContainerId);
-        // Compared as JSON: the status carries the spec's variables, a dictionary a record compares by reference.
-        Assert.Equal(
-            System.Text.Json.JsonSerializer.Serialize(before with { LastHeartbeatAt = null }),
-            System.Text.Json.JsonSerializer.Serialize((await grain.GetStatusAsync(Alice)) with { LastHeartbeatAt = null }));
+        Assert.Equal(before with { LastHeartbeatAt = null }, (await grain.GetStatusAsync(Alice)) with { LastHeartbeatAt = null });
         CallAs.Agent(id, credential);
         Assert.Null((await grain.GetDesiredSpecAsync()).Deletion);
         Assert.Equal(1, (await grain.HeartbeatAsync(Heartbeat(Guid.NewGuid()))).DesiredGeneration);

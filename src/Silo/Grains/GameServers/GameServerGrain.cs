@@ -124,7 +124,7 @@ internal sealed partial class GameServerGrain(
                 running < Record.SpecGeneration,
                 observed?.Install,
                 Record.Spec?.MemoryMb ?? 0,
-                Record.Spec?.Variables,
+                VariableDictionary.From(Record.Spec?.Variables),
                 Record.Spec?.DiskMb,
                 Record.Spec?.CpuPercent,
                 Record.Spec?.StartCommand),

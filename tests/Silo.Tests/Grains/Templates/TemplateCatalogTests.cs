@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ZlhGrind.Grains.Authorization;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Grains.GameServers;
@@ -79,13 +80,31 @@ public sealed class TemplateCatalogTests(FakeClockClusterFixture fixture) : ICla
     }
 
     [Fact]
-    public void Compile_CatastrophicPatternOnALongLine_AnswersWithoutRunningIntoTheTimeout()
+    public void Compile_CatastrophicPattern_TheLinearEngineUnderTheConfiguredTimeout()
     {
-        // Backtracking, (a+)+b on 5000 a's would try 2^5000 ways and throw RegexMatchTimeoutException after 100 ms.
+        // (a+)+b backtracks exponentially; the non-backtracking engine answers in time linear in the input. Asserted by the
+        // engine chosen, not by timing a long match: a wall-clock match timeout fires on a loaded machine too.
         var pattern = GameTemplateRules.Compile("(a+)+b");
 
-        Assert.DoesNotMatch(pattern, new string('a', 5000));
-        Assert.Matches(pattern, new string('a', 5000) + "b");
+        Assert.Equal(RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, pattern.Options);
+        Assert.Equal(GameTemplateRules.MatchTimeout, pattern.MatchTimeout);
+        Assert.DoesNotMatch(pattern, "aaaa");
+        Assert.Matches(pattern, "aaaab");
+    }
+
+    [Fact]
+    public void ValueProblem_CatastrophicValueForABacktrackingPattern_RefusedWithTheExactMessage()
+    {
+        // A backreference needs the backtracking engine (a pattern stored before templates were held to the linear one):
+        // 255 a's and a '!' give (a+)+\1 about 2^255 ways to fail, far past the match timeout on any machine. Whether the
+        // engine gives up or times out, the value is refused in the same words, and the check never hangs.
+        const string Backtracking = @"(a+)+\1";
+        var variable = new TemplateVariable("level", "The level name.", "aa", VariableKind.Text, Pattern: Backtracking);
+
+        Assert.Equal(RegexOptions.CultureInvariant, GameTemplateRules.Compile(Backtracking).Options);
+        Assert.Equal(GameTemplateRules.MatchTimeout, GameTemplateRules.Compile(Backtracking).MatchTimeout);
+        Assert.Equal(@"must match (a+)+\1.", GameTemplateRules.ValueProblem(variable, new string('a', GameTemplateRules.MaxText - 1) + "!"));
+        Assert.Null(GameTemplateRules.ValueProblem(variable, "aaaa"));
     }
 
     [Fact]
