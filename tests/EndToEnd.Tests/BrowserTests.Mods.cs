@@ -61,6 +61,18 @@ public sealed partial class BrowserTests
         await page.ClickAsync("#mods-url-install");
         await Expect(page.Locator("#mods-install-error")).ToHaveTextAsync("mod 'lithium.jar' is already installed; upgrade it instead");
         await Expect(page.Locator("#mods-list tbody tr")).ToHaveCountAsync(1);
+
+        // "Upload and install…": chunks through the resumable upload API, installed from the upload id in one action.
+        var sodium = FabricJar("sodium", "Sodium", "0.5.8");
+        var chosen = Path.Combine(Directory.CreateTempSubdirectory("zlh-mods-upload-").FullName, "sodium.jar");
+        await File.WriteAllBytesAsync(chosen, sodium);
+        await page.SetInputFilesAsync("#mods-upload-input", chosen);
+        await Expect(page.Locator("#message span")).ToHaveTextAsync("sodium.jar installed.", new() { Timeout = 60_000 });
+        Directory.Delete(Path.GetDirectoryName(chosen)!, recursive: true);
+        await Expect(page.Locator("#mods-list tr[data-name='sodium.jar'] td[data-version]")).ToHaveTextAsync("0.5.8");
+        await Expect(page.Locator("#mods-progress")).ToHaveJSPropertyAsync("value", 100);
+        Assert.Equal(sodium, await File.ReadAllBytesAsync(Path.Combine(mods, "sodium.jar")));
+        Assert.False(File.Exists(Path.Combine(platform.AgentData(id), "game", "server", "sodium.jar")));
         await PortalBrowser.ScreenshotAsync(page, "mods");
     }
 
