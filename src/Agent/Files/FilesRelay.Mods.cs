@@ -11,7 +11,7 @@ internal sealed partial class FilesRelay : IModsAgent
     public Task<ModListing> ListAsync() => Guard(() => _mods.ListAsync(Root(), _source.Policy.ModsDirectory, CancellationToken.None));
 
     public Task<ModInfo> InstallAsync(string name, ModSource source, bool upgrade) =>
-        Guard(() => _mods.InstallAsync(Root(), _source.Policy.ModsDirectory, name, source, upgrade, CancellationToken.None));
+        Guard(() => _mods.InstallAsync(Root(), source.UploadId is null ? null : Uploads(), _source.Policy.ModsDirectory, name, source, upgrade, CancellationToken.None));
 
     public Task<ModInfo> SetEnabledAsync(string name, bool enabled) =>
         Guard(() => _mods.SetEnabledAsync(Root(), _source.Policy.ModsDirectory, name, enabled, CancellationToken.None));

@@ -74,11 +74,11 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
     }
 
     /// <summary>Installs <paramref name="name"/> (new, or with <paramref name="upgrade"/> replacing the current one, which is kept for a rollback).</summary>
-    public async Task<ModInfo> InstallAsync(ConfinedRoot root, string? directory, string name, ModSource source, bool upgrade, CancellationToken cancellationToken)
+    public async Task<ModInfo> InstallAsync(ConfinedRoot root, UploadStore? uploads, string? directory, string name, ModSource source, bool upgrade, CancellationToken cancellationToken)
     {
         var folder = RequireDirectory(directory);
         RequireName(name);
-        var (path, url, sha256) = CheckSource(source);
+        var (path, url, sha256, uploadId) = CheckSource(source);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -98,14 +98,25 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
                 throw new FileOperationException(FileErrorCode.NotFound, $"'{Runtimes.RelativePath.Printable(path)}' is not a file in the server's directory");
             }
 
+            if (uploadId is not null)
+            {
+                // An unknown or unfinished upload is refused before the mods directory is touched.
+                (uploads ?? throw UnknownUpload(uploadId)).CheckComplete(uploadId);
+            }
+
             EnsureDirectories(root, folder);
             var target = current ?? Join(folder, name);
 
-            // The new bytes come in beside the mod first (verified when downloaded), so a refusal leaves the mod as it was.
-            var incoming = url is null ? path! : Join(folder, IncomingPrefix + Guid.NewGuid().ToString("N"));
+            // The new bytes come in beside the mod first (verified when downloaded or completed), so a refusal leaves the mod as it was.
+            var incoming = path ?? Join(folder, IncomingPrefix + Guid.NewGuid().ToString("N"));
             if (url is not null)
             {
                 await DownloadAsync(root, url, sha256!, incoming, cancellationToken);
+            }
+            else if (uploadId is not null)
+            {
+                // Every chunk in and the whole sha-256 as announced, or refused with the upload left as it was (resumable).
+                await uploads!.CompleteAsync(uploadId, incoming, cancellationToken);
             }
 
             string? previousSha256 = null;
@@ -126,7 +137,7 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
                     root.Rename(Join(folder, PreviousFolder, name), current, noReplace: true);
                 }
 
-                if (url is not null && root.Describe(incoming) is not null)
+                if (path is null && root.Describe(incoming) is not null)
                 {
                     root.Delete(incoming);
                 }
@@ -137,7 +148,7 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
             var installed = await HashAsync(root, target, cancellationToken);
             var manifest = Update(m =>
             {
-                m.Mods[name] = new ManifestEntry(installed ?? "", url?.ToString() ?? "file:" + path, time.GetUtcNow(), previousSha256);
+                m.Mods[name] = new ManifestEntry(installed ?? "", url?.ToString() ?? (uploadId is null ? "file:" + path : "upload:" + uploadId), time.GetUtcNow(), previousSha256);
                 m.Changed(name);
             });
             return await DescribeOneAsync(root, folder, name, manifest, cancellationToken);
@@ -282,21 +293,29 @@ internal sealed class ModsManager(string? stateDirectory, FilesOptions options, 
 
     private static FileOperationException NotInstalled(string name) => new(FileErrorCode.NotFound, $"mod '{name}' is not installed");
 
-    private (string? Path, Uri? Url, byte[]? Sha256) CheckSource(ModSource? source)
+    private static FileOperationException UnknownUpload(string uploadId) =>
+        new(FileErrorCode.NotFound, $"upload '{Runtimes.RelativePath.Printable(uploadId)}' does not exist (it completed, was aborted or expired)");
+
+    private (string? Path, Uri? Url, byte[]? Sha256, string? UploadId) CheckSource(ModSource? source)
     {
-        if (source is { Path: { Length: > 0 } path, Url: null, Sha256: null })
+        if (source is { Path: { Length: > 0 } path, Url: null, Sha256: null, UploadId: null })
         {
-            return (path, null, null);
+            return (path, null, null, null);
         }
 
-        if (source is { Path: null, Url: { Length: > 0 } url, Sha256: { Length: 64 } hex }
+        if (source is { Path: null, Url: null, Sha256: null, UploadId: { Length: > 0 } uploadId })
+        {
+            return (null, null, null, uploadId);
+        }
+
+        if (source is { Path: null, Url: { Length: > 0 } url, Sha256: { Length: 64 } hex, UploadId: null }
             && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && hex.All(char.IsAsciiHexDigit))
         {
-            return (null, uri, Convert.FromHexString(hex));
+            return (null, uri, Convert.FromHexString(hex), null);
         }
 
         _ = options;
-        throw new FileOperationException(FileErrorCode.InvalidArgument, "a mod comes from either a path in the server's directory or an http(s) url with its sha256 (64 hexadecimal digits)");
+        throw new FileOperationException(FileErrorCode.InvalidArgument, "a mod comes from either a path in the server's directory, an http(s) url with its sha256 (64 hexadecimal digits), or an upload id");
     }
 
     private async Task DownloadAsync(ConfinedRoot root, Uri url, byte[] sha256, string incoming, CancellationToken cancellationToken)

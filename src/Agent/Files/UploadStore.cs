@@ -176,19 +176,16 @@ internal sealed class UploadStore : IDisposable
     }
 
     /// <summary>Checks that every chunk is in and the whole file's sha-256, then renames it to its path (replacing a file there); returns its size.</summary>
-    public async Task<long> CompleteAsync(string uploadId, CancellationToken cancellationToken)
-    {
-        var upload = Find(uploadId);
-        int missing;
-        lock (_gate)
-        {
-            missing = upload.Received.Count(received => !received);
-        }
+    public Task<long> CompleteAsync(string uploadId, CancellationToken cancellationToken) => CompleteAsync(uploadId, null, cancellationToken);
 
-        if (missing > 0)
-        {
-            throw new FileOperationException(FileErrorCode.InvalidArgument, $"{missing} of {upload.Received.Length} chunks are still missing");
-        }
+    /// <summary>
+    /// As <see cref="CompleteAsync(string, CancellationToken)"/>, but renamed to <paramref name="destination"/> (a path in
+    /// the root) instead of the path given at begin: a mod install takes an upload straight into the mods directory.
+    /// </summary>
+    public async Task<long> CompleteAsync(string uploadId, string? destination, CancellationToken cancellationToken)
+    {
+        var upload = FindComplete(uploadId);
+        var path = destination is null ? upload.Path : ConfinedRoot.NormalizeNotRoot(destination);
 
         using var staging = _root.OpenOrCreateBelowRoot(StagingDirectory);
         var fd = OpenAt(staging, uploadId, ORead | ONoFollow | OCloseOnExec, 0, out var errno);
@@ -207,13 +204,13 @@ internal sealed class UploadStore : IDisposable
         }
 
         // The denylist is checked again: the template may have changed while the chunks came in.
-        _root.Denylist.Check(upload.Path, isDirectory: false);
-        using var parent = _root.OpenParent(upload.Path, out var name, followLinks: true, upload.Path);
+        _root.Denylist.Check(path, isDirectory: false);
+        using var parent = _root.OpenParent(path, out var name, followLinks: true, path);
         var replaced = Stat(parent, name, out _);
         var renamed = Rename(staging, uploadId, parent, name, 0);
         if (renamed != 0)
         {
-            throw FileOperationException.FromErrno(renamed, upload.Path);
+            throw FileOperationException.FromErrno(renamed, path);
         }
 
         lock (_gate)
@@ -228,6 +225,9 @@ internal sealed class UploadStore : IDisposable
 
         return upload.Size;
     }
+
+    /// <summary>Refuses (as completing would) an upload that does not exist or still misses chunks; nothing changes either way.</summary>
+    public void CheckComplete(string uploadId) => FindComplete(uploadId);
 
     /// <summary>Drops an unfinished upload and frees its space.</summary>
     public void Abort(string uploadId) => Remove(Find(uploadId));
@@ -259,6 +259,23 @@ internal sealed class UploadStore : IDisposable
             return _uploads.GetValueOrDefault(uploadId)
                 ?? throw new FileOperationException(FileErrorCode.NotFound, $"upload '{RelativePath.Printable(uploadId)}' does not exist (it completed, was aborted or expired)");
         }
+    }
+
+    private Upload FindComplete(string uploadId)
+    {
+        var upload = Find(uploadId);
+        int missing;
+        lock (_gate)
+        {
+            missing = upload.Received.Count(received => !received);
+        }
+
+        if (missing > 0)
+        {
+            throw new FileOperationException(FileErrorCode.InvalidArgument, $"{missing} of {upload.Received.Length} chunks are still missing");
+        }
+
+        return upload;
     }
 
     private void Remove(Upload upload)

@@ -6,12 +6,12 @@ using ZlhGrind.Grains.Mods;
 
 namespace ZlhGrind.Gateway.Mods;
 
-/// <summary>Body of <c>POST /api/servers/{id}/mods</c> (with <c>name</c>) and <c>…/mods/{name}/upgrade</c>: either <c>path</c> or <c>url</c> with <c>sha256</c>.</summary>
-public sealed record ModInstallRequest(string? Name = null, string? Path = null, string? Url = null, string? Sha256 = null);
+/// <summary>Body of <c>POST /api/servers/{id}/mods</c> (with <c>name</c>) and <c>…/mods/{name}/upgrade</c>: either <c>path</c>, <c>url</c> with <c>sha256</c>, or <c>uploadId</c>.</summary>
+public sealed record ModInstallRequest(string? Name = null, string? Path = null, string? Url = null, string? Sha256 = null, string? UploadId = null);
 
 /// <summary>
 /// The mods API of a game server (issue 16) under <c>/api/servers/{id}/mods</c>: list, install (from a file of the
-/// server's directory, e.g. a completed upload, or an artifact URL with its sha-256), upgrade, enable, disable, remove
+/// server's directory, an artifact URL with its sha-256, or a resumable upload whose chunks are all in), upgrade, enable, disable, remove
 /// and a one-step rollback. Refusals are the file manager's problem details (<see cref="FileProblems"/>); the grain
 /// authorizes (owner or operator) and validates every name and source.
 /// </summary>
@@ -52,7 +52,7 @@ internal static class ModEndpoints
         return api;
     }
 
-    private static ModSource Source(ModInstallRequest body) => new(body.Path, body.Url, body.Sha256);
+    private static ModSource Source(ModInstallRequest body) => new(body.Path, body.Url, body.Sha256, body.UploadId);
 
     private static async Task<IResult> SetEnabledAsync(HttpContext http, ContainerGrains c, long id, string name, bool enabled)
     {

@@ -22,9 +22,13 @@ public sealed record ModInfo(
 [GenerateSerializer, Immutable, Alias("zlh.ModListing")]
 public sealed record ModListing(string? Directory, IReadOnlyList<ModInfo> Mods);
 
-/// <summary>Where a mod comes from: a file already in the server's directory (<see cref="Path"/>, e.g. a completed upload) or an artifact URL with its sha-256.</summary>
+/// <summary>
+/// Where a mod comes from: a file already in the server's directory (<see cref="Path"/>), an artifact URL with its
+/// sha-256, or a resumable upload whose chunks are all in (<see cref="UploadId"/>: completed straight into the mods
+/// directory, never landing at its own path).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.ModSource")]
-public sealed record ModSource(string? Path, string? Url, string? Sha256);
+public sealed record ModSource(string? Path, string? Url, string? Sha256, string? UploadId = null);
 
 /// <summary>The largest values the mods API takes (README: "Mods").</summary>
 public static class ModLimits

@@ -67,7 +67,7 @@ public sealed class ModCrashTests : IDisposable
         var options = new FilesOptions();
         var mods = new ModsManager(_dir.Combine("state"), options, TimeProvider.System);
         using var root = ConfinedRoot.Open(server, options, new FileRootPolicy(null, [], "plugins"));
-        var installed = await mods.InstallAsync(root, "plugins", "shop.jar", new ModSource("upload.jar", null, null), upgrade: false, CancellationToken.None);
+        var installed = await mods.InstallAsync(root, null, "plugins", "shop.jar", new ModSource("upload.jar", null, null), upgrade: false, CancellationToken.None);
         Assert.Equal(("Shop", "1.2", true), (installed.ModId, installed.Version, installed.Managed));
         Assert.Equal(["shop.jar"], mods.ChangedSinceCleanRun());
         return mods;

@@ -126,7 +126,9 @@ public sealed class ModsTests(GatewayFixture fixture)
 
     [Theory]
     [InlineData("POST", "/mods", """{"name":".disabled","path":"a.jar"}""", "A mod name is 1 to 128 characters without '/', '\\' or control characters and does not start with '.'.")]
-    [InlineData("POST", "/mods", """{"name":"a.jar","path":"a.jar","url":"http://127.0.0.1/a.jar","sha256":"aa"}""", "A mod comes from either path (a file in the server's directory) or url with sha256.")]
+    [InlineData("POST", "/mods", """{"name":"a.jar","path":"a.jar","url":"http://127.0.0.1/a.jar","sha256":"aa"}""", "A mod comes from either path (a file in the server's directory), url with sha256, or uploadId (an upload whose chunks are all in).")]
+    [InlineData("POST", "/mods", """{"name":"a.jar","path":"a.jar","uploadId":"0123456789abcdef0123456789abcdef"}""", "A mod comes from either path (a file in the server's directory), url with sha256, or uploadId (an upload whose chunks are all in).")]
+    [InlineData("POST", "/mods", """{"name":"a.jar","uploadId":"../.zlh-uploads/x"}""", "uploadId is not a valid id.")]
     [InlineData("POST", "/mods", """{"name":"a.jar","url":"file:///etc/passwd","sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}""", "url must be an absolute http or https URL of at most 2048 characters.")]
     [InlineData("POST", "/mods", """{"name":"a.jar","url":"http://127.0.0.1/a.jar","sha256":"xyz"}""", "sha256 must be the mod's SHA-256 as 64 hexadecimal digits.")]
     [InlineData("POST", "/mods/..%2Fserver.properties/disable", "", "A mod name is 1 to 128 characters without '/', '\\' or control characters and does not start with '.'.")]
@@ -144,6 +146,59 @@ public sealed class ModsTests(GatewayFixture fixture)
 
         await ProblemAssert.ExactAsync(response, HttpStatusCode.BadRequest, null, detail);
         Assert.Equal(["a.jar"], Directory.EnumerateFileSystemEntries(rig.Root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task InstallFromUpload_AllChunksIn_InstalledStraightIntoTheModsDirectoryAndTheUploadGone()
+    {
+        await using var rig = await StartAsync("mods-upload");
+        var jar = ModJars.Fabric("lithium", "Lithium", "0.11.3");
+        using var portal = rig.Portal();
+        var uploadId = await BeginUploadAsync(portal, rig, "lithium.jar", jar);
+        Assert.Equal(HttpStatusCode.OK, (await PutChunkAsync(portal, rig, uploadId, jar)).StatusCode);
+
+        var installed = await ReadModAsync(await portal.PostAsJsonAsync($"{rig.Prefix}/mods", new { name = "lithium.jar", uploadId }), HttpStatusCode.Created);
+
+        Assert.Equal(("lithium.jar", "0.11.3", true, true, Convert.ToHexStringLower(SHA256.HashData(jar))), (installed.Name, installed.Version, installed.Enabled, installed.Managed, installed.Sha256));
+        Assert.Equal(jar, File.ReadAllBytes(Path.Combine(rig.Root, "mods", "lithium.jar")));
+        Assert.False(File.Exists(Path.Combine(rig.Root, "lithium.jar")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(rig.Root, ".zlh-uploads")));
+        Assert.Equal(["lithium.jar"], Directory.GetFiles(Path.Combine(rig.Root, "mods"), "*", SearchOption.AllDirectories).Select(Path.GetFileName));
+        await ProblemAssert.ExactAsync(
+            await portal.GetAsync($"{rig.Prefix}/uploads/{uploadId}"), HttpStatusCode.NotFound, "not_found",
+            $"upload '{uploadId}' does not exist (it completed, was aborted or expired)");
+    }
+
+    [Fact]
+    public async Task InstallFromUpload_UnknownUploadId_404AndNothingChanged()
+    {
+        await using var rig = await StartAsync("mods-upload-unknown");
+        using var portal = rig.Portal();
+        const string unknown = "0123456789abcdef0123456789abcdef";
+
+        var install = await portal.PostAsJsonAsync($"{rig.Prefix}/mods", new { name = "lithium.jar", uploadId = unknown });
+
+        await ProblemAssert.ExactAsync(install, HttpStatusCode.NotFound, "not_found", $"upload '{unknown}' does not exist (it completed, was aborted or expired)");
+        Assert.False(Directory.Exists(Path.Combine(rig.Root, "mods")));
+    }
+
+    [Fact]
+    public async Task InstallFromUpload_ChunkMissing_400AndNothingChangedTheUploadStillResumable()
+    {
+        await using var rig = await StartAsync("mods-upload-partial");
+        var jar = ModJars.Fabric("lithium", "Lithium", "0.11.3");
+        using var portal = rig.Portal();
+        var uploadId = await BeginUploadAsync(portal, rig, "lithium.jar", jar);
+
+        var install = await portal.PostAsJsonAsync($"{rig.Prefix}/mods", new { name = "lithium.jar", uploadId });
+
+        await ProblemAssert.ExactAsync(install, HttpStatusCode.BadRequest, "invalid_argument", "1 of 1 chunks are still missing");
+        Assert.False(Directory.Exists(Path.Combine(rig.Root, "mods")));
+        var state = await portal.GetFromJsonAsync<JsonElement>($"{rig.Prefix}/uploads/{uploadId}");
+        Assert.Equal(0, state.GetProperty("receivedChunks").GetArrayLength());
+        Assert.Equal(HttpStatusCode.OK, (await PutChunkAsync(portal, rig, uploadId, jar)).StatusCode);
+        var resumed = await ReadModAsync(await portal.PostAsJsonAsync($"{rig.Prefix}/mods", new { name = "lithium.jar", uploadId }), HttpStatusCode.Created);
+        Assert.Equal("0.11.3", resumed.Version);
     }
 
     [Fact]
@@ -174,6 +229,20 @@ public sealed class ModsTests(GatewayFixture fixture)
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {body}");
         return JsonSerializer.Deserialize<ModInfo>(body, Json.Options)!;
+    }
+
+    private static async Task<string> BeginUploadAsync(HttpClient portal, FilesRig rig, string path, byte[] content)
+    {
+        var begun = await portal.PostAsJsonAsync($"{rig.Prefix}/uploads", new { path, size = content.Length, sha256 = Convert.ToHexStringLower(SHA256.HashData(content)) });
+        Assert.Equal(HttpStatusCode.Created, begun.StatusCode);
+        return (await begun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("uploadId").GetString()!;
+    }
+
+    private static async Task<HttpResponseMessage> PutChunkAsync(HttpClient portal, FilesRig rig, string uploadId, byte[] content)
+    {
+        using var chunk = new ByteArrayContent(content);
+        chunk.Headers.Add("Content-Digest", "sha-256=:" + Convert.ToBase64String(SHA256.HashData(content)) + ":");
+        return await portal.PutAsync($"{rig.Prefix}/uploads/{uploadId}/chunks/0", chunk);
     }
 
     private Task<FilesRig> StartAsync(string owner) => FilesPolicyTests.StartWithTemplateAsync(fixture, owner, Template);

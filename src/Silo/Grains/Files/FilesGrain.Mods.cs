@@ -63,16 +63,22 @@ internal sealed partial class FilesGrain : IModsGrain
         }
     }
 
-    /// <summary>Exactly one source: a path in the server's directory, or an http(s) URL with its sha-256.</summary>
+    /// <summary>Exactly one source: a path in the server's directory, an http(s) URL with its sha-256, or an upload id.</summary>
     private static ModSource CheckSource(ModSource? source)
     {
-        if (source is { Path: { } path, Url: null, Sha256: null })
+        if (source is { Path: null, Url: null, Sha256: null, UploadId: { } uploadId })
+        {
+            CheckIdArgument(uploadId, "uploadId");
+            return new ModSource(null, null, null, uploadId);
+        }
+
+        if (source is { Path: { } path, Url: null, Sha256: null, UploadId: null })
         {
             CheckPath(path, "path");
             return new ModSource(path, null, null);
         }
 
-        if (source is { Path: null, Url: { } url, Sha256: { } sha256 })
+        if (source is { Path: null, Url: { } url, Sha256: { } sha256, UploadId: null })
         {
             if (url.Length > ModLimits.UrlChars || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
@@ -87,7 +93,7 @@ internal sealed partial class FilesGrain : IModsGrain
             return new ModSource(null, url, sha256.ToLowerInvariant());
         }
 
-        throw new InvalidRequestException("A mod comes from either path (a file in the server's directory) or url with sha256.");
+        throw new InvalidRequestException("A mod comes from either path (a file in the server's directory), url with sha256, or uploadId (an upload whose chunks are all in).");
     }
 
     private static ModInfo CheckMod(ModInfo mod)

@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { GameConsole } from '../console.js';
 import { DevTerminal } from '../terminal.js';
 import { FileBrowser } from './files.js';
+import { ModManager } from './mods.js';
 import { $, badge, clearMessage, h, showMessage, time } from '../dom.js';
 import { LiveEvents } from '../events.js';
 import * as format from '../format.js';
@@ -134,7 +135,7 @@ function panel(name, status) {
     case 'files':
       return [h('div', { id: 'files-panel' })];
     case 'mods':
-      return notYet('mod manager', 'installing, updating and removing mods and plugins', 'issue 16');
+      return [h('div', { id: 'mods-panel' })];
     case 'crashes':
       return game
         ? [h('p', { id: 'crashes-state', class: 'muted', role: 'status' }, 'Loading crash history…'), h('ol', { id: 'crashes', class: 'crashes' })]
@@ -152,11 +153,6 @@ function panel(name, status) {
     default:
       return [];
   }
-}
-
-function notYet(what, covers, issue) {
-  return [h('p', { class: 'unavailable', dataset: { unavailable: what } },
-    `The ${what} is not available yet: the platform has no API for it (${issue}). When it lands, this tab offers ${covers}.`)];
 }
 
 function gameControls() {
@@ -197,6 +193,15 @@ function selectTab(name, { focus }) {
   if (chosen === 'console' && page.status && page.status.kind === 'Game') showConsole('console', GameConsole);
   if (chosen === 'terminal' && page.status && page.status.kind === 'Dev') showConsole('terminal', DevTerminal);
   if (chosen === 'files' && page.status) showFiles();
+  if (chosen === 'mods' && page.status && page.status.kind === 'Game') showMods();
+}
+
+function showMods() {
+  if (!page.mods) {
+    page.mods = new ModManager(page.id);
+    $('#mods-panel', page.root).replaceChildren(page.mods.element);
+  }
+  page.mods.start();
 }
 
 function showConsole(name, Kind) {
@@ -427,6 +432,10 @@ function crash(record) {
       h('strong', {}, format.classification(record.classification)), ' · ', time(record.at), ' · ',
       `${format.crashEnd(record)} after ${format.duration(record.uptime)}`, ' · ',
       `${format.number(record.consecutiveCrashes)} in a row`, ' · ', delay),
+    // A mod_or_plugin_error crash after a mod change names the mods changed since the last clean run.
+    record.changedMods && record.changedMods.length
+      ? h('p', { class: 'crash-mods', dataset: { changedMods: record.changedMods.join(',') } }, `after changing: ${record.changedMods.join(', ')}`)
+      : null,
     h('details', { open: true },
       h('summary', {}, 'Last lines of output'),
       h('pre', { class: 'log-tail', tabindex: '0' }, record.logTail || '(no output)')));

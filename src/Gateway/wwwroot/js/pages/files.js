@@ -340,14 +340,16 @@ function parse(text) {
   }
 }
 
-function base64(buffer) {
+/** Bytes as base64 (a Content-Digest's value). */
+export function base64(buffer) {
   let text = '';
   const bytes = new Uint8Array(buffer);
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
 }
 
-async function hashFile(file, onProgress) {
+/** A file's SHA-256 as hex, read piece by piece above wholeHashBytes. */
+export async function hashFile(file, onProgress) {
   if (file.size <= wholeHashBytes) {
     const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
     return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
