@@ -19,6 +19,8 @@ internal static class ConsoleEndpoints
     {
         builder.Services.AddOptions<ConsoleSocketOptions>().BindConfiguration(ConsoleSocketOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ConsoleSocketOptions>, ConsoleSocketOptionsValidator>();
+        builder.Services.AddSingleton<ConsoleStateHub>();
+        builder.Services.AddSingleton<ConsoleViewerHub>();
         return builder;
     }
 
@@ -75,7 +77,7 @@ internal static class ConsoleEndpoints
         return TypedResults.Ok(await Game(containers, id).GetAuditAsync(actor));
     }
 
-    private static async Task OpenAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, IOptions<EventsOptions> events, ILoggerFactory logs, long id)
+    private static async Task OpenAsync(HttpContext http, ContainerGrains containers, ConsoleViewerHub viewers, ConsoleStateHub stateHub, TimeProvider time, IOptions<ConsoleSocketOptions> options, long id)
     {
         var since = ParseSince(http);
         var server = await containers.GameAsync(id);
@@ -86,12 +88,12 @@ internal static class ConsoleEndpoints
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        var states = new ConsoleStateFeed(client, server, id, grant.Actor, events.Value.HeartbeatInterval, events.Value.BufferSize, time, logs.CreateLogger<ConsoleStateFeed>());
-        using var session = new ConsoleSocket(socket, new ConsoleSocketTarget(grain, grain, IsTerminal: false), client, grant, states, options.Value, time, logs.CreateLogger<ConsoleSocket>());
+        var states = new ConsoleStateFeed(stateHub, server, id, grant.Actor);
+        using var session = new ConsoleSocket(socket, new ConsoleSocketTarget(grain, grain, IsTerminal: false), viewers, grant, states, options.Value, time);
         await session.RunAsync(since, session: null, http.RequestAborted);
     }
 
-    private static async Task OpenTerminalAsync(HttpContext http, ContainerGrains containers, IClusterClient client, TimeProvider time, IOptions<ConsoleSocketOptions> options, IdeActivityReporter activity, ILoggerFactory logs, long id)
+    private static async Task OpenTerminalAsync(HttpContext http, ContainerGrains containers, ConsoleViewerHub viewers, TimeProvider time, IOptions<ConsoleSocketOptions> options, IdeActivityReporter activity, long id)
     {
         var since = ParseSince(http);
         string? asked = null;
@@ -122,7 +124,7 @@ internal static class ConsoleEndpoints
 
         // A new shell's output starts at 0: an offset the client kept from the session it asked for means nothing here.
         var target = new ConsoleSocketTarget(containers.Factory.GetGrain<IConsoleGrain>(id, ConsoleLimits.TerminalSessionChannel(opened), null), terminal, IsTerminal: true, () => activity.Saw(id));
-        using var session = new ConsoleSocket(socket, target, client, grant, states: null, options.Value, time, logs.CreateLogger<ConsoleSocket>());
+        using var session = new ConsoleSocket(socket, target, viewers, grant, states: null, options.Value, time);
         await session.RunAsync(opened == asked ? since : null, opened, http.RequestAborted);
     }
 

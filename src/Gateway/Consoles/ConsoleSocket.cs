@@ -18,12 +18,11 @@ namespace ZlhGrind.Gateway.Consoles;
 internal sealed partial class ConsoleSocket(
     WebSocket socket,
     ConsoleSocketTarget target,
-    IClusterClient client,
+    ConsoleViewerHub viewers,
     ConsoleGrant grant,
     ConsoleStateFeed? states,
     ConsoleSocketOptions options,
-    TimeProvider time,
-    ILogger<ConsoleSocket> logger) : IConsoleViewer, IDisposable
+    TimeProvider time) : IConsoleViewer, IDisposable
 {
     private readonly Channel<ConsoleChunk> _live = Channel.CreateBounded<ConsoleChunk>(
         new BoundedChannelOptions(options.QueuedChunks) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -64,10 +63,11 @@ internal sealed partial class ConsoleSocket(
     public async Task RunAsync(long? since, string? session, CancellationToken aborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var self = client.CreateObjectReference<IConsoleViewer>(this);
+        var output = viewers.Join(_grain, this);
+        var access = target.Access != target.Output ? viewers.Join(target.Access, this) : null;
         try
         {
-            var lease = await WatchAsync(self);
+            var lease = await WatchAsync(output, access);
             if (session is not null)
             {
                 await SendAsync(w => Frame(w, "session", ("id", session)), stop.Token);
@@ -80,7 +80,7 @@ internal sealed partial class ConsoleSocket(
 
             await CatchUpAsync(since, until: null, stop.Token);
             var receiving = ReceiveAsync(stop.Token);
-            var sending = SendLiveAsync(self, lease, stop.Token);
+            var sending = SendLiveAsync(output, access, lease, stop.Token);
             // A terminal has no lifecycle of its own to report: its state watch waits for the end.
             var watching = states is null ? Task.Delay(Timeout.InfiniteTimeSpan, time, stop.Token) : states.RunAsync(SendStateAsync, stop.Token);
             if (await Task.WhenAny(receiving, sending, watching) == sending && socket.State == WebSocketState.CloseSent)
@@ -102,31 +102,27 @@ internal sealed partial class ConsoleSocket(
         }
         finally
         {
-            try
+            await viewers.LeaveAsync(output, this);
+            if (access is not null)
             {
-                await _grain.UnwatchAsync(self);
-                if (target.Access != target.Output)
-                {
-                    await target.Access.UnwatchAsync(self);
-                }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogUnwatchFailed(logger, ex);
+                await viewers.LeaveAsync(access, this);
             }
 
-            client.DeleteObjectReference<IConsoleViewer>(self);
+            if (states is not null)
+            {
+                await states.DisposeAsync();
+            }
         }
     }
 
-    /// <summary>Watches the output's grain and, for a terminal session, the channel's grain that pushes a loss of access.</summary>
-    private async Task<TimeSpan> WatchAsync(IConsoleViewer self)
+    /// <summary>Watches (with this socket's actor) the output's grain and, for a terminal session, the channel's grain that pushes a loss of access, through this gateway's shared viewers.</summary>
+    private async Task<TimeSpan> WatchAsync(ConsoleViewerHub.Shared output, ConsoleViewerHub.Shared? access)
     {
         var actor = CurrentActor();
-        var lease = await _grain.WatchAsync(actor, self);
-        if (target.Access != target.Output)
+        var lease = await _grain.WatchAsync(actor, output.Reference);
+        if (access is not null)
         {
-            lease = Min(lease, await target.Access.WatchAsync(actor, self));
+            lease = Min(lease, await target.Access.WatchAsync(actor, access.Reference));
         }
 
         return lease;
@@ -184,7 +180,7 @@ internal sealed partial class ConsoleSocket(
         }
     }
 
-    private async Task SendLiveAsync(IConsoleViewer self, TimeSpan lease, CancellationToken cancellationToken)
+    private async Task SendLiveAsync(ConsoleViewerHub.Shared output, ConsoleViewerHub.Shared? access, TimeSpan lease, CancellationToken cancellationToken)
     {
         var renewEvery = lease / 3;
         var renewAt = time.GetUtcNow() + renewEvery;
@@ -220,7 +216,7 @@ internal sealed partial class ConsoleSocket(
 
             if (now >= renewAt)
             {
-                await WatchAsync(self);
+                await WatchAsync(output, access);
                 renewAt = now + renewEvery;
             }
 
@@ -313,9 +309,6 @@ internal sealed partial class ConsoleSocket(
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ending a console watch failed; the grain's lease ends it")]
-    private static partial void LogUnwatchFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>

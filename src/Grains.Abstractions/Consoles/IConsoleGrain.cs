@@ -62,7 +62,8 @@ public interface IConsoleGrain : IGrainWithIntegerCompoundKey
     Task ConnectTerminalHostAsync(ITerminalHost host);
 
     /// <summary>Live output from the agent; bounded in size per call and in bytes per second.</summary>
-    [Alias("PushOutput"), Accepts(CallerKind.Agent)]
+    /// <remarks>Interleaved (it never awaits): an echo must not queue behind a command's audit write or an agent read.</remarks>
+    [AlwaysInterleave, Alias("PushOutput"), Accepts(CallerKind.Agent)]
     Task PushOutputAsync(ConsoleChunk chunk);
 }
 

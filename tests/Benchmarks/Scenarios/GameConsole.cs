@@ -41,7 +41,7 @@ internal sealed class GameConsole : IScenario
     {
         var trips = context.Quick ? 40 : 400;
         var floodBytes = context.Quick ? 2L * 1024 * 1024 : 32L * 1024 * 1024;
-        var viewers = context.Quick ? 50 : IssueViewers;
+        var viewers = context.Quick ? 200 : IssueViewers;
 
         // Commands are measured back to back, so the per-console rate limit (10, then 1 per second) is lifted here.
         await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken, allowDevTokens: true, siloSettings: new Dictionary<string, string>

@@ -35,4 +35,7 @@ public sealed class GrainCallCounter : IOutgoingGrainCallFilter
     }
 
     public int Count(GrainId grain, string method) => _calls.TryGetValue((grain, method), out var n) ? n : 0;
+
+    /// <summary>Calls of <paramref name="method"/> to any grain whose id <paramref name="grain"/> accepts (e.g. a system grain keyed by a stream).</summary>
+    public int Count(Func<GrainId, bool> grain, string method) => _calls.Where(c => c.Key.Method == method && grain(c.Key.Grain)).Sum(c => c.Value);
 }
