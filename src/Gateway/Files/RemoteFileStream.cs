@@ -14,7 +14,7 @@ namespace ZlhGrind.Gateway.Files;
 internal sealed class RemoteFileStream(IFilesGrain grain, Actor actor, string path, FileStat stat) : Stream
 {
     /// <summary>Pieces requested ahead of the one being sent, once the download is sequential.</summary>
-    internal const int ReadAhead = 3;
+    internal const int ReadAhead = 7;
 
     private readonly Queue<(long Offset, Task<FileBlock> Read)> _ahead = new();
     private byte[] _block = [];

@@ -40,7 +40,7 @@ public static class FileLimits
     public const int PieceBytes = 1024 * 1024;
 
     /// <summary>Pieces of one write that may travel at once; each names its offset and the agent writes them in order.</summary>
-    public const int PiecesInFlight = 4;
+    public const int PiecesInFlight = 8;
 
     /// <summary>UTF-8 bytes of one path.</summary>
     public const int PathBytes = 4096;

@@ -56,11 +56,12 @@ internal sealed class Files : IScenario
             context.Progress(Name, "the agent's files answer through the gateway; the direct endpoint listens");
 
             var content = new GeneratedContent(size);
+            var profile = new RelayCpuProfile(("gateway", rig.GatewaySampler), ("silo", rig.SiloSampler), ("agent", new Measuring.ProcessSampler(agentProcess.Pid)));
             var throughput = await AlternatingRounds.RunAsync(
                 context.Rounds,
                 [
                     ("direct", (r, ct) => DirectRoundAsync(direct, content, $"direct-{r}.bin", serverDirectory, ct)),
-                    ("gateway", (r, ct) => GatewayRoundAsync(client, content, $"gateway-{r}.bin", serverDirectory, ct)),
+                    ("gateway", (r, ct) => GatewayRoundAsync(client, content, $"gateway-{r}.bin", serverDirectory, profile, ct)),
                 ],
                 (r, variant, result) => context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {r + 1} {variant}: upload {result.Up:0.#} MiB/s, download {result.Down:0.#} MiB/s")),
                 cancellationToken);
@@ -88,6 +89,7 @@ internal sealed class Files : IScenario
                 new($"that upload's rate", "MiB/s", Summary.Of([memory.MiBps])),
                 new("bytes sent twice by an upload resumed after a drop mid-chunk", "MiB", Summary.Of([resumed.Resent / (double)MiB]), Target: $"< one chunk ({UploadClient.ChunkBytes / MiB} MiB)", Met: resumed.Resent < UploadClient.ChunkBytes),
                 new("bytes the resumed upload sent after the drop", "MiB", Summary.Of([resumed.AfterDrop / (double)MiB])),
+                .. profile.Figures(),
             ];
             var note = string.Create(
                 CultureInfo.InvariantCulture,
@@ -114,12 +116,13 @@ internal sealed class Files : IScenario
         }
     }
 
-    private static async Task<(double Up, double Down)> GatewayRoundAsync(UploadClient client, GeneratedContent content, string name, string serverDirectory, CancellationToken cancellationToken)
+    private static async Task<(double Up, double Down)> GatewayRoundAsync(
+        UploadClient client, GeneratedContent content, string name, string serverDirectory, RelayCpuProfile profile, CancellationToken cancellationToken)
     {
         try
         {
-            var up = await Rate(content.Length, () => client.UploadAsync(name, content, cancellationToken));
-            var down = await Rate(content.Length, async () => Check(content.Length, await client.DownloadAsync(name, cancellationToken)));
+            var up = await profile.RateAsync("upload", content.Length, () => client.UploadAsync(name, content, cancellationToken));
+            var down = await profile.RateAsync("download", content.Length, async () => Check(content.Length, await client.DownloadAsync(name, cancellationToken)));
             return (up, down);
         }
         finally

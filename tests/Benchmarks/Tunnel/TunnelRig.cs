@@ -60,6 +60,9 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
 
     public ProcessSampler UpstreamSampler { get; private init; } = null!;
 
+    /// <summary>The silo process (its CPU, for scenarios that relay bytes through the cluster).</summary>
+    public ProcessSampler SiloSampler { get; private init; } = null!;
+
     public IClusterClient Client => _client.Client;
 
     public string ServiceKey => _serviceKey;
@@ -104,7 +107,7 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         await upstreamProcess.WaitForLineAsync(UpstreamServer.ReadyLine, TimeSpan.FromSeconds(60), cancellationToken);
         await SiloProcess.WaitForHttpAsync(gatewayProcess, new Uri($"http://127.0.0.1:{gatewayPort}/readyz"), cancellationToken);
         var client = await OrleansClient.ConnectAsync([silo.Endpoint.GatewayPort], "zlhgrind", TimeSpan.FromSeconds(30), cancellationToken);
-        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort) { UpstreamSampler = new ProcessSampler(upstreamProcess.Pid), SiloGatewayPort = silo.Endpoint.GatewayPort };
+        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort) { UpstreamSampler = new ProcessSampler(upstreamProcess.Pid), SiloSampler = silo.Sampler, SiloGatewayPort = silo.Endpoint.GatewayPort };
         rig._observer = client.Client.CreateObjectReference<IAgentObserver>(rig);
 
         CallAs.GatewayWithKey(serviceKey);

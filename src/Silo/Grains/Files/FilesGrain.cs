@@ -21,6 +21,12 @@ internal sealed partial class FilesGrain : Grain, IFilesGrain, IAgentCredentialH
     private static readonly HashSet<string> EntryTypes = new(StringComparer.Ordinal) { "file", "directory", "link", "other" };
     private static readonly HashSet<string> Formats = new(StringComparer.Ordinal) { "tar.gz", "zip" };
 
+    // Open writes remembered with the actor who began them, so their pieces skip the two owner look-ups (the profile's
+    // largest per-piece cost after the bytes themselves). Bounded: the oldest is forgotten first, and a forgotten or
+    // unknown write is simply authorized in full again.
+    private const int TrackedWrites = 64;
+    private readonly OrderedDictionary<string, Actor> _openWrites = new(StringComparer.Ordinal);
+
     private ConsoleAccess _access = new(null, null);
     private IFilesAgent? _agent;
 
@@ -70,7 +76,7 @@ internal sealed partial class FilesGrain : Grain, IFilesGrain, IAgentCredentialH
     {
         await AuthorizeAsync(actor);
         CheckPath(path, nameof(path));
-        return CheckId(await RelayAsync(agent => agent.BeginWriteAsync(path)));
+        return Track(CheckId(await RelayAsync(agent => agent.BeginWriteAsync(path))), actor);
     }
 
     public async Task<string> BeginChunkAsync(Actor actor, string uploadId, int index, byte[] sha256)
@@ -82,12 +88,18 @@ internal sealed partial class FilesGrain : Grain, IFilesGrain, IAgentCredentialH
             throw new InvalidRequestException("A chunk takes a non-negative index and a 32-byte sha-256.");
         }
 
-        return CheckId(await RelayAsync(agent => agent.BeginChunkAsync(uploadId, index, sha256)));
+        return Track(CheckId(await RelayAsync(agent => agent.BeginChunkAsync(uploadId, index, sha256))), actor);
     }
 
     public async Task AppendAsync(Actor actor, string writeId, long offset, byte[] data)
     {
-        await AuthorizeAsync(actor);
+        // A piece of a write this actor began here was authorized at its begin and is again at its finish, which alone
+        // commits it: a container deleted or handed over meanwhile gets bytes into a temporary file that is then dropped.
+        if (!IsOpenedBy(writeId, actor))
+        {
+            await AuthorizeAsync(actor);
+        }
+
         CheckIdArgument(writeId, nameof(writeId));
         if (data is not { Length: >= 1 and <= FileLimits.PieceBytes } || offset < 0)
         {
@@ -99,15 +111,33 @@ internal sealed partial class FilesGrain : Grain, IFilesGrain, IAgentCredentialH
 
     public async Task<long> FinishAsync(Actor actor, string writeId)
     {
-        await AuthorizeAsync(actor);
+        try
+        {
+            await AuthorizeAsync(actor);
+        }
+        catch (ContainerNotFoundException) when (Forget(writeId, actor))
+        {
+            // Its pieces were taken on the begin's authority: a caller no longer allowed to commit drops them instead.
+            await AbortQuietlyAsync(writeId);
+            throw;
+        }
+
         CheckIdArgument(writeId, nameof(writeId));
-        return CheckSize(await RelayAsync(agent => agent.FinishAsync(writeId)));
+        try
+        {
+            return CheckSize(await RelayAsync(agent => agent.FinishAsync(writeId)));
+        }
+        finally
+        {
+            _openWrites.Remove(writeId);
+        }
     }
 
     public async Task AbortAsync(Actor actor, string writeId)
     {
         await AuthorizeAsync(actor);
         CheckIdArgument(writeId, nameof(writeId));
+        _openWrites.Remove(writeId);
         await RelayCallAsync(agent => agent.AbortAsync(writeId));
     }
 
@@ -219,6 +249,36 @@ internal sealed partial class FilesGrain : Grain, IFilesGrain, IAgentCredentialH
         await AuthorizeAsync(actor);
         CheckIdArgument(uploadId, nameof(uploadId));
         return CheckSize(await RelayAsync(agent => agent.CompleteUploadAsync(uploadId)));
+    }
+
+    private string Track(string writeId, Actor actor)
+    {
+        if (_openWrites.Count >= TrackedWrites)
+        {
+            _openWrites.RemoveAt(0);
+        }
+
+        _openWrites[writeId] = actor;
+        return writeId;
+    }
+
+    /// <summary>Whether this actor began the write here (tenant input: either may be null).</summary>
+    private bool IsOpenedBy(string writeId, Actor actor) =>
+        writeId is not null && actor is not null && _openWrites.TryGetValue(writeId, out var opener) && opener == actor;
+
+    /// <summary>Forgets a write this actor began here; false when it is not one.</summary>
+    private bool Forget(string writeId, Actor actor) => IsOpenedBy(writeId, actor) && _openWrites.Remove(writeId);
+
+    private async Task AbortQuietlyAsync(string writeId)
+    {
+        try
+        {
+            await RelayCallAsync(agent => agent.AbortAsync(writeId));
+        }
+        catch (Exception ex) when (ex is FileRefusedException or FilesUnavailableException)
+        {
+            // Already ended on the agent (or the agent is gone, which aborts its idle writes itself).
+        }
     }
 
     private async Task RelayCallAsync(Func<IFilesAgent, Task> call) => await RelayAsync(async agent =>
