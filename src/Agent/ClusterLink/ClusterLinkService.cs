@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.Identity;
 using ZlhGrind.Agent.Outbox;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Workloads;
 using ZlhGrind.Grains.Agents;
 using ZlhGrind.Grains.Authorization;
@@ -28,7 +29,7 @@ internal sealed partial class ClusterLinkService : BackgroundService
     private readonly AgentInfo _info;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ProcessSampler _sampler;
+    private UsageSampler _sampler = null!;
     private readonly AgentObserver _observer;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<DesiredSpec> _specs = Channel.CreateBounded<DesiredSpec>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -67,7 +68,6 @@ internal sealed partial class ClusterLinkService : BackgroundService
         _info = info;
         _time = time;
         _logger = logger;
-        _sampler = new ProcessSampler(time);
 
         // Held in a field for the life of the link: the client keeps observers only weakly.
         _observer = new AgentObserver(OnSpecChanged);
@@ -80,6 +80,9 @@ internal sealed partial class ClusterLinkService : BackgroundService
         _workload = _services.GetRequiredService<IWorkload>();
         _outbox = _services.GetRequiredService<AgentOutbox>();
         _usageWatch = _services.GetService<UsageWatch>();
+
+        // The game's usage reporter samples on its tick and the heartbeat reports that sample; a dev agent samples here.
+        _sampler = _services.GetService<UsageSampler>() ?? new UsageSampler(_time);
         _interval = _options.HeartbeatInterval;
         _retryDelay = _options.ConnectRetryDelay;
         _containerId = agent.ContainerId;
@@ -189,7 +192,8 @@ internal sealed partial class ClusterLinkService : BackgroundService
     private async Task HeartbeatAsync()
     {
         var snapshot = _workload.Snapshot();
-        var (cpu, rss) = _sampler.Sample(snapshot.Pid);
+        // A sample from the last two heartbeat intervals is fresh enough (the usage tick may run a little late).
+        var (cpu, rss) = _sampler.Current(snapshot.Pid, _interval * 2);
         var heartbeat = new Heartbeat(
             _info.InstanceId, snapshot.ObservedGeneration, _time.GetUtcNow(), snapshot.Pid, snapshot.Uptime,
             cpu, rss, _info.Version, snapshot.Game, snapshot.Dev);

@@ -46,6 +46,9 @@ internal sealed class Cgroup1Limits(string memoryGroup, string? cpuGroup, TimeSp
         return new LaunchLimits(null, procs);
     }
 
+    // The memory group holds every process of the server (the cpu group holds the same ones).
+    public override string? MembersFile => Path.Combine(memoryGroup, "cgroup.procs");
+
     public override long OomKills() => CgroupFiles.ReadKeyed(Path.Combine(memoryGroup, "memory.oom_control"), "oom_kill") ?? 0;
 
     public override void Remove()

@@ -30,5 +30,20 @@ internal sealed class Cgroup2Limits(string group, TimeSpan cpuPeriod) : ServerLi
 
     public override long OomKills() => CgroupFiles.ReadKeyed(Path.Combine(group, "memory.events"), "oom_kill") ?? 0;
 
+    public override string? MembersFile => Path.Combine(group, "cgroup.procs");
+
+    // cgroup.kill exists from Linux 5.14; before it, the members are killed one by one as in v1.
+    public override bool KillGroup()
+    {
+        var kill = Path.Combine(group, "cgroup.kill");
+        if (!File.Exists(kill))
+        {
+            return false;
+        }
+
+        CgroupFiles.Write(kill, 1);
+        return true;
+    }
+
     public override void Remove() => CgroupFiles.TryRemoveGroup(group);
 }

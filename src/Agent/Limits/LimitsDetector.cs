@@ -24,6 +24,7 @@ internal static partial class LimitsDetector
             LimitsEnforcement.Cgroup1 => (ServerLimits?)TryCgroup1(options, serverGroup, out var why1) ?? Fallback(options, why1, logger),
             _ => (ServerLimits?)TryCgroup2(options, serverGroup, out var why2) ?? (ServerLimits?)TryCgroup1(options, serverGroup, out _) ?? Fallback(options, why2, logger),
         };
+        limits.GroupKillTimeout = options.GroupKillTimeout;
         var chosen = limits.Enforcement.WireName();
         LogChosen(logger, chosen, options.Enforcement);
         return limits;

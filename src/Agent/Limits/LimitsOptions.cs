@@ -20,4 +20,10 @@ internal sealed class LimitsOptions
 
     /// <summary>The cgroup CPU period the CPU share is a part of (cpu.max / cpu.cfs_period_us).</summary>
     public TimeSpan CpuPeriod { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long the agent keeps killing what is left in a server's group after the server ended (a daemon that escaped
+    /// its process group) before it gives up and reports the crash or stop anyway.
+    /// </summary>
+    public TimeSpan GroupKillTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -8,7 +8,8 @@ internal sealed partial class LimitsOptionsValidator() : SectionValidator<Limits
     .Require(LimitsModes.TryParse(options.Enforcement, out _), nameof(options.Enforcement), "must be auto, cgroup2, cgroup1, rlimit or none.")
     .Require(Path.IsPathFullyQualified(options.CgroupRoot ?? ""), nameof(options.CgroupRoot), "must be an absolute path.")
     .Require(options.ParentGroup is not null && GroupName().IsMatch(options.ParentGroup), nameof(options.ParentGroup), "must be 1-64 characters of a-z, A-Z, 0-9, '-', '_' and '.', not starting with '.'.")
-    .Between(nameof(options.CpuPeriod), options.CpuPeriod, MinCpuPeriod, MaxCpuPeriod))
+    .Between(nameof(options.CpuPeriod), options.CpuPeriod, MinCpuPeriod, MaxCpuPeriod)
+    .Between(nameof(options.GroupKillTimeout), options.GroupKillTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)))
 {
     // The kernel's bounds for cpu.cfs_period_us / cpu.max's period: 1 ms to 1 s.
     private static readonly TimeSpan MinCpuPeriod = TimeSpan.FromMilliseconds(1);

@@ -7,6 +7,9 @@ internal abstract class ServerLimits
 {
     public abstract LimitsEnforcement Enforcement { get; }
 
+    /// <summary>How long what is left in the group after the server ended is killed before the agent gives up (<c>Agent:Limits:GroupKillTimeout</c>).</summary>
+    public TimeSpan GroupKillTimeout { get; set; } = new LimitsOptions().GroupKillTimeout;
+
     /// <summary>Makes (or updates) the server's group with these limits, and says what the server's process does before exec.</summary>
     /// <exception cref="IOException">The group could not be made or a limit not written.</exception>
     public abstract LaunchLimits Prepare(int memoryMb, int? cpuPercent);
@@ -18,6 +21,15 @@ internal abstract class ServerLimits
     public virtual void Remove()
     {
     }
+
+    /// <summary>
+    /// The <c>cgroup.procs</c> of the group that holds every process of the server, a daemon that left its process group
+    /// (setsid, a double fork) included; null without a group (rlimit, none), where only the process group is in reach.
+    /// </summary>
+    public virtual string? MembersFile => null;
+
+    /// <summary>Asks the kernel to kill the whole group at once (cgroup v2's <c>cgroup.kill</c>); false where it cannot.</summary>
+    public virtual bool KillGroup() => false;
 
     /// <summary>Memory in bytes, as a cgroup file takes it.</summary>
     protected static long Bytes(int memoryMb) => memoryMb * 1024L * 1024L;

@@ -32,6 +32,9 @@ internal sealed class ServerProcess : IDisposable
 
     public ProcessIdentity Server => _record.Server;
 
+    /// <summary>The server's parent, leader of the session and process group the server was started in.</summary>
+    public ProcessIdentity Shim => _record.Shim;
+
     public DateTimeOffset StartedAt => _record.StartedAt;
 
     /// <summary>Where this run's output begins in <c>console.log</c> (moot once a size rotation truncated the log).</summary>

@@ -210,6 +210,41 @@ internal sealed partial class GameSupervisor
             return;
         }
 
+        await KillLeftoversAsync(server);
         OnExited(server, status);
+    }
+
+    /// <summary>
+    /// Whatever the server left in its group (a daemon that escaped its process group) dies before its end is handled,
+    /// so neither a restart nor the next start ever runs beside it. Without a group only the shim's process group is in
+    /// reach: an escaped daemon is not (the README says so).
+    /// </summary>
+    private async Task KillLeftoversAsync(ServerProcess server)
+    {
+        if (_limits.MembersFile is not { } members)
+        {
+            Leftovers.KillProcessGroup(server.Shim.Pid);
+            return;
+        }
+
+        try
+        {
+            _limits.KillGroup();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The members are killed one by one below.
+            SupervisorLog.GroupKillFailed(_logger, ex, server.Server.Pid);
+        }
+
+        switch (await Leftovers.KillMembersAsync(members, _limits.GroupKillTimeout))
+        {
+            case null:
+                SupervisorLog.LeftoversSurvived(_logger, server.Server.Pid, members, _limits.GroupKillTimeout);
+                break;
+            case > 0 and var killed:
+                SupervisorLog.LeftoversKilled(_logger, server.Server.Pid, killed);
+                break;
+        }
     }
 }

@@ -41,7 +41,7 @@ internal sealed partial class GameSupervisor
 
     /// <summary>
     /// Agent shutdown with <c>StopServerOnAgentStop</c>: stops the server gracefully (not a crash) and
-    /// remembers to start it again when the next agent starts.
+    /// remembers to start it again when the next agent starts; the server's limit group is removed.
     /// </summary>
     public async Task StopForAgentShutdownAsync(CancellationToken cancellationToken)
     {
@@ -54,17 +54,18 @@ internal sealed partial class GameSupervisor
                     running = _server is not null;
                 }
 
-                if (!running)
+                if (running)
                 {
-                    return;
+                    await StopServerAsync();
+                    lock (_gate)
+                    {
+                        _resumeOnStart = _state == GameServerState.Stopped;
+                        Persist();
+                    }
                 }
 
-                await StopServerAsync();
-                lock (_gate)
-                {
-                    _resumeOnStart = _state == GameServerState.Stopped;
-                    Persist();
-                }
+                // The agent gives the server up: its (now empty) group goes too, and the next start makes it again.
+                _limits.Remove();
             },
             cancellationToken);
     }

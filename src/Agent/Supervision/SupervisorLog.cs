@@ -72,4 +72,13 @@ internal static partial class SupervisorLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Power action {PowerAction} skipped: the template's files are not installed (the status says why)")]
     public static partial void StartSkipped(ILogger logger, PowerAction powerAction);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Game server {Pid} ended and left {Killed} processes in its group; they were killed")]
+    public static partial void LeftoversKilled(ILogger logger, int pid, int killed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Game server {Pid} ended and processes in {MembersFile} survived SIGKILL for {Timeout}")]
+    public static partial void LeftoversSurvived(ILogger logger, int pid, string membersFile, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not kill the group of game server {Pid} at once; killing its members one by one")]
+    public static partial void GroupKillFailed(ILogger logger, Exception exception, int pid);
 }

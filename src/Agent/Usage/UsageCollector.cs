@@ -1,3 +1,4 @@
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Agent.Usage;
@@ -89,10 +90,7 @@ internal sealed class UsageCollector(UsageOptions options, Func<(int? Pid, TimeS
             return false;
         }
 
-        var wall = sample.At - previous.At;
-        var cpu = previous.Pid == sample.Pid && sample.Pid is not null && wall > TimeSpan.Zero
-            ? Math.Round(Math.Max(0, (sample.Cpu - previous.Cpu) / wall * 100), 1)
-            : 0;
+        var cpu = UsageSample.CpuPercent(new UsageSample(previous.At, previous.Pid, previous.Cpu, 0), new UsageSample(sample.At, sample.Pid, sample.Cpu, rss));
         if (queue.Count == options.MaxPendingPoints)
         {
             queue.Dequeue();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZlhGrind.Agent.ClusterLink;
 using ZlhGrind.Agent.Identity;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Supervision;
 using ZlhGrind.Grains.GameServers;
 
@@ -17,19 +18,23 @@ internal static class UsageExtensions
         services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UsageOptions>, UsageOptionsValidator>();
         services.AddSingleton<UsageWatch>();
+        services.AddSingleton(sp => new UsageSampler(sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService(host => new UsageService(host, sp =>
         {
             var options = sp.GetRequiredService<IOptions<UsageOptions>>().Value;
             var supervisor = sp.GetRequiredService<GameSupervisor>();
-            var tree = new ProcessTreeUsage();
+            var sampler = sp.GetRequiredService<UsageSampler>();
             var directory = serverDirectory(sp);
+
+            // Every tick samples once (the heartbeat reports that sample); a point that is due takes the same one.
             var collector = new UsageCollector(
                 options,
-                () => supervisor.Observe().Pid is { } pid ? Measured(pid, tree.Measure(pid)) : (null, TimeSpan.Zero, 0),
+                () => sampler.Latest is { } s ? (s.Pid, s.Cpu, s.RssBytes) : (null, TimeSpan.Zero, 0),
                 () => DiskUsage.Measure(directory, options.MaxDiskEntries).Bytes);
             var containerId = sp.GetRequiredService<IOptions<AgentOptions>>().Value.ContainerId;
             var client = sp.GetRequiredService<IClusterClient>();
             return new UsageReporter(
+                () => sampler.Take(supervisor.Observe().Pid),
                 collector,
                 sp.GetRequiredService<UsageWatch>(),
                 options,
@@ -39,6 +44,4 @@ internal static class UsageExtensions
         }));
         return services;
     }
-
-    private static (int? Pid, TimeSpan Cpu, long RssBytes) Measured(int pid, (TimeSpan Cpu, long RssBytes) usage) => (pid, usage.Cpu, usage.RssBytes);
 }

@@ -6,10 +6,11 @@ using ZlhGrind.Grains.GameServers;
 namespace ZlhGrind.Agent.Usage;
 
 /// <summary>
-/// Samples the game server's usage on a <see cref="UsageOptions.FastInterval"/> tick (only what is due) and reports new
-/// points to the grain; points wait in the collector while the cluster is unreachable.
+/// Samples the game server's usage on every <see cref="UsageOptions.FastInterval"/> tick (the heartbeat reports that
+/// sample), turns it into the points that are due and reports new points to the grain; points wait in the collector while the cluster is unreachable.
 /// </summary>
 internal sealed partial class UsageReporter(
+    Action sample,
     UsageCollector collector,
     UsageWatch watch,
     UsageOptions options,
@@ -32,6 +33,7 @@ internal sealed partial class UsageReporter(
     /// <summary>One tick: sample what is due, report what waits.</summary>
     internal async Task TickAsync()
     {
+        sample();
         if (!collector.Tick(time.GetUtcNow(), watch.IsWatched(time.GetUtcNow())) || collector.Pending() is not { } report)
         {
             return;

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Grains.Containers;
@@ -34,9 +37,9 @@ internal static class DevEndpoints
     }
 
     /// <summary>202 with the status: the agent installs and switches the runtime, or toggles code-server, at once.</summary>
-    private static async Task<IResult> UpdateAsync(HttpContext http, ContainerGrains containers, long id, UpdateDevRequest request)
+    private static async Task<IResult> UpdateAsync(HttpContext http, ContainerGrains containers, long id, JsonElement body, IOptions<JsonOptions> json)
     {
-        var update = RequestValidation.ToUpdate(request);
+        var update = RequestValidation.ToUpdate(PatchBody<UpdateDevRequest>.Read(body, json.Value.SerializerOptions));
         var actor = http.User.ToActor();
         using var scope = ContainerGrains.ScopeFor(actor);
         var grain = await containers.DevAsync(id);

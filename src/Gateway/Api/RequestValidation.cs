@@ -47,9 +47,19 @@ internal static class RequestValidation
             DiskMb: request.DiskMb);
     }
 
-    /// <summary>The body of <c>PATCH /api/servers/{id}</c> is the contract itself (<see cref="GameServerUpdate"/>); only sizes are checked here.</summary>
-    public static GameServerUpdate ToUpdate(GameServerUpdate request)
+    /// <summary>
+    /// The body of <c>PATCH /api/servers/{id}</c> is the contract itself (<see cref="GameServerUpdate"/>); only sizes are
+    /// checked here. An explicit null clears <c>diskMb</c> or <c>cpuPercent</c>; memory cannot be cleared.
+    /// </summary>
+    public static GameServerUpdate ToUpdate(PatchBody<GameServerUpdate> body)
     {
+        if (body.Clears("memoryMb"))
+        {
+            throw new InvalidRequestException("memoryMb cannot be cleared: every game server has a memory size (its start command is given it as {{memoryMb}}); give a new size instead.");
+        }
+
+        // Only an explicit null clears; a client's own clear flags are not part of the JSON contract.
+        var request = body.Value with { ClearDiskMb = body.Clears("diskMb"), ClearCpuPercent = body.Clears("cpuPercent") };
         if (request.StartCommand is { Length: > MaxCommandLength })
         {
             throw new InvalidRequestException($"startCommand must be at most {MaxCommandLength} characters.");
@@ -64,14 +74,16 @@ internal static class RequestValidation
         return request;
     }
 
-    public static DevContainerUpdate ToUpdate(UpdateDevRequest request)
+    /// <summary>The body of <c>PATCH /api/dev/{id}</c>; an explicit null <c>diskMb</c> clears the disk quota.</summary>
+    public static DevContainerUpdate ToUpdate(PatchBody<UpdateDevRequest> body)
     {
+        var request = body.Value;
         if (request.Version is { Length: > MaxNameLength })
         {
             throw new InvalidRequestException($"version must be at most {MaxNameLength} characters.");
         }
 
-        return new DevContainerUpdate(request.Version, request.EnableCodeServer, IdleTimeout(request.IdleTimeoutMinutes), request.DiskMb, request.ExpectedGeneration);
+        return new DevContainerUpdate(request.Version, request.EnableCodeServer, IdleTimeout(request.IdleTimeoutMinutes), request.DiskMb, request.ExpectedGeneration, ClearDiskMb: body.Clears("diskMb"));
     }
 
     public static DevContainerSpec ToSpec(ProvisionDevRequest request)

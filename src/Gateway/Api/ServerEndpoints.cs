@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Grains.Containers;
@@ -72,9 +75,9 @@ internal static class ServerEndpoints
     }
 
     /// <summary>202 with the status: the agent applies the change at the server's next start (<c>game.pendingRestart</c> says so).</summary>
-    private static async Task<IResult> UpdateAsync(HttpContext http, ContainerGrains containers, long id, GameServerUpdate request)
+    private static async Task<IResult> UpdateAsync(HttpContext http, ContainerGrains containers, long id, JsonElement body, IOptions<JsonOptions> json)
     {
-        var update = RequestValidation.ToUpdate(request);
+        var update = RequestValidation.ToUpdate(PatchBody<GameServerUpdate>.Read(body, json.Value.SerializerOptions));
         var actor = http.User.ToActor();
         using var scope = ContainerGrains.ScopeFor(actor);
         var grain = await containers.GameAsync(id);

@@ -32,6 +32,7 @@ public sealed record InstallProgress(string Runtime, string Version, string Phas
 /// unchanged. <see cref="Version"/> must be in the runtime catalog (the agent installs, verifies and switches at once; a
 /// failed upgrade keeps the previous version active and says why); <see cref="EnableCodeServer"/> starts or stops
 /// code-server at once. <see cref="ExpectedGeneration"/> as for game servers (409 when another update came first).
+/// <see cref="ClearDiskMb"/> removes the disk quota (JSON: <c>diskMb</c> given as null).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.DevContainerUpdate")]
 public sealed record DevContainerUpdate(
@@ -39,4 +40,5 @@ public sealed record DevContainerUpdate(
     bool? EnableCodeServer = null,
     TimeSpan? IdleTimeout = null,
     int? DiskMb = null,
-    long? ExpectedGeneration = null);
+    long? ExpectedGeneration = null,
+    bool ClearDiskMb = false);

@@ -44,7 +44,8 @@ public sealed record GameDesired(GameServerSpec Spec, DesiredPower Power, long P
 /// unchanged; <see cref="Variables"/> replaces only the names it gives. <see cref="TemplateVersion"/> re-renders with the
 /// catalog's template, which must be at that version; <see cref="StartCommand"/> only for an editable template.
 /// <see cref="ExpectedGeneration"/>, when given, must equal the desired generation the caller read (else 409: another
-/// update came first). Applied by the agent at the server's next start.
+/// update came first). <see cref="ClearDiskMb"/> / <see cref="ClearCpuPercent"/> remove that limit (JSON: the member given as
+/// null). Applied by the agent at the server's next start.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("zlh.GameServerUpdate")]
 public sealed record GameServerUpdate(
@@ -54,4 +55,6 @@ public sealed record GameServerUpdate(
     int? CpuPercent = null,
     string? TemplateVersion = null,
     string? StartCommand = null,
-    long? ExpectedGeneration = null);
+    long? ExpectedGeneration = null,
+    bool ClearDiskMb = false,
+    bool ClearCpuPercent = false);

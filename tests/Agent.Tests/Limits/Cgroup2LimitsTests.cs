@@ -58,6 +58,26 @@ public sealed class Cgroup2LimitsTests : IDisposable
         Assert.False(File.Exists(Path.Combine(group, "memory.max")));
     }
 
+    [Fact]
+    public void KillGroup_KillFilePresent_WritesOneAndTheMembersAreTheGroupsProcs()
+    {
+        var group = Group("cgroup.kill", "cgroup.procs");
+        var limits = new Cgroup2Limits(group, TimeSpan.FromMilliseconds(100));
+
+        Assert.True(limits.KillGroup());
+        Assert.Equal("1", Read(group, "cgroup.kill"));
+        Assert.Equal(Path.Combine(group, "cgroup.procs"), limits.MembersFile);
+    }
+
+    [Fact]
+    public void KillGroup_KernelWithoutCgroupKill_FalseAndNothingWritten()
+    {
+        var group = Group("cgroup.procs");
+
+        Assert.False(new Cgroup2Limits(group, TimeSpan.FromMilliseconds(100)).KillGroup());
+        Assert.False(File.Exists(Path.Combine(group, "cgroup.kill")));
+    }
+
     private string Group(params string[] files)
     {
         var group = Directory.CreateDirectory(_dir.Combine("zlhgrind", "game-101")).FullName;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ZlhGrind.Agent.Processes;
 using ZlhGrind.Agent.Tests.TestSupport;
 using ZlhGrind.Agent.Usage;
 

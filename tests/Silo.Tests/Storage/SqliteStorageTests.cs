@@ -72,6 +72,42 @@ public sealed class SqliteStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task Silo_RestartedOnTheSameFile_KeepsTheMinuteUsagePoints()
+    {
+        var configuration = TestClusters.Configuration(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Sqlite",
+            ["Storage:SqlitePath"] = Path.Combine(_directory, "silo.db"),
+        });
+        const long gameId = 4120;
+        var now = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        UsagePoint[] minute = [new(now.AddMinutes(-3), 12.5, 100_000_000, 5_000), new(now.AddMinutes(-2), 50, 200_000_000, 6_000), new(now.AddMinutes(-1), 0.1, 150_000_000, 7_000)];
+
+        await using (var silo = await LocalSilo.StartAsync(configuration))
+        {
+            await using var gateway = await silo.ConnectAsync(c => c.AddOutgoingGrainCallFilter(new ServiceKeyCallFilter(CallAs.ServiceKey)));
+            var provisioned = await gateway.Client.GetGrain<IGameServerGrain>(gameId).ProvisionAsync(Alice, Minecraft);
+            await using var agent = await silo.ConnectAsync(c => c.AddOutgoingGrainCallFilter(new AgentCredentialCallFilter(gameId, provisioned.AgentCredential)));
+            await agent.Client.GetGrain<IGameServerGrain>(gameId).ReportUsageAsync(new UsageReport(minute, [new(now, 99, 1, 1)]));
+            var before = await gateway.Client.GetGrain<IGameServerGrain>(gameId).GetUsageAsync(Alice, UsageResolution.Minute);
+            Assert.Equal(minute, before.Points);
+        }
+
+        await using (var silo = await LocalSilo.StartAsync(configuration))
+        {
+            await using var gateway = await silo.ConnectAsync(c => c.AddOutgoingGrainCallFilter(new ServiceKeyCallFilter(CallAs.ServiceKey)));
+            var game = gateway.Client.GetGrain<IGameServerGrain>(gameId);
+
+            var kept = await game.GetUsageAsync(Alice, UsageResolution.Minute);
+            var fast = await game.GetUsageAsync(Alice, UsageResolution.Fast);
+
+            Assert.Equal(minute, kept.Points);
+            // 5-second points live in memory only.
+            Assert.Empty(fast.Points);
+        }
+    }
+
+    [Fact]
     public async Task Watch_SiloRestartedAndAgentNeverBack_ContainerTurnsUnreachableByItself()
     {
         var configuration = TestClusters.Configuration(new Dictionary<string, string?>

@@ -101,7 +101,7 @@ internal sealed partial class DevContainerGrain(
             Version = entry.Version,
             EnableCodeServer = update.EnableCodeServer ?? spec.EnableCodeServer,
             IdleTimeout = update.IdleTimeout ?? spec.IdleTimeout,
-            DiskMb = update.DiskMb ?? spec.DiskMb,
+            DiskMb = update.ClearDiskMb ? null : update.DiskMb ?? spec.DiskMb,
         };
         if (update.EnableCodeServer is { } enable && enable != spec.EnableCodeServer)
         {
@@ -125,9 +125,15 @@ internal sealed partial class DevContainerGrain(
     /// <summary>Refuses an update that changes nothing or holds a value out of range, before anything is looked up.</summary>
     private static void ValidateUpdate(DevContainerUpdate? update)
     {
-        if (update is null || update is { Version: null, EnableCodeServer: null, IdleTimeout: null, DiskMb: null })
+        if (update is null || update is { Version: null, EnableCodeServer: null, IdleTimeout: null, DiskMb: null, ClearDiskMb: false })
         {
             throw new InvalidRequestException("An update needs at least one of version, enableCodeServer, idleTimeoutMinutes, diskMb.");
+        }
+
+        // The gateway never sends both; an Orleans client of a tenant may.
+        if (update.ClearDiskMb && update.DiskMb is not null)
+        {
+            throw new InvalidRequestException("An update either sets a limit or clears it, not both.");
         }
 
         if (update.Version is { } version && (string.IsNullOrWhiteSpace(version) || version.Length > MaxVersionLength))
@@ -149,6 +155,7 @@ internal sealed partial class DevContainerGrain(
         update.EnableCodeServer is null ? null : "code-server " + (update.EnableCodeServer.Value ? "on" : "off"),
         update.IdleTimeout is null ? null : "idle timeout",
         update.DiskMb is null ? null : "diskMb",
+        update.ClearDiskMb ? "diskMb cleared" : null,
     }.OfType<string>());
 
     public async Task<IdeTokenGrant> IssueIdeTokenAsync(Actor actor)

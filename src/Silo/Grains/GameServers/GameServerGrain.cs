@@ -14,6 +14,7 @@ namespace ZlhGrind.Silo.Grains.GameServers;
 /// <summary>A game-server container: desired power, the observed lifecycle and the crash history.</summary>
 internal sealed partial class GameServerGrain(
     [PersistentState("game", StorageNames.Containers)] IPersistentState<GameServerRecord> record,
+    [PersistentState("usage", StorageNames.Containers)] IPersistentState<UsageHistory> usageHistory,
     [FromKeyedServices(GrainClock.Key)] TimeProvider time,
     IOptions<ContainerOptions> options,
     IOptions<UsageOptions> usage,
@@ -97,6 +98,7 @@ internal sealed partial class GameServerGrain(
     {
         await record.ClearStateAsync();
         record.State = new GameServerRecord();
+        await ClearUsageAsync();
     }
 
     protected override DesiredSpec BuildDesiredSpec() =>

@@ -42,9 +42,15 @@ internal static partial class GameServerSpecValidator
     /// <summary>What an update must meet before the spec is looked at: at least one change, every given value in range.</summary>
     public static void ValidateUpdate(GameServerUpdate? update)
     {
-        if (update is null || update is { Variables: null, MemoryMb: null, DiskMb: null, CpuPercent: null, TemplateVersion: null, StartCommand: null })
+        if (update is null || update is { Variables: null, MemoryMb: null, DiskMb: null, CpuPercent: null, TemplateVersion: null, StartCommand: null, ClearDiskMb: false, ClearCpuPercent: false })
         {
             throw new InvalidRequestException("An update needs at least one of variables, memoryMb, diskMb, cpuPercent, templateVersion, startCommand.");
+        }
+
+        // The gateway never sends both; an Orleans client of a tenant may.
+        if ((update.ClearDiskMb && update.DiskMb is not null) || (update.ClearCpuPercent && update.CpuPercent is not null))
+        {
+            throw new InvalidRequestException("An update either sets a limit or clears it, not both.");
         }
 
         if (update.MemoryMb is < MinMemoryMb or > MaxMemoryMb)

@@ -45,8 +45,8 @@ internal static class UpdateRequest
             StartCommand = update.StartCommand ?? (editable ? current.StartCommand : ""),
             StopCommand = editable ? current.StopCommand : null,
             MemoryMb = update.MemoryMb ?? current.MemoryMb,
-            DiskMb = update.DiskMb ?? current.DiskMb,
-            CpuPercent = update.CpuPercent ?? current.CpuPercent,
+            DiskMb = update.ClearDiskMb ? null : update.DiskMb ?? current.DiskMb,
+            CpuPercent = update.ClearCpuPercent ? null : update.CpuPercent ?? current.CpuPercent,
             Variables = variables,
             Launch = null,
         };
@@ -63,7 +63,9 @@ internal static class UpdateRequest
 
         AddIf(parts, update.MemoryMb is not null, "memoryMb");
         AddIf(parts, update.DiskMb is not null, "diskMb");
+        AddIf(parts, update.ClearDiskMb, "diskMb cleared");
         AddIf(parts, update.CpuPercent is not null, "cpuPercent");
+        AddIf(parts, update.ClearCpuPercent, "cpuPercent cleared");
         AddIf(parts, update.TemplateVersion is not null, "templateVersion " + update.TemplateVersion);
         AddIf(parts, update.StartCommand is not null, "startCommand");
         return string.Join("; ", parts);

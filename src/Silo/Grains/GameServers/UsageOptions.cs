@@ -8,6 +8,12 @@ internal sealed class UsageOptions
     /// <summary>1-minute points kept (1440 = 24 h); the oldest goes first.</summary>
     public int MinutePoints { get; set; } = 1440;
 
+    /// <summary>
+    /// How often new 1-minute points are written to storage (also at deactivation): a batch, not a write a minute. A silo
+    /// that dies without deactivating loses at most this much of the chart; 5-second points are never stored.
+    /// </summary>
+    public TimeSpan PersistInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>5-second points kept (180 = 15 min).</summary>
     public int FastPoints { get; set; } = 180;
 

@@ -1,4 +1,5 @@
-// The Settings tab's form: a container's spec changed through PATCH (JSON merge: only what was edited is sent).
+// The Settings tab's form: a container's spec changed through PATCH (JSON merge: only what was edited is sent; an
+// emptied limit is sent as null, which clears it).
 // A game server applies a change at its next start (the status says "applies at next restart" while it runs an older
 // spec); a dev container applies it at once (runtime install and switch, code-server on or off).
 
@@ -89,8 +90,9 @@ function changes(form) {
     if (control.value !== control.dataset.original) variables[control.dataset.variable] = control.value;
   }
   if (Object.keys(variables).length) body.variables = variables;
+  // An emptied limit is sent as null, which clears it ("no quota", "unlimited"); memory cannot be cleared (the API says so).
   for (const control of form.querySelectorAll('[data-limit]')) {
-    if (control.value !== control.dataset.original && control.value !== '') body[control.dataset.limit] = Number(control.value);
+    if (control.value !== control.dataset.original) body[control.dataset.limit] = control.value === '' ? null : Number(control.value);
   }
   const start = $('#settings-start-command', form);
   if (start && start.value !== start.dataset.original) body.startCommand = start.value;

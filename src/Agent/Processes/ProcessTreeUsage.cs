@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ZlhGrind.Agent.Usage;
+namespace ZlhGrind.Agent.Processes;
 
 /// <summary>
 /// CPU time and resident memory of a process and all its descendants, from /proc/[pid]/stat: a server that forks
