@@ -20,13 +20,6 @@ internal sealed class ReadinessProbe(string consoleLog, long consoleStart, Regex
     // A line longer than this is not a readiness line; only its end is kept while waiting for the newline.
     private const int MaxCarry = 8 * 1024;
 
-    // The template's pattern runs on the linear-time engine (the silo refuses any other), which cannot backtrack
-    // catastrophically: its wall-clock match timeout then measures only how loaded the machine is, and a ready line that
-    // timed out was passed over for good (the server stayed Starting until the start timeout killed it). Only a pattern
-    // on the backtracking engine keeps its timeout.
-    private readonly Regex? _pattern = pattern is not null && pattern.Options.HasFlag(RegexOptions.NonBacktracking)
-        ? new Regex(pattern.ToString(), pattern.Options, Regex.InfiniteMatchTimeout)
-        : pattern;
 
     private long _offset = consoleStart;
     private string _carry = "";
@@ -79,7 +72,7 @@ internal sealed class ReadinessProbe(string consoleLog, long consoleStart, Regex
         {
             try
             {
-                if (_pattern!.IsMatch(line))
+                if (pattern!.IsMatch(line))
                 {
                     return true;
                 }

@@ -39,11 +39,24 @@ internal sealed record LaunchPlan(
         return new LaunchPlan(
             shell,
             launch.Stop,
-            launch.ReadyPattern is null ? null : GameTemplateRules.Compile(launch.ReadyPattern),
+            launch.ReadyPattern is null ? null : Pattern(launch.ReadyPattern),
             launch.ReadyPort,
             launch.StartTimeout,
-            [.. (launch.CrashRules ?? []).Select(rule => (GameTemplateRules.Compile(rule.Pattern), rule.Classification))],
+            [.. (launch.CrashRules ?? []).Select(rule => (Pattern(rule.Pattern), rule.Classification))],
             launch.ReadyPort is null || launch.ReadyUdpPayloadHex is null ? null : Convert.FromHexString(launch.ReadyUdpPayloadHex));
+    }
+
+    /// <summary>
+    /// A template's pattern as the agent matches it. The linear-time engine (the silo refuses any other for new
+    /// templates) cannot backtrack catastrophically, so a wall-clock match timeout would measure only how loaded the
+    /// machine is: under load a ready line or a crash line that timed out was passed over (the server stayed Starting; a
+    /// crash fell through to the built-in rules). Only a pattern stored before that rule, on the backtracking engine,
+    /// keeps its timeout.
+    /// </summary>
+    internal static Regex Pattern(string pattern)
+    {
+        var regex = GameTemplateRules.Compile(pattern);
+        return regex.Options.HasFlag(RegexOptions.NonBacktracking) ? new Regex(pattern, regex.Options, Regex.InfiniteMatchTimeout) : regex;
     }
 
     /// <summary>For a server whose spec is unknown (reattached without one): SIGTERM to stop, no readiness, built-in crash rules.</summary>
