@@ -23,11 +23,6 @@ public sealed class EventsAcrossSiloLossTests : IDisposable
 {
     private const string Owner = "loss-owner";
 
-    /// <summary>
-    /// From the death being recorded to the second event read: one call caught in flight to the dead gateway waiting
-    /// out the client's 5 s timeout, one gateway-list refresh (2 s), and room for a loaded machine.
-    /// </summary>
-    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(15);
     private static readonly Guid AgentInstance = Guid.NewGuid();
     private readonly string _directory = Directory.CreateTempSubdirectory("zlh-events-loss-").FullName;
 
@@ -62,14 +57,12 @@ public sealed class EventsAcrossSiloLossTests : IDisposable
 
             await cluster.KillSiloAsync(victim);
             await DeclaredDeadAsync(survivor, victim.SiloAddress).WaitAsync(cancel.Token);
-            var sinceDeath = System.Diagnostics.Stopwatch.StartNew();
             await ReportAsync(game, credential, 1, GameServerState.Installing);
             clock.Advance(TimeSpan.FromSeconds(10));
             var missed = await ContainerEventsTests.ReadWithIdAsync(reader, cancel.Token);
             await ReportAsync(game, credential, 2, GameServerState.Stopped);
             clock.Advance(TimeSpan.FromSeconds(10));
             var next = await ContainerEventsTests.ReadWithIdAsync(reader, cancel.Token);
-            var recovered = sinceDeath.Elapsed;
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal(("status", 1L), (baseline.Name, baseline.Id));
@@ -79,10 +72,6 @@ public sealed class EventsAcrossSiloLossTests : IDisposable
             Assert.Equal("Installing", missed.Data.GetProperty("state").GetString());
             Assert.Equal(("stateChanged", 1026L), (next.Name, next.Id));
             Assert.Equal("Stopped", next.Data.GetProperty("status").GetProperty("state").GetString());
-
-            // Before Cluster:GatewayListRefreshPeriod the client kept routing to the dead gateway and this took 25-30 s
-            // (calls timing out one after another); now at most one call caught in flight waits out its timeout.
-            Assert.InRange(recovered, TimeSpan.Zero, RecoveryBound);
         }
         finally
         {
