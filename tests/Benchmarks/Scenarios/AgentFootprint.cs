@@ -25,7 +25,6 @@ internal sealed class AgentFootprint : IScenario
     private const double TargetCpuPercentOfCore = 0.5;
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);
 
-    private static readonly string[] Kinds = ["game", "dev"];
 
     public string Name => "agent-footprint";
 
@@ -38,21 +37,30 @@ internal sealed class AgentFootprint : IScenario
         var window = context.Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(20);
         await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken);
 
+        // The published single file (./zlh publish-agent: Release, self-contained) joins as a third agent when present,
+        // which also proves it connects and heartbeats.
+        var published = Path.Combine(context.RepositoryRoot, ".zlh", "agent", "zlh-agent");
+        List<Variant> variants = [new("game", "game", null), new("dev", "dev", null)];
+        if (File.Exists(published))
+        {
+            variants.Add(new("game (published single file)", "game", published));
+        }
+
         var work = Path.Combine(context.LogDirectory, Name + "-work");
-        var samples = Kinds.ToDictionary(k => k, _ => new List<Sample>());
+        var samples = variants.ToDictionary(v => v.Label, _ => new List<Sample>());
         for (var round = 0; round < context.Rounds; round++)
         {
             var directory = Path.Combine(work, $"round-{round + 1}");
-            var measured = await RoundAsync(context, rig, directory, ContainerId.Min + (round * Kinds.Length), settle, window, cancellationToken);
-            for (var k = 0; k < Kinds.Length; k++)
+            var measured = await RoundAsync(context, rig, variants, directory, ContainerId.Min + (round * variants.Count), settle, window, cancellationToken);
+            for (var k = 0; k < variants.Count; k++)
             {
-                samples[Kinds[k]].Add(measured[k]);
-                context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {round + 1} {Kinds[k]}: {measured[k].RssMiB:0.0} MiB, {measured[k].CpuPercentOfCore:0.00}% of a core, {measured[k].Threads} threads, connected in {measured[k].ConnectMs:0} ms"));
+                samples[variants[k].Label].Add(measured[k]);
+                context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {round + 1} {variants[k].Label}: {measured[k].RssMiB:0.0} MiB, {measured[k].CpuPercentOfCore:0.00}% of a core, {measured[k].Threads} threads, connected in {measured[k].ConnectMs:0} ms"));
             }
         }
 
         var figures = new List<Figure>();
-        foreach (var kind in Kinds)
+        foreach (var kind in variants.Select(v => v.Label))
         {
             var rss = Summary.Of(samples[kind].Select(s => s.RssMiB).ToList());
             var cpu = Summary.Of(samples[kind].Select(s => s.CpuPercentOfCore).ToList());
@@ -64,35 +72,36 @@ internal sealed class AgentFootprint : IScenario
 
         var note = string.Create(
             CultureInfo.InvariantCulture,
-            $"real agent processes (the build's framework-dependent agent), one of each kind per round, side by side; connected = the silo's status shows a heartbeat; RSS (VmRSS) and threads after {settle.TotalSeconds:0} s settling, CPU (utime+stime from /proc/<pid>/stat) over {window.TotalSeconds:0} s idle; the game agent supervises `sleep`, the dev agent has no code-server; shared noisy machine");
+            $"real agent processes (the build's framework-dependent agent{(variants.Count > 2 ? ", and the published single file" : ", no published single file found: run ./zlh publish-agent to measure it too")}), one of each per round, side by side; connected = the silo's status shows a heartbeat; RSS (VmRSS) and threads after {settle.TotalSeconds:0} s settling, CPU (utime+stime from /proc/<pid>/stat) over {window.TotalSeconds:0} s idle; the game agent supervises `sleep`, the dev agent has no code-server; shared noisy machine");
         return new ScenarioResult(Name, Title, ScenarioStatus.Measured, figures, note, 0);
     }
 
     private static async Task<Sample[]> RoundAsync(
-        BenchContext context, TunnelRig rig, string directory, long firstId, TimeSpan settle, TimeSpan window, CancellationToken cancellationToken)
+        BenchContext context, TunnelRig rig, IReadOnlyList<Variant> variants, string directory, long firstId, TimeSpan settle, TimeSpan window, CancellationToken cancellationToken)
     {
         var agents = new List<ChildProcess>();
         try
         {
-            var started = new long[Kinds.Length];
-            for (var k = 0; k < Kinds.Length; k++)
+            var started = new long[variants.Count];
+            for (var k = 0; k < variants.Count; k++)
             {
                 var id = firstId + k;
-                var credential = await ProvisionAsync(rig, Kinds[k], id);
+                var credential = await ProvisionAsync(rig, variants[k].Kind, id);
+                var agentDirectory = Path.Combine(directory, id.ToString(CultureInfo.InvariantCulture));
                 var settings = new Dictionary<string, string>
                 {
-                    ["Agent__Kind"] = Kinds[k],
-                    ["Agent__Dev__DataRoot"] = Path.Combine(directory, Kinds[k], "dev"),
+                    ["Agent__Kind"] = variants[k].Kind,
+                    ["Agent__Dev__DataRoot"] = Path.Combine(agentDirectory, "dev"),
                     ["Agent__Dev__ManageUser"] = "false",
                 };
                 started[k] = Stopwatch.GetTimestamp();
-                agents.Add(await GameAgentProcess.StartAsync(context, rig, "agent-footprint", id, Path.Combine(directory, Kinds[k]), credential, settings, cancellationToken));
+                agents.Add(await GameAgentProcess.StartAsync(context, rig, "agent-footprint", id, agentDirectory, credential, settings, cancellationToken, variants[k].Executable));
             }
 
-            var connectMs = new double[Kinds.Length];
-            for (var k = 0; k < Kinds.Length; k++)
+            var connectMs = new double[variants.Count];
+            for (var k = 0; k < variants.Count; k++)
             {
-                await WaitForHeartbeatAsync(rig, Kinds[k], firstId + k, agents[k], started[k], cancellationToken);
+                await WaitForHeartbeatAsync(rig, variants[k].Kind, firstId + k, agents[k], started[k], cancellationToken);
                 connectMs[k] = Stopwatch.GetElapsedTime(started[k]).TotalMilliseconds;
             }
 
@@ -104,7 +113,7 @@ internal sealed class AgentFootprint : IScenario
             var windowStarted = Stopwatch.GetTimestamp();
             await Task.Delay(window, cancellationToken);
             var wall = Stopwatch.GetElapsedTime(windowStarted);
-            return [.. Enumerable.Range(0, Kinds.Length).Select(k => new Sample(
+            return [.. Enumerable.Range(0, variants.Count).Select(k => new Sample(
                 rss[k], (samplers[k].CpuTime() - cpuAtStart[k]) / wall * 100, threads[k], connectMs[k]))];
         }
         finally
@@ -160,6 +169,8 @@ internal sealed class AgentFootprint : IScenario
 
         throw new InvalidOperationException($"/proc/{pid}/status has no Threads line (has the process exited?)");
     }
+
+    private sealed record Variant(string Label, string Kind, string? Executable);
 
     private readonly record struct Sample(double RssMiB, double CpuPercentOfCore, int Threads, double ConnectMs);
 }
