@@ -11,9 +11,12 @@ namespace ZlhGrind.Benchmarks.Agents;
 /// <summary>The real agent process for one provisioned game container, and the power start that waits out its install.</summary>
 internal static class GameAgentProcess
 {
-    /// <summary>Writes the credential file (mode 0600, or the agent refuses it) and starts the agent on <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Writes the credential file (mode 0600, or the agent refuses it) and starts the agent on <paramref name="directory"/>:
+    /// the build's agent, or the published single file <paramref name="executable"/> (./zlh publish-agent).
+    /// </summary>
     public static async Task<ChildProcess> StartAsync(
-        BenchContext context, TunnelRig rig, string scenario, long id, string directory, string credential, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+        BenchContext context, TunnelRig rig, string scenario, long id, string directory, string credential, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken, string? executable = null)
     {
         Directory.CreateDirectory(directory);
         var credentialFile = Path.Combine(directory, "agent.credential");
@@ -23,7 +26,9 @@ internal static class GameAgentProcess
             File.SetUnixFileMode(credentialFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        var start = Dotnet.Start(Dotnet.Program(context, Path.Combine("src", "Agent"), "ZlhGrind.Agent"));
+        var start = executable is null
+            ? Dotnet.Start(Dotnet.Program(context, Path.Combine("src", "Agent"), "ZlhGrind.Agent"))
+            : new ProcessStartInfo(executable) { WorkingDirectory = directory };
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Agent__ContainerId"] = id.ToString(CultureInfo.InvariantCulture);
         start.Environment["Agent__Kind"] = "game";

@@ -22,6 +22,7 @@ internal static class BenchApp
         new HeartbeatTls(),
         new GameConsole(),
         new Files(),
+        new AgentFootprint(),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
