@@ -179,20 +179,20 @@ public sealed class ConsoleTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task Console_SeveralStatesInOneAgentReport_OneStateFrameWithTheReportsLastState()
+    public async Task Console_SeveralStatesInOneAgentReport_AStateFrameForEachStateInOrder()
     {
         await using var rig = await ConsoleRig.StartAsync(fixture, "console-states-batched");
         using var console = await rig.OpenAsync(await rig.TicketUrlAsync("console-states-batched"));
         await console.ReadUntilAsync("state");
 
-        // The container grain applies a report's events together and publishes each with the status after the whole
-        // report, so the states in between are not the server's state at any moment a viewer could be told of.
+        // An agent that installs and starts between two heartbeats reports it all at once: each event carries the
+        // status right after it, so a viewer is told every state the server went through, in order.
         await rig.ReportStatesAsync(1, GameServerState.Installing, GameServerState.Stopped, GameServerState.Starting, GameServerState.Running);
         await console.ReadUntilAsync("state", f => f.GetProperty("state").GetString() == "Running");
         await rig.ReportStateAsync(5, GameServerState.Stopping);
         await console.ReadUntilAsync("state", f => f.GetProperty("state").GetString() == "Stopping");
 
-        Assert.Equal(["Provisioning", "Running", "Stopping"], console.States);
+        Assert.Equal(["Provisioning", "Installing", "Stopped", "Starting", "Running", "Stopping"], console.States);
     }
 
     [Fact]

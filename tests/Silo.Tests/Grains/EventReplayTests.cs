@@ -35,6 +35,26 @@ public sealed class EventReplayTests(FakeClockClusterFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Report_RestartInOneReport_EachEventCarriesTheStateRightAfterIt()
+    {
+        var (grain, credential) = await GameAsync(Client);
+        CallAs.Gateway();
+        var baseline = await grain.GetEventsSinceAsync(Alice, null);
+
+        // An agent that restarts between two heartbeats reports the whole restart at once.
+        GameServerState[] states = [GameServerState.Installing, GameServerState.Stopped, .. Cycle, .. Cycle[..2]];
+        await ReportStatesAsync(grain, credential, Guid.NewGuid(), 1, states);
+        CallAs.Gateway();
+        var replay = await grain.GetEventsSinceAsync(Alice, baseline.LastSequence);
+
+        Assert.Equal(
+            ["Installing", "Stopped", "Starting", "Running", "Stopping", "Stopped", "Starting", "Running"],
+            replay.Events!.Select(e => e.Status.State));
+        Assert.Equal(["now Installing", "now Stopped", "now Starting", "now Running", "now Stopping", "now Stopped", "now Starting", "now Running"], replay.Events!.Select(e => e.Summary));
+        Assert.Equal("Running", replay.Status.State);
+    }
+
+    [Fact]
     public async Task GetEventsSince_GapOlderThanTheBuffer_ReturnsNoEventsSoTheClientResyncs()
     {
         var (grain, credential) = await GameAsync(Client);

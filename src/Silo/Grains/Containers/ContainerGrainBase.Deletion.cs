@@ -159,7 +159,7 @@ internal abstract partial class ContainerGrainBase
         LogDeleted(Logger, ContainerId, ownerId, summary);
 
         // The numbers were reserved above: this event needs no write of the cleared record.
-        await PublishAsync(ContainerEventKind.Deleted, summary, status: final);
+        await PublishAsync(ContainerEventKind.Deleted, summary, status: final, numberReserved: true);
         DeactivateOnIdle();
         return final;
     }

@@ -189,7 +189,7 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         {
             foreach (var live in published)
             {
-                await PublishAsync(live.Kind, live.Summary, live.Crash);
+                await PublishAsync(live.Kind, live.Summary, live.Crash, live.Status);
             }
         }
 
@@ -356,7 +356,11 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         }
 
         var clamped = agentEvent with { At = ClampedTime(agentEvent.At) };
-        return clamped is DeletionFinished finished ? TakeDeletionConfirmation(finished) : Apply(clamped, resync);
+        var live = clamped is DeletionFinished finished ? TakeDeletionConfirmation(finished) : Apply(clamped, resync);
+
+        // The status right after this event, not after the whole report: one report can bring a restart's Stopping,
+        // Stopped, Starting and Running together, and each of their events must show its own state.
+        return live is null ? null : live with { Status = BuildStatus() };
     }
 
     /// <summary>Runs an input check; a refusal is logged once per activation, so a hostile agent cannot flood the log.</summary>
@@ -433,14 +437,18 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
         return DecorateStatus(status);
     }
 
-    /// <summary>Publishes a live event with the status now, or with <paramref name="status"/> (a deleted container's last one, its number reserved before).</summary>
-    protected async Task PublishAsync(ContainerEventKind kind, string summary, CrashRecord? crash = null, ContainerStatus? status = null)
+    /// <summary>
+    /// Publishes a live event with the status now, or with <paramref name="status"/>: the one right after an agent's
+    /// event, or a deleted container's last one (<paramref name="numberReserved"/>: its number was reserved before and
+    /// the cleared record must not be written again).
+    /// </summary>
+    protected async Task PublishAsync(ContainerEventKind kind, string summary, CrashRecord? crash = null, ContainerStatus? status = null, bool numberReserved = false)
     {
         await OnPublishingAsync(kind);
         try
         {
             var ceiling = Core.EventSequenceCeiling;
-            if (status is null && ReserveSequences())
+            if (!numberReserved && ReserveSequences())
             {
                 try
                 {

@@ -75,9 +75,10 @@ public sealed class ConnectivityTurnTests(ITestOutputHelper output)
         var log = probe.Log.ToList();
         Assert.Equal(["begin ReportAsync", "write held", "write done", "end ReportAsync", "begin CheckConnectivityAsync", "end CheckConnectivityAsync"], log.Where(e => !e.StartsWith("event", StringComparison.Ordinal)));
 
-        // The state change is published after its write, carrying the status as it stands then (the deadline had
-        // passed, so it already reads unreachable); the connectivity change only from the check's own turn.
-        Assert.True(log.IndexOf("event StateChanged Installing Unreachable") > log.IndexOf("write done"), string.Join(", ", log));
+        // The state change is published after its write, carrying the status right after the agent's event (the agent
+        // had just reported, so connected, though the deadline passed while the write was held); the connectivity
+        // change only from the check's own turn.
+        Assert.True(log.IndexOf("event StateChanged Installing Connected") > log.IndexOf("write done"), string.Join(", ", log));
         Assert.True(log.IndexOf("event ConnectivityChanged Installing Unreachable") > log.IndexOf("begin CheckConnectivityAsync"), string.Join(", ", log));
     }
 
