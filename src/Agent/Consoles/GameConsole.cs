@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using ZlhGrind.Agent.Processes;
+using ZlhGrind.Grains.GameServers;
 
 namespace ZlhGrind.Agent.Consoles;
 
@@ -14,7 +15,7 @@ namespace ZlhGrind.Agent.Consoles;
 internal sealed partial class GameConsole : IConsoleChannel, IDisposable
 {
     private readonly RunDirectory _run;
-    private readonly Func<bool> _acceptsInput;
+    private readonly Func<GameServerState> _serverState;
     private readonly TimeSpan _pollInterval;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -27,13 +28,13 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
     private long _bytesRead;
 
     /// <param name="run">The server's run directory.</param>
-    /// <param name="acceptsInput">True while a server reads the FIFO (a stopped server's FIFO would swallow commands).</param>
+    /// <param name="serverState">The server's lifecycle state: commands go to a Running server only.</param>
     /// <param name="pollInterval">How often the tail looks at the log when no change notice came (a notice can be lost).</param>
     /// <param name="logger">Where a failing read or subscriber is reported.</param>
-    public GameConsole(RunDirectory run, Func<bool> acceptsInput, TimeSpan pollInterval, ILogger logger)
+    public GameConsole(RunDirectory run, Func<GameServerState> serverState, TimeSpan pollInterval, ILogger logger)
     {
         _run = run;
-        _acceptsInput = acceptsInput;
+        _serverState = serverState;
         _pollInterval = pollInterval;
         _logger = logger;
         _ledger = ConsoleLedger.Load(run);
@@ -86,16 +87,23 @@ internal sealed partial class GameConsole : IConsoleChannel, IDisposable
         }
     }
 
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
-        if (!_acceptsInput())
+        // Every way a command can fail to reach the server is said, never swallowed: the grain audits only what was written.
+        var state = _serverState();
+        if (state != GameServerState.Running)
         {
-            throw new ConsoleUnavailableException("The server is not running.");
+            throw new ConsoleUnavailableException($"The server is not running ({state}); the command was not sent.");
         }
 
-        // Opening the FIFO read-write never blocks, even if the shim has gone; a write-only open would wait for a reader.
-        await using var fifo = new FileStream(_run.ConsoleInput, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
-        await fifo.WriteAsync(input, cancellationToken);
+        var errno = Libc.TryWriteFifo(_run.ConsoleInput, input.Span);
+        return errno switch
+        {
+            0 => ValueTask.CompletedTask,
+            Libc.ENXIO or Libc.ENOENT => throw new ConsoleUnavailableException("The server's console input is closed (the server has ended); the command was not sent."),
+            Libc.EAGAIN => throw new ConsoleUnavailableException("The server is not reading its console input; the command was not sent."),
+            _ => throw new ConsoleUnavailableException($"The server's console input could not be written ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}); the command was not sent."),
+        };
     }
 
     public void Dispose()

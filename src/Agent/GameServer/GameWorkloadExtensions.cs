@@ -103,7 +103,7 @@ internal static class GameWorkloadExtensions
             var supervisor = sp.GetRequiredService<GameSupervisor>();
             return new GameConsole(
                 new RunDirectory(game.RunDirectory ?? Path.Combine(agent.DataRoot, "game", "run")),
-                () => supervisor.State == ZlhGrind.Grains.GameServers.GameServerState.Running,
+                () => supervisor.State,
                 sp.GetRequiredService<IOptions<ConsoleRelayOptions>>().Value.TailPollInterval,
                 sp.GetRequiredService<ILogger<GameConsole>>());
         });

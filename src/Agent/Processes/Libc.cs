@@ -13,6 +13,8 @@ internal static partial class Libc
     public const int AtFdCwd = -100;
 
     public const int ENOENT = 2;
+    public const int ENXIO = 6;
+    public const int EAGAIN = 11;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int ELOOP = 40;
@@ -94,6 +96,37 @@ internal static partial class Libc
 
     public static void Close(int fd) => CloseNative(fd);
 
+    /// <summary>The most a FIFO takes in one write all or nothing (POSIX PIPE_BUF on Linux).</summary>
+    public const int PipeAtomicBytes = 4096;
+
+    /// <summary>
+    /// Writes <paramref name="data"/> (at most <see cref="PipeAtomicBytes"/>, so all or nothing) to the FIFO at
+    /// <paramref name="path"/> without ever blocking: 0, or the errno — ENXIO when no process has it open for reading,
+    /// EAGAIN when its buffer is full (the reader is not reading), ENOENT when there is no FIFO.
+    /// </summary>
+    public static int TryWriteFifo(string path, ReadOnlySpan<byte> data)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(data.Length, PipeAtomicBytes);
+
+        // Write-only and non-blocking: the open itself fails with ENXIO when nobody reads, where a read-write open would
+        // succeed and the bytes would vanish with the last descriptor.
+        var fd = OpenAt(AtFdCwd, path, OWriteOnly | ONonBlock | ONoFollow | OCloseOnExec, 0);
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError();
+        }
+
+        try
+        {
+            var written = WriteNative(fd, ref MemoryMarshal.GetReference(data), (nuint)data.Length);
+            return written == data.Length ? 0 : written < 0 ? Marshal.GetLastPInvokeError() : EAGAIN;
+        }
+        finally
+        {
+            CloseNative(fd);
+        }
+    }
+
     private static FileStatus? StatusAt(int directory, string name, int flags)
     {
         // struct statx has one layout on every architecture, unlike struct stat.
@@ -139,6 +172,9 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint WriteNative(int fd, ref byte buffer, nuint count);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseNative(int fd);

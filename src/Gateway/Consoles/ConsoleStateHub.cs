@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Gateway.Events;
 using ZlhGrind.Grains.Containers;
@@ -13,7 +12,8 @@ namespace ZlhGrind.Gateway.Consoles;
 /// first socket subscribes, the last one to leave unsubscribes. A thousand sockets subscribing one stream each queued
 /// at its pub/sub rendezvous grain past Orleans' response timeout (README: Performance, "Game console"). As the events
 /// endpoint does, the shared subscription compares notes with the container grain every keep-alive interval: a change
-/// the subscription did not bring (a silo restart drops it) is handed on from the status, and it subscribes again.
+/// the subscription did not bring (a silo restart drops it) is handed on from the status, and it subscribes again
+/// through the same <see cref="ContainerEventSubscription"/> the events endpoint renews.
 /// </summary>
 internal sealed partial class ConsoleStateHub(IClusterClient client, IOptions<EventsOptions> options, TimeProvider time, ILogger<ConsoleStateHub> logger)
 {
@@ -67,7 +67,7 @@ internal sealed partial class ConsoleStateHub(IClusterClient client, IOptions<Ev
 
         if (last)
         {
-            await shared.StopAsync();
+            await shared.DisposeAsync();
         }
     }
 
@@ -104,23 +104,23 @@ internal sealed partial class ConsoleStateHub(IClusterClient client, IOptions<Ev
     }
 
     /// <summary>The subscription of one container, its check timer and its listeners.</summary>
-    internal sealed class Shared
+    internal sealed class Shared : IAsyncDisposable
     {
         private readonly ConsoleStateHub _hub;
         private readonly IContainerGrain _container;
         private readonly Lock _gate = new();
         private readonly ITimer _tick;
+        private readonly ContainerEventSubscription _subscription;
         private Listener[] _listeners = [];
-        private StreamSubscriptionHandle<ContainerEvent>? _subscription;
         private long _seen;
         private int _comparing;
-        private bool _stopped;
 
         public Shared(ConsoleStateHub hub, long id, IContainerGrain container)
         {
             _hub = hub;
             _container = container;
             Id = id;
+            _subscription = new ContainerEventSubscription(ContainerEventStream.Of(hub._client, id), OnEvent, hub._logger, id);
             Ready = SubscribeAsync();
             var interval = hub._options.HeartbeatInterval;
             _tick = hub._time.CreateTimer(static state => ((Shared)state!).Tick(), this, interval, interval);
@@ -159,22 +159,12 @@ internal sealed partial class ConsoleStateHub(IClusterClient client, IOptions<Ev
             }
         }
 
-        public async Task StopAsync()
+        /// <summary>Ends the check timer and the subscription (the last listener left).</summary>
+        public async ValueTask DisposeAsync()
         {
-            StreamSubscriptionHandle<ContainerEvent>? subscription;
-            lock (_gate)
-            {
-                _stopped = true;
-                subscription = _subscription;
-                _subscription = null;
-            }
-
             await _tick.DisposeAsync();
             await Ready;
-            if (subscription is not null)
-            {
-                await ContainerEventStream.UnsubscribeAsync(subscription, _hub._logger, Id);
-            }
+            await _subscription.DisposeAsync();
         }
 
         private void OnEvent(ContainerEvent item)
@@ -196,32 +186,13 @@ internal sealed partial class ConsoleStateHub(IClusterClient client, IOptions<Ev
 
         private async Task SubscribeAsync()
         {
-            StreamSubscriptionHandle<ContainerEvent> subscription;
             try
             {
-                subscription = await ContainerEventStream.SubscribeAsync(ContainerEventStream.Of(_hub._client, Id), OnEvent);
+                await _subscription.SubscribeAsync();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogSubscribeFailed(_hub._logger, Id, ex.Message);
-                return;
-            }
-
-            bool kept;
-            lock (_gate)
-            {
-                kept = !_stopped && _subscription is null;
-                if (kept)
-                {
-                    _subscription = subscription;
-                }
-            }
-
-            if (!kept)
-            {
-                // The last listener left while this subscribed, or a check subscribed meanwhile: one subscription, and
-                // none for nobody.
-                await ContainerEventStream.UnsubscribeAsync(subscription, _hub._logger, Id);
             }
         }
 
@@ -242,8 +213,10 @@ internal sealed partial class ConsoleStateHub(IClusterClient client, IOptions<Ev
                 bool subscribed;
                 lock (_gate)
                 {
-                    (listeners, seen, subscribed) = (_listeners, _seen, _subscription is not null);
+                    (listeners, seen) = (_listeners, _seen);
                 }
+
+                subscribed = _subscription.IsSubscribed;
 
                 if (listeners.Length == 0)
                 {
@@ -274,13 +247,10 @@ internal sealed partial class ConsoleStateHub(IClusterClient client, IOptions<Ev
                 }
 
                 // The subscription missed what the grain numbered since (or is gone): the status says where things are now.
-                StreamSubscriptionHandle<ContainerEvent>? old;
                 lock (_gate)
                 {
                     _seen = Math.Max(_seen, replay.LastSequence);
                     listeners = _listeners;
-                    old = _subscription;
-                    _subscription = null;
                 }
 
                 var note = new StateNote(replay.LastSequence, replay.Status.State);
@@ -289,12 +259,7 @@ internal sealed partial class ConsoleStateHub(IClusterClient client, IOptions<Ev
                     listener.Post(note);
                 }
 
-                if (old is not null)
-                {
-                    await ContainerEventStream.UnsubscribeAsync(old, _hub._logger, Id);
-                }
-
-                await SubscribeAsync();
+                await _subscription.RenewAsync();
             }
             finally
             {

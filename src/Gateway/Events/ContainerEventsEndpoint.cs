@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
 using ZlhGrind.Gateway.Auth;
 using ZlhGrind.Gateway.Cluster;
 using ZlhGrind.Gateway.Hosting;
@@ -19,7 +18,7 @@ namespace ZlhGrind.Gateway.Events;
 /// reconnects with <c>Last-Event-ID</c> gets what it missed from the grain's bounded buffer, or a <c>resync</c> event
 /// carrying the current status when the gap is older than the buffer. Every keep-alive tick the stream compares
 /// notes with the grain: events the subscription did not bring (a silo restart drops it) are sent from the buffer
-/// (or a <c>resync</c>) and the stream subscribes again, so an open stream never goes silent for good. An event
+/// (or a <c>resync</c>) and the stream subscribes again (<see cref="ContainerEventSubscription"/>, shared with the consoles), so an open stream never goes silent for good. An event
 /// whose number skips one (its predecessor died in flight with a silo) is preceded by the same comparison, so a
 /// lost event is never silently jumped over.
 /// </summary>
@@ -57,14 +56,14 @@ internal static partial class ContainerEventsEndpoint
             SingleReader = true,
         });
 
-        var stream = ContainerEventStream.Of(client, id);
-        var subscription = await SubscribeAsync(stream, channel.Writer);
+        var logger = loggers.CreateLogger(typeof(ContainerEventsEndpoint));
+        var subscription = new ContainerEventSubscription(ContainerEventStream.Of(client, id), item => channel.Writer.TryWrite(item), logger, id);
+        await subscription.SubscribeAsync();
 
         metrics.OpenEventStreams.Add(1);
 
         // A null item is the heartbeat tick.
         using var heartbeat = timeProvider.CreateTimer(static state => ((ChannelWriter<ContainerEvent?>)state!).TryWrite(null), channel.Writer, settings.HeartbeatInterval, settings.HeartbeatInterval);
-        var logger = loggers.CreateLogger(typeof(ContainerEventsEndpoint));
         var writer = new EventWriter(http.Response, json.Value.SerializerOptions, http.RequestAborted);
         try
         {
@@ -114,18 +113,9 @@ internal static partial class ContainerEventsEndpoint
                 await http.Response.Body.FlushAsync(http.RequestAborted);
                 if (await CompareNotesAsync(writer, grain, actor, logger, id, http.RequestAborted) == true)
                 {
-                    // The subscription missed events (it is gone after a silo restart): take a fresh one.
-                    LogResubscribed(logger, id);
-                    await UnsubscribeAsync(subscription, logger, id);
-                    try
-                    {
-                        subscription = await SubscribeAsync(stream, channel.Writer);
-                    }
-                    catch (Exception exception) when (!http.RequestAborted.IsCancellationRequested)
-                    {
-                        // The cluster may be restarting: the next keep-alive finds the gap and subscribes again.
-                        LogCatchUpFailed(logger, id, exception.Message);
-                    }
+                    // The subscription missed events (it is gone after a silo restart): take a fresh one. A failure (the
+                    // cluster may be restarting) is logged; the next keep-alive finds the gap and subscribes again.
+                    await subscription.RenewAsync();
                 }
             }
         }
@@ -136,16 +126,10 @@ internal static partial class ContainerEventsEndpoint
         finally
         {
             channel.Writer.TryComplete();
-            await UnsubscribeAsync(subscription, logger, id);
+            await subscription.DisposeAsync();
             metrics.OpenEventStreams.Add(-1);
         }
     }
-
-    private static Task<StreamSubscriptionHandle<ContainerEvent>> SubscribeAsync(IAsyncStream<ContainerEvent> stream, ChannelWriter<ContainerEvent?> channel) =>
-        ContainerEventStream.SubscribeAsync(stream, item => channel.TryWrite(item));
-
-    private static Task UnsubscribeAsync(StreamSubscriptionHandle<ContainerEvent> subscription, ILogger logger, long id) =>
-        ContainerEventStream.UnsubscribeAsync(subscription, logger, id);
 
     /// <summary>
     /// Sends what the client misses according to the grain: true when something was missing, false when nothing was,
@@ -180,9 +164,6 @@ internal static partial class ContainerEventsEndpoint
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The event stream of {ContainerId} could not compare notes with its container; the next keep-alive retries: {Reason}")]
     private static partial void LogCatchUpFailed(ILogger logger, long containerId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The event stream of {ContainerId} missed events and subscribed again")]
-    private static partial void LogResubscribed(ILogger logger, long containerId);
 
     /// <summary>Writes events in order of their numbers, each once.</summary>
     private sealed class EventWriter(HttpResponse response, JsonSerializerOptions serializer, CancellationToken cancellationToken)

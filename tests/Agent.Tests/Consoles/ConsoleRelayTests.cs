@@ -12,21 +12,17 @@ namespace ZlhGrind.Agent.Tests.Consoles;
 public sealed class ConsoleRelayTests : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-    private readonly TempDirectory _dir = new();
-    private readonly RunDirectory _run;
+    private readonly GameConsoleRig _rig = new();
 
-    public ConsoleRelayTests()
-    {
-        _run = new RunDirectory(_dir.Path);
-    }
+    private RunDirectory Run => _rig.Run;
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _rig.Dispose();
 
     [Fact]
     public async Task Push_SmallWritesQueuedWhileAPushIsUnderWay_PushedTogetherAsOneChunkAtTheirOffset()
     {
-        File.WriteAllText(_run.ConsoleLog, "0123456789");
-        using var console = new GameConsole(_run, () => true, TimeSpan.FromHours(1), NullLogger.Instance);
+        File.WriteAllText(Run.ConsoleLog, "0123456789");
+        using var console = _rig.Open();
         var grain = DispatchProxy.Create<IConsoleGrain, PushRecorder>();
         var recorder = (PushRecorder)(object)grain;
         await using var relay = new ConsoleRelay(console, grain, queuedSlices: 256, NullLogger.Instance);
@@ -38,7 +34,7 @@ public sealed class ConsoleRelayTests : IDisposable
         for (var i = 0; i < 10; i++)
         {
             var piece = FormattableString.Invariant($"piece {i}\n");
-            File.AppendAllText(_run.ConsoleLog, piece);
+            File.AppendAllText(Run.ConsoleLog, piece);
             expected.Append(piece);
             console.Pump();
         }

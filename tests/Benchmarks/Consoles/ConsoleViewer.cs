@@ -17,6 +17,7 @@ internal sealed class ConsoleViewer : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly StringBuilder _tail = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<long> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reader;
     private long _end;
     private long _errors;
@@ -40,6 +41,9 @@ internal sealed class ConsoleViewer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Completes with the <see cref="Stopwatch"/> timestamp at which the gateway's close frame arrived.</summary>
+    public Task<long> Closed => _closed.Task;
 
     /// <summary>Error frames received (a refused command, an agent that did not answer).</summary>
     public long Errors => Interlocked.Read(ref _errors);
@@ -121,6 +125,7 @@ internal sealed class ConsoleViewer : IAsyncDisposable
 
             if (result.MessageType == WebSocketMessageType.Close)
             {
+                _closed.TrySetResult(Stopwatch.GetTimestamp());
                 return;
             }
 

@@ -22,6 +22,8 @@ internal sealed class GameConsole : IScenario
     private const double TargetP99Ms = 5;
     private const double TargetMBps = 10;
     private const int IssueViewers = 1_000;
+    private const double TargetCloseMs = 1_000;
+    private const int ClosingViewers = 50;
     private const string EchoServer = """
         while IFS= read -r line; do
           case "$line" in
@@ -113,6 +115,11 @@ internal sealed class GameConsole : IScenario
                 (r, _, result) => context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {r + 1}: {viewers:N0} viewers, {result.KiB:0.#} KiB of gateway memory each, echo to all p99 {result.P99:0.#} ms")),
                 cancellationToken);
 
+            // Last, as it ends the container: sockets open on its console, the owner deletes it, and each socket's close
+            // frame is timed from the DELETE request (the grain pushes the revocation to every watching gateway at once).
+            context.Progress(Name, $"close latency: deleting the container under {ClosingViewers} open sockets");
+            var closing = await CloseLatencyAsync(http, id, main, cancellationToken);
+
             Summary Of<T>(IReadOnlyDictionary<string, List<T>> results, string variant, Func<T, double> value) => Summary.Of(results[variant].Select(value).ToList());
             Summary Ratio<T>(IReadOnlyDictionary<string, List<T>> results, Func<T, double> value) =>
                 Summary.Of(results["gateway"].Select((g, i) => value(g) / value(results["local"][i])).ToList());
@@ -129,6 +136,8 @@ internal sealed class GameConsole : IScenario
                 new($"gateway memory per viewer ({viewers:N0} on one console)", "KiB", Of(fanOut, "viewers", t => t.KiB)),
                 new($"one command's echo at all {viewers:N0} viewers, p50", "ms", Of(fanOut, "viewers", t => t.P50)),
                 new($"one command's echo at all {viewers:N0} viewers, p99", "ms", Of(fanOut, "viewers", t => t.P99)),
+                new($"close latency, container deleted → close frame at the client, p50 of {ClosingViewers} sockets (one deletion)", "ms", Summary.Of([closing.P50])),
+                new($"close latency, container deleted → close frame at the client, slowest of {ClosingViewers} sockets", "ms", Summary.Of([closing.Max]), Target: $"≤ {TargetCloseMs:0} ms", Met: closing.Max <= TargetCloseMs),
             ];
             var note = string.Create(
                 CultureInfo.InvariantCulture,
@@ -236,6 +245,33 @@ internal sealed class GameConsole : IScenario
             foreach (var viewer in viewers.Where(v => v is not null))
             {
                 await viewer.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<(double P50, double Max)> CloseLatencyAsync(HttpClient http, long id, ConsoleViewer main, CancellationToken cancellationToken)
+    {
+        var sockets = new List<ConsoleViewer> { main };
+        try
+        {
+            for (var i = 1; i < ClosingViewers; i++)
+            {
+                sockets.Add(await ConsoleViewer.OpenAsync(http, id, main.End, cancellationToken));
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            using var deleted = await http.DeleteAsync($"/api/servers/{id}", cancellationToken);
+            deleted.EnsureSuccessStatusCode();
+            var times = (await Task.WhenAll(sockets.Select(s => s.Closed)).WaitAsync(GiveUpAfter, cancellationToken))
+                .Select(t => Stopwatch.GetElapsedTime(started, t).TotalMilliseconds).Order().ToList();
+            return (Percentile(times, 50), times[^1]);
+        }
+        finally
+        {
+            // The main socket is the caller's to dispose.
+            foreach (var socket in sockets.Skip(1))
+            {
+                await socket.DisposeAsync();
             }
         }
     }

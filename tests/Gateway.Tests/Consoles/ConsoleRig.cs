@@ -47,6 +47,9 @@ internal sealed class ConsoleRig : IAsyncDisposable
 
     public RunDirectory Run { get; }
 
+    /// <summary>The server's state as the agent's console sees it (its supervisor's); the Report methods set it too.</summary>
+    public GameServerState AgentState { get; set; } = GameServerState.Running;
+
     /// <summary>Where the console's output ends now, as the agent numbers it.</summary>
     public long End => _console!.End;
 
@@ -89,15 +92,21 @@ internal sealed class ConsoleRig : IAsyncDisposable
     public Task PushAsAgentAsync(ConsoleChunk chunk) => AsAgentAsync(grain => grain.PushOutputAsync(chunk));
 
     /// <summary>Reports the server's lifecycle state as its agent does (event number <paramref name="sequence"/>).</summary>
-    public Task ReportStateAsync(long sequence, GameServerState state) =>
-        AsAgentAsync(_ => _fixture.Client.GetGrain<IGameServerGrain>(Id).ReportAsync(new AgentReport(_agentInstance, [new GameStateChanged(sequence, DateTimeOffset.UnixEpoch, state, null)], 0)));
+    public Task ReportStateAsync(long sequence, GameServerState state)
+    {
+        AgentState = state;
+        return AsAgentAsync(_ => _fixture.Client.GetGrain<IGameServerGrain>(Id).ReportAsync(new AgentReport(_agentInstance, [new GameStateChanged(sequence, DateTimeOffset.UnixEpoch, state, null)], 0)));
+    }
 
     /// <summary>Reports several lifecycle states in ONE agent report (event numbers from <paramref name="firstSequence"/>), as an agent does when they happen between two heartbeats.</summary>
-    public Task ReportStatesAsync(long firstSequence, params GameServerState[] states) =>
-        AsAgentAsync(_ => _fixture.Client.GetGrain<IGameServerGrain>(Id).ReportAsync(new AgentReport(
+    public Task ReportStatesAsync(long firstSequence, params GameServerState[] states)
+    {
+        AgentState = states[^1];
+        return AsAgentAsync(_ => _fixture.Client.GetGrain<IGameServerGrain>(Id).ReportAsync(new AgentReport(
             _agentInstance,
             [.. states.Select((state, i) => (AgentEvent)new GameStateChanged(firstSequence + i, DateTimeOffset.UnixEpoch, state, null))],
             0)));
+    }
 
     private async Task AsAgentAsync(Func<IConsoleGrain, Task> call)
     {
@@ -171,7 +180,7 @@ internal sealed class ConsoleRig : IAsyncDisposable
         // The agent's outgoing filter does this in the agent process; here it is set on this flow, which the relay's pusher inherits.
         RequestContext.Set(CallContextKeys.AgentContainerId, Id);
         RequestContext.Set(CallContextKeys.AgentCredential, _credential);
-        _console = new GameConsole(Run, () => true, TimeSpan.FromMilliseconds(200), NullLogger.Instance);
+        _console = new GameConsole(Run, () => AgentState, TimeSpan.FromMilliseconds(200), NullLogger.Instance);
         var grain = _fixture.Client.GetGrain<IConsoleGrain>(Id, ConsoleLimits.GameChannel, null);
         _relay = new ConsoleRelay(_console, grain, 256, NullLogger.Instance);
         _reference = _fixture.Client.CreateObjectReference<IConsoleAgent>(_relay);

@@ -81,7 +81,8 @@ public sealed class EventsAcrossSiloRestartTests : IDisposable
         }
     }
 
-    private static async Task<IHost> ClientAsync(int gatewayPort, IOutgoingGrainCallFilter filter)
+    /// <summary>An Orleans client of the silo at <paramref name="gatewayPort"/> whose calls pass <paramref name="filter"/> (a gateway's service key, an agent's credential).</summary>
+    internal static async Task<IHost> ClientAsync(int gatewayPort, IOutgoingGrainCallFilter filter)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.UseOrleansClient(client =>

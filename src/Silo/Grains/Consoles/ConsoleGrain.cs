@@ -127,7 +127,7 @@ internal sealed class ConsoleGrain(
             throw new ConsoleCommandRefusedException($"A command is at most {ConsoleLimits.CommandBytes} bytes (got {bytes}).");
         }
 
-        var agent = _agent ?? throw new ConsoleCommandRefusedException("The console's agent is not connected.");
+        var agent = _agent ?? throw new ConsoleCommandRefusedException("The console's agent is not connected; the command was not sent.");
         if (!_commands!.TryTake())
         {
             throw new ConsoleCommandRefusedException($"Too many commands: {_options.CommandBurst} at once, then one per {_options.CommandRefill.TotalSeconds:0.###} s.");
@@ -297,7 +297,19 @@ internal sealed class ConsoleGrain(
     /// <summary>An agent's refusal (its text is the tenant's: bounded before it travels on).</summary>
     private static async Task ThrowIfRefusedAsync(Task<string?> call)
     {
-        if (await call is { } refused)
+        string? refused;
+        try
+        {
+            refused = await call;
+        }
+        catch (Exception ex) when (ex is not (OrleansException or TimeoutException or OperationCanceledException))
+        {
+            // The agent failed on it instead of answering (its exception and text are the tenant's): the caller still
+            // gets a refusal, so a command is never left unanswered and nothing is audited as sent.
+            throw new ConsoleCommandRefusedException("The console's agent failed to write it; it was not sent.");
+        }
+
+        if (refused is not null)
         {
             throw new ConsoleCommandRefusedException(refused.Length > MaxRefusalLength ? refused[..MaxRefusalLength] : refused);
         }
