@@ -72,6 +72,7 @@ public static class GatewayApp
         app.MapHealthEndpoints();
         app.MapIdeBootstrapEndpoint();
         app.MapConsoleSocket();
+        app.MapFileTransferSocket();
         app.MapDevTokenEndpoint();
         app.MapPortalPages();
 

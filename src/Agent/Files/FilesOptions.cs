@@ -40,4 +40,7 @@ internal sealed class FilesOptions
 
     /// <summary>A write (a PUT or an upload chunk) that gets no piece for this long is aborted and leaves nothing.</summary>
     public TimeSpan WriteIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long dialling the gateway's transfer socket may take before the transfer is given up (the gateway then falls back to chunked calls).</summary>
+    public TimeSpan TransferConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

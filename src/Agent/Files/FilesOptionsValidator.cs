@@ -15,4 +15,5 @@ internal sealed class FilesOptionsValidator() : SectionValidator<FilesOptions>(F
     .Positive(nameof(FilesOptions.RelayRefreshInterval), options.RelayRefreshInterval)
     .Positive(nameof(FilesOptions.WriteIdleTimeout), options.WriteIdleTimeout)
     .Positive(nameof(FilesOptions.MaxModBytes), options.MaxModBytes)
-    .Positive(nameof(FilesOptions.ModDownloadTimeout), options.ModDownloadTimeout));
+    .Positive(nameof(FilesOptions.ModDownloadTimeout), options.ModDownloadTimeout)
+    .Positive(nameof(FilesOptions.TransferConnectTimeout), options.TransferConnectTimeout));

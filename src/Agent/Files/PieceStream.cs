@@ -8,7 +8,7 @@ namespace ZlhGrind.Agent.Files;
 /// the reader sees instead of an end. <see cref="Started"/> completes at the first read, when the consumer has passed
 /// its checks and is ready for bytes.
 /// </summary>
-internal sealed class PieceStream(int capacity) : Stream
+internal sealed class PieceStream(int capacity) : ForwardReadStream
 {
     private readonly Channel<byte[]> _pieces = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -17,16 +17,6 @@ internal sealed class PieceStream(int capacity) : Stream
 
     /// <summary>Completes when the consumer first asks for bytes.</summary>
     public Task Started => _started.Task;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>Queues a piece; false when the reader is gone (it failed or finished).</summary>
     public async Task<bool> OfferAsync(byte[] piece, CancellationToken cancellationToken)
@@ -67,19 +57,4 @@ internal sealed class PieceStream(int capacity) : Stream
         _position += count;
         return count;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

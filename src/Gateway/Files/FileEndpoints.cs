@@ -12,7 +12,9 @@ namespace ZlhGrind.Gateway.Files;
 /// <summary>
 /// The file API (issue 16) under <c>/api/servers/{id}</c> (a game server's directory) and <c>/api/dev/{id}</c> (the
 /// workspace): listing, streamed download with Range, streamed whole-file write, tree operations and resumable
-/// uploads. Bytes go through the files grain one piece at a time (README: "Files"), never a whole file in memory.
+/// uploads. Content goes over a transfer socket the agent dials per request when this gateway has an
+/// <see cref="FilesApiOptions.AgentTransferUrl"/>, else through the files grain one piece at a time (README: "Files");
+/// never a whole file in memory.
 /// </summary>
 internal static class FileEndpoints
 {
@@ -20,6 +22,7 @@ internal static class FileEndpoints
     {
         builder.Services.AddOptions<FilesApiOptions>().BindConfiguration(FilesApiOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<FilesApiOptions>, FilesApiOptionsValidator>();
+        builder.Services.AddSingleton<FileTransfers>();
         return builder;
     }
 
@@ -33,8 +36,8 @@ internal static class FileEndpoints
     private static void Map(RouteGroupBuilder container, ContainerKind kind, FilesApiOptions options)
     {
         container.MapGet("/files", (HttpContext http, ContainerGrains c, long id, string? path) => ListAsync(http, c, kind, id, path));
-        container.MapGet("/files/content", (HttpContext http, ContainerGrains c, long id, string? path) => DownloadAsync(http, c, kind, id, path));
-        container.MapPut("/files/content", (HttpContext http, ContainerGrains c, IOptions<FilesApiOptions> o, long id, string? path) => WriteAsync(http, c, o.Value, kind, id, path))
+        container.MapGet("/files/content", (HttpContext http, ContainerGrains c, FileTransfers t, long id, string? path) => DownloadAsync(http, c, t, kind, id, path));
+        container.MapPut("/files/content", (HttpContext http, ContainerGrains c, FileTransfers t, IOptions<FilesApiOptions> o, long id, string? path) => WriteAsync(http, c, t, o.Value, kind, id, path))
             .WithMetadata(new RequestSizeLimitAttribute(options.MaxWriteBytes));
         container.MapPost("/files/mkdir", (HttpContext http, ContainerGrains c, long id, FilePathRequest body) =>
             RunAsync(http, c, kind, id, (grain, actor) => grain.MakeDirectoryAsync(actor, Required(body.Path, "path"))));
@@ -50,7 +53,7 @@ internal static class FileEndpoints
         container.MapPost("/files/extract", ExtractAsync);
         container.MapPost("/uploads", BeginUploadAsync);
         container.MapGet("/uploads/{uploadId}", (HttpContext http, ContainerGrains c, long id, string uploadId) => UploadStateAsync(http, c, kind, id, uploadId));
-        container.MapPut("/uploads/{uploadId}/chunks/{n:int}", (HttpContext http, ContainerGrains c, IOptions<FilesApiOptions> o, long id, string uploadId, int n) => PutChunkAsync(http, c, o.Value, kind, id, uploadId, n))
+        container.MapPut("/uploads/{uploadId}/chunks/{n:int}", (HttpContext http, ContainerGrains c, FileTransfers t, IOptions<FilesApiOptions> o, long id, string uploadId, int n) => PutChunkAsync(http, c, t, o.Value, kind, id, uploadId, n))
             .WithMetadata(new RequestSizeLimitAttribute(options.MaxChunkBytes));
         container.MapPost("/uploads/{uploadId}/complete", (HttpContext http, ContainerGrains c, long id, string uploadId) => CompleteAsync(http, c, kind, id, uploadId));
 
@@ -90,26 +93,34 @@ internal static class FileEndpoints
         return TypedResults.Ok(new { path = path ?? "/", entries = listing.Entries, truncated = listing.Truncated });
     }
 
-    private static async Task<IResult> DownloadAsync(HttpContext http, ContainerGrains containers, ContainerKind kind, long id, string? path)
+    private static async Task<IResult> DownloadAsync(HttpContext http, ContainerGrains containers, FileTransfers transfers, ContainerKind kind, long id, string? path)
     {
         var file = Required(path, "path");
         var (grain, actor) = await FilesAsync(http, containers, kind, id);
         var stat = await grain.StatAsync(actor, file);
         var tag = new EntityTagHeaderValue("\"" + stat.Length.ToString("x", CultureInfo.InvariantCulture) + "-" + stat.Modified.UtcTicks.ToString("x", CultureInfo.InvariantCulture) + "\"");
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Stream(new RemoteFileStream(grain, actor, file, stat), "application/octet-stream", Path.GetFileName(file.TrimEnd('/')), stat.Modified, tag, enableRangeProcessing: true);
+        return TypedResults.Stream(new TransferFileStream(transfers, grain, actor, id, file, stat, http.RequestAborted), "application/octet-stream", Path.GetFileName(file.TrimEnd('/')), stat.Modified, tag, enableRangeProcessing: true);
     }
 
-    private static async Task<IResult> WriteAsync(HttpContext http, ContainerGrains containers, FilesApiOptions options, ContainerKind kind, long id, string? path)
+    private static async Task<IResult> WriteAsync(HttpContext http, ContainerGrains containers, FileTransfers transfers, FilesApiOptions options, ContainerKind kind, long id, string? path)
     {
         var file = Required(path, "path");
         var (grain, actor) = await FilesAsync(http, containers, kind, id);
+        if (await transfers.ConnectAsync(grain, actor, id, FileTransferKind.Write, file, 0, null, http.RequestAborted) is { } link)
+        {
+            await using (link)
+            {
+                return TypedResults.Ok(new FileWritten(file, await link.WriteAsync(http.Request.Body, options.MaxWriteBytes, http.RequestAborted)));
+            }
+        }
+
         var writeId = await grain.BeginWriteAsync(actor, file);
         var written = await SendBodyAsync(http, grain, actor, writeId, options.MaxWriteBytes);
         return TypedResults.Ok(new FileWritten(file, written));
     }
 
-    private static async Task<IResult> PutChunkAsync(HttpContext http, ContainerGrains containers, FilesApiOptions options, ContainerKind kind, long id, string uploadId, int n)
+    private static async Task<IResult> PutChunkAsync(HttpContext http, ContainerGrains containers, FileTransfers transfers, FilesApiOptions options, ContainerKind kind, long id, string uploadId, int n)
     {
         var sha256 = ContentDigest.ReadSha256(http.Request.Headers[ContentDigest.HeaderName], out var error) ?? throw new InvalidRequestException(error!);
         if (n < 0)
@@ -118,8 +129,19 @@ internal static class FileEndpoints
         }
 
         var (grain, actor) = await FilesAsync(http, containers, kind, id);
-        var writeId = await grain.BeginChunkAsync(actor, uploadId, n, sha256);
-        await SendBodyAsync(http, grain, actor, writeId, options.MaxChunkBytes);
+        if (await transfers.ConnectAsync(grain, actor, id, FileTransferKind.Chunk, string.Empty, 0, (uploadId, n, sha256), http.RequestAborted) is { } link)
+        {
+            await using (link)
+            {
+                await link.WriteAsync(http.Request.Body, options.MaxChunkBytes, http.RequestAborted);
+            }
+        }
+        else
+        {
+            var writeId = await grain.BeginChunkAsync(actor, uploadId, n, sha256);
+            await SendBodyAsync(http, grain, actor, writeId, options.MaxChunkBytes);
+        }
+
         return TypedResults.Ok(await grain.GetUploadAsync(actor, uploadId));
     }
 

@@ -11,7 +11,7 @@ namespace ZlhGrind.Gateway.Files;
 /// (at most <see cref="ReadAhead"/> + 1 pieces held). A file that changes length or modification time while it is sent
 /// ends the response (a mixed file is never passed on).
 /// </summary>
-internal sealed class RemoteFileStream(IFilesGrain grain, Actor actor, string path, FileStat stat) : Stream
+internal sealed class RemoteFileStream(IFilesGrain grain, Actor actor, string path, FileStat stat) : RemoteReadStream(stat.Length)
 {
     /// <summary>Pieces requested ahead of the one being sent, once the download is sequential.</summary>
     internal const int ReadAhead = 7;
@@ -19,31 +19,16 @@ internal sealed class RemoteFileStream(IFilesGrain grain, Actor actor, string pa
     private readonly Queue<(long Offset, Task<FileBlock> Read)> _ahead = new();
     private byte[] _block = [];
     private long _blockOffset;
-    private long _position;
     private long _requested;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
-    public override long Length => stat.Length;
-
-    public override long Position
-    {
-        get => _position;
-        set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_position >= stat.Length || buffer.Length == 0)
+        if (Position >= stat.Length || buffer.Length == 0)
         {
             return 0;
         }
 
-        if (_position < _blockOffset || _position >= _blockOffset + _block.Length)
+        if (Position < _blockOffset || Position >= _blockOffset + _block.Length)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var block = await NextBlockAsync();
@@ -53,21 +38,21 @@ internal sealed class RemoteFileStream(IFilesGrain grain, Actor actor, string pa
             }
 
             _block = block.Data;
-            _blockOffset = _position;
+            _blockOffset = Position;
         }
 
-        var start = (int)(_position - _blockOffset);
+        var start = (int)(Position - _blockOffset);
         var length = Math.Min(buffer.Length, _block.Length - start);
         _block.AsMemory(start, length).CopyTo(buffer);
-        _position += length;
+        Position += length;
         return length;
     }
 
     /// <summary>The piece at the position: already asked for when reading on sequentially, else asked for now.</summary>
     private Task<FileBlock> NextBlockAsync()
     {
-        var sequential = _block.Length > 0 && _position == _blockOffset + _block.Length;
-        if (_ahead.TryPeek(out var head) && head.Offset != _position)
+        var sequential = _block.Length > 0 && Position == _blockOffset + _block.Length;
+        if (_ahead.TryPeek(out var head) && head.Offset != Position)
         {
             // A seek elsewhere: what was asked for ahead is not needed (its outcome is observed, never thrown).
             while (_ahead.TryDequeue(out var stale))
@@ -78,7 +63,7 @@ internal sealed class RemoteFileStream(IFilesGrain grain, Actor actor, string pa
 
         if (_ahead.Count == 0)
         {
-            _requested = _position;
+            _requested = Position;
             Request();
         }
 
@@ -109,28 +94,4 @@ internal sealed class RemoteFileStream(IFilesGrain grain, Actor actor, string pa
 
         base.Dispose(disposing);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override long Seek(long offset, SeekOrigin origin)
-    {
-        Position = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            _ => stat.Length + offset,
-        };
-        return _position;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

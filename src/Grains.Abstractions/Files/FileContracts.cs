@@ -75,6 +75,18 @@ public static class FileLimits
     };
 }
 
+/// <summary>Turns what an agent answered as a refusal into one with a known code and a bounded message (the agent is the tenant's).</summary>
+public static class FileRefusals
+{
+    /// <summary>The refusal to pass on: an unknown code becomes io_error, a message is cut at <see cref="FileLimits.MessageChars"/>.</summary>
+    public static FileRefusedException Bounded(string? code, string? message)
+    {
+        var known = code is not null && FileLimits.Codes.Contains(code) ? code : "io_error";
+        message ??= string.Empty;
+        return new FileRefusedException(known, message.Length > FileLimits.MessageChars ? message[..FileLimits.MessageChars] : message);
+    }
+}
+
 /// <summary>A file operation the agent refused; <see cref="Code"/> is stable (not_found, quota_exceeded, …), the message names the path.</summary>
 [GenerateSerializer, Alias("zlh.FileRefusedException")]
 public sealed class FileRefusedException : Exception

@@ -57,4 +57,8 @@ public interface IFilesAgent : IGrainObserver
 
     [Alias("CompleteUpload"), ResponseTimeout("00:05:00")]
     Task<long> CompleteUploadAsync(string uploadId);
+
+    /// <summary>Dials the gateway's transfer socket for the order (answers once the dial has started).</summary>
+    [Alias("DialTransfer"), ResponseTimeout("00:00:10")]
+    Task DialTransferAsync(FileTransferOrder order);
 }

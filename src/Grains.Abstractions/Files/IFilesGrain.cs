@@ -86,6 +86,13 @@ public interface IFilesGrain : IGrainWithIntegerKey
     [Alias("CompleteUpload"), Accepts(CallerKind.Gateway), ResponseTimeout("00:05:00")]
     Task<long> CompleteUploadAsync(Actor actor, string uploadId);
 
+    /// <summary>
+    /// Orders the agent to dial the gateway's transfer socket for one read, write or upload chunk (README: "Files");
+    /// authorized and validated like the chunked calls it stands for.
+    /// </summary>
+    [Alias("OpenTransfer"), Accepts(CallerKind.Gateway)]
+    Task OpenTransferAsync(Actor actor, FileTransferOrder order);
+
     /// <summary>The agent's file endpoint (re)registers.</summary>
     [Alias("ConnectAgent"), Accepts(CallerKind.Agent)]
     Task ConnectAgentAsync(IFilesAgent agent);

@@ -37,10 +37,10 @@ internal sealed class RelayCpuProfile(params (string Name, ProcessSampler Sample
     {
         foreach (var (direction, wall) in _wallMsPerMiB)
         {
-            yield return new Figure($"{direction} through the cluster: wall time per MiB", "ms", Summary.Of(wall));
+            yield return new Figure($"{direction}: wall time per MiB", "ms", Summary.Of(wall));
             foreach (var (name, _) in processes)
             {
-                yield return new Figure($"{direction} through the cluster: {name} CPU per MiB", "ms", Summary.Of(_cpuMsPerMiB[(direction, name)]));
+                yield return new Figure($"{direction}: {name} CPU per MiB", "ms", Summary.Of(_cpuMsPerMiB[(direction, name)]));
             }
         }
     }

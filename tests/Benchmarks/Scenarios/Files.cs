@@ -12,16 +12,20 @@ using ZlhGrind.Grains.GameServers;
 namespace ZlhGrind.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 16: file bytes through the gateway, the cluster and the real agent process (the resumable upload API in
-/// 8 MiB chunks, the streamed download) against a direct loopback HTTP upload and download of the same bytes to the
-/// same disk (a tiny Kestrel endpoint in this process); the gateway's and the agent's resident memory while one large
-/// file is uploaded; and the bytes a resumed upload sends again after its connection dropped mid-chunk.
+/// Issue 16: file bytes through the gateway and the real agent process (the resumable upload API in 8 MiB chunks, the
+/// streamed download) over the agent-dialled socket (the production path) and, in a full run, as chunked calls
+/// through the cluster (a second gateway without <c>Files:AgentTransferUrl</c>), against a direct loopback HTTP upload
+/// and download of the same bytes to the same disk (a tiny Kestrel endpoint in this process), in alternating rounds;
+/// the gateway's and the agent's resident memory while one large file is uploaded; and the bytes a resumed upload
+/// sends again after its connection dropped mid-chunk.
 /// </summary>
 internal sealed class Files : IScenario
 {
     private const double TargetRatio = 0.5;
     private const double TargetRssMiB = 32;
     private const long MiB = 1024 * 1024;
+    private const string Socket = "agent-dialled socket";
+    private const string Chunked = "chunked calls";
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(90);
 
     public string Name => "files";
@@ -33,7 +37,7 @@ internal sealed class Files : IScenario
         var size = context.Quick ? 8 * MiB : 256 * MiB;
         var largeSize = context.Quick ? 32 * MiB : 2048 * MiB;
 
-        await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken, allowDevTokens: true);
+        await using var rig = await TunnelRig.StartAsync(context, Name, cancellationToken, allowDevTokens: true, agentFileTransfers: true);
         using var owner = await rig.OwnerClientAsync(cancellationToken);
 
         // A 2 GiB upload outlasts the owner client's 30 s timeout: the same token on a client without one.
@@ -56,13 +60,31 @@ internal sealed class Files : IScenario
             context.Progress(Name, "the agent's files answer through the gateway; the direct endpoint listens");
 
             var content = new GeneratedContent(size);
-            var profile = new RelayCpuProfile(("gateway", rig.GatewaySampler), ("silo", rig.SiloSampler), ("agent", new Measuring.ProcessSampler(agentProcess.Pid)));
+            var agentSampler = new Measuring.ProcessSampler(agentProcess.Pid);
+            var socketProfile = new RelayCpuProfile(("gateway", rig.GatewaySampler), ("silo", rig.SiloSampler), ("agent", agentSampler));
+            List<(string Variant, Func<int, CancellationToken, Task<(double Up, double Down)>> Measure)> variants =
+            [
+                ("direct", (r, ct) => DirectRoundAsync(direct, content, $"direct-{r}.bin", serverDirectory, ct)),
+                (Socket, (r, ct) => GatewayRoundAsync(client, Socket, content, $"socket-{r}.bin", serverDirectory, socketProfile, ct)),
+            ];
+            List<RelayCpuProfile> profiles = [socketProfile];
+
+            // Chunked calls side by side only in a full run: the quick run (inside ./zlh test) measures the production path.
+            using var chunkedHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            if (!context.Quick)
+            {
+                var (address, sampler) = await rig.StartSecondGatewayAsync(context, Name, agentFileTransfers: false, cancellationToken);
+                chunkedHttp.BaseAddress = address;
+                chunkedHttp.DefaultRequestHeaders.Authorization = owner.DefaultRequestHeaders.Authorization;
+                var chunkedClient = new UploadClient(chunkedHttp, $"/api/servers/{id}");
+                var chunkedProfile = new RelayCpuProfile(("gateway", sampler), ("silo", rig.SiloSampler), ("agent", agentSampler));
+                variants.Add((Chunked, (r, ct) => GatewayRoundAsync(chunkedClient, Chunked, content, $"chunked-{r}.bin", serverDirectory, chunkedProfile, ct)));
+                profiles.Add(chunkedProfile);
+            }
+
             var throughput = await AlternatingRounds.RunAsync(
                 context.Rounds,
-                [
-                    ("direct", (r, ct) => DirectRoundAsync(direct, content, $"direct-{r}.bin", serverDirectory, ct)),
-                    ("gateway", (r, ct) => GatewayRoundAsync(client, content, $"gateway-{r}.bin", serverDirectory, profile, ct)),
-                ],
+                variants,
                 (r, variant, result) => context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"round {r + 1} {variant}: upload {result.Up:0.#} MiB/s, download {result.Down:0.#} MiB/s")),
                 cancellationToken);
 
@@ -74,26 +96,33 @@ internal sealed class Files : IScenario
             context.Progress(Name, string.Create(CultureInfo.InvariantCulture, $"resume: {resumed.Resent / (double)MiB:0.##} MiB sent twice, {resumed.AfterDrop / (double)MiB:0.##} MiB after the drop"));
 
             Summary Of(string variant, Func<(double Up, double Down), double> value) => Summary.Of(throughput[variant].Select(value).ToList());
-            Summary Ratio(Func<(double Up, double Down), double> value) =>
-                Summary.Of(throughput["gateway"].Select((g, i) => value(g) / value(throughput["direct"][i])).ToList());
-            var upRatio = Ratio(t => t.Up);
-            var downRatio = Ratio(t => t.Down);
+            Summary Ratio(string variant, Func<(double Up, double Down), double> value) =>
+                Summary.Of(throughput[variant].Select((g, i) => value(g) / value(throughput["direct"][i])).ToList());
             List<Figure> figures =
             [
                 new("upload, direct loopback HTTP to the same disk", "MiB/s", Of("direct", t => t.Up)),
-                new("upload through gateway and cluster (8 MiB chunks)", "MiB/s", Of("gateway", t => t.Up), upRatio, "direct", $"≥ {TargetRatio}× direct", upRatio.Median >= TargetRatio),
                 new("download, direct loopback HTTP from the same disk", "MiB/s", Of("direct", t => t.Down)),
-                new("download through gateway and cluster", "MiB/s", Of("gateway", t => t.Down), downRatio, "direct", $"≥ {TargetRatio}× direct", downRatio.Median >= TargetRatio),
-                new($"gateway RSS growth during a {largeSize / MiB} MiB upload", "MiB", Summary.Of([memory.GatewayMiB]), Target: $"≤ {TargetRssMiB} MiB", Met: memory.GatewayMiB <= TargetRssMiB),
-                new($"agent RSS growth during a {largeSize / MiB} MiB upload", "MiB", Summary.Of([memory.AgentMiB]), Target: $"≤ {TargetRssMiB} MiB", Met: memory.AgentMiB <= TargetRssMiB),
+            ];
+            foreach (var variant in variants.Skip(1).Select(v => v.Variant))
+            {
+                var upRatio = Ratio(variant, t => t.Up);
+                var downRatio = Ratio(variant, t => t.Down);
+                figures.Add(new($"upload through the gateway, {variant} (8 MiB chunks)", "MiB/s", Of(variant, t => t.Up), upRatio, "direct", $"≥ {TargetRatio}× direct", upRatio.Median >= TargetRatio));
+                figures.Add(new($"download through the gateway, {variant}", "MiB/s", Of(variant, t => t.Down), downRatio, "direct", $"≥ {TargetRatio}× direct", downRatio.Median >= TargetRatio));
+            }
+
+            figures.AddRange(
+            [
+                new($"gateway RSS growth during a {largeSize / MiB} MiB upload ({Socket})", "MiB", Summary.Of([memory.GatewayMiB]), Target: $"≤ {TargetRssMiB} MiB", Met: memory.GatewayMiB <= TargetRssMiB),
+                new($"agent RSS growth during a {largeSize / MiB} MiB upload ({Socket})", "MiB", Summary.Of([memory.AgentMiB]), Target: $"≤ {TargetRssMiB} MiB", Met: memory.AgentMiB <= TargetRssMiB),
                 new($"that upload's rate", "MiB/s", Summary.Of([memory.MiBps])),
                 new("bytes sent twice by an upload resumed after a drop mid-chunk", "MiB", Summary.Of([resumed.Resent / (double)MiB]), Target: $"< one chunk ({UploadClient.ChunkBytes / MiB} MiB)", Met: resumed.Resent < UploadClient.ChunkBytes),
                 new("bytes the resumed upload sent after the drop", "MiB", Summary.Of([resumed.AfterDrop / (double)MiB])),
-                .. profile.Figures(),
-            ];
+            ]);
+            figures.AddRange(profiles.SelectMany(p => p.Figures()));
             var note = string.Create(
                 CultureInfo.InvariantCulture,
-                $"the real gateway, silo and agent processes on loopback; {size / MiB} MiB per round and variant, the direct variant a Kestrel endpoint in the benchmark process writing to and reading from the agent's server directory; the gateway upload is the resumable API (POST uploads, PUT chunks with Content-Digest, complete){(context.Quick ? $"; quick mode: the memory upload is {largeSize / MiB} MiB instead of 2 GiB" : "")}");
+                $"the real gateway, silo and agent processes on loopback; {size / MiB} MiB per round and variant, the direct variant a Kestrel endpoint in the benchmark process writing to and reading from the agent's server directory; the gateway upload is the resumable API (POST uploads, PUT chunks with Content-Digest, complete); {Socket}: the gateway with Files:AgentTransferUrl (the agent dials a socket per transfer){(context.Quick ? $"; quick mode: no {Chunked} variant, and the memory upload is {largeSize / MiB} MiB instead of 2 GiB" : $"; {Chunked}: a second gateway on the same silo without it")}");
             return new ScenarioResult(Name, Title, ScenarioStatus.Measured, figures, note, 0);
         }
         finally
@@ -117,12 +146,12 @@ internal sealed class Files : IScenario
     }
 
     private static async Task<(double Up, double Down)> GatewayRoundAsync(
-        UploadClient client, GeneratedContent content, string name, string serverDirectory, RelayCpuProfile profile, CancellationToken cancellationToken)
+        UploadClient client, string variant, GeneratedContent content, string name, string serverDirectory, RelayCpuProfile profile, CancellationToken cancellationToken)
     {
         try
         {
-            var up = await profile.RateAsync("upload", content.Length, () => client.UploadAsync(name, content, cancellationToken));
-            var down = await profile.RateAsync("download", content.Length, async () => Check(content.Length, await client.DownloadAsync(name, cancellationToken)));
+            var up = await profile.RateAsync($"upload, {variant}", content.Length, () => client.UploadAsync(name, content, cancellationToken));
+            var down = await profile.RateAsync($"download, {variant}", content.Length, async () => Check(content.Length, await client.DownloadAsync(name, cancellationToken)));
             return (up, down);
         }
         finally

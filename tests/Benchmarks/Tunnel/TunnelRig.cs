@@ -28,6 +28,8 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
     private readonly OrleansClient _client;
     private readonly string _serviceKey;
     private IAgentObserver? _observer;
+    private string _signingKey = string.Empty;
+    private bool _allowDevTokens;
 
     private TunnelRig(OrleansClient client, string serviceKey, int upstreamPort, ChildProcess gateway, int gatewayPort)
     {
@@ -70,8 +72,9 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
     public int SiloGatewayPort { get; private init; }
 
     /// <summary>Starts the upstream, a silo and the gateway; agents keep a container "connected" for 30 minutes after one heartbeat.</summary>
+    /// <remarks>With <paramref name="agentFileTransfers"/> the gateway's <c>Files:AgentTransferUrl</c> is its own loopback address (file content over agent-dialled sockets).</remarks>
     public static async Task<TunnelRig> StartAsync(
-        BenchContext context, string scenario, CancellationToken cancellationToken, bool allowDevTokens = false, IReadOnlyDictionary<string, string>? siloSettings = null)
+        BenchContext context, string scenario, CancellationToken cancellationToken, bool allowDevTokens = false, IReadOnlyDictionary<string, string>? siloSettings = null, bool agentFileTransfers = false)
     {
         var serviceKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         var upstreamPort = FreePorts.Next();
@@ -88,26 +91,16 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         var silo = await SiloProcess.StartProgramAsync(context, scenario + "-silo", serviceKey, cancellationToken, settings);
 
         var gatewayPort = FreePorts.Next();
-        var gateway = Dotnet.Start(Dotnet.Program(context, Path.Combine("src", "Gateway"), "ZlhGrind.Gateway"));
-        gateway.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        gateway.Environment["urls"] = $"http://127.0.0.1:{gatewayPort}";
-        gateway.Environment["Cluster__Mode"] = "Localhost";
-        gateway.Environment["Cluster__GatewayPort"] = silo.Endpoint.GatewayPort.ToString(CultureInfo.InvariantCulture);
-        gateway.Environment["Cluster__ServiceKey"] = serviceKey;
-        gateway.Environment["Auth__SigningKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        gateway.Environment["IdeTunnel__AllowedUpstreamNetworks__0"] = "127.0.0.1/32";
-        gateway.Environment["IdeTunnel__ExplicitUpstreams__0"] = $"127.0.0.1:{upstreamPort}";
-
-        // The load generator stands for many browsers behind one loopback address; the per-address lookup budget is
-        // for one real client, so it is lifted here (route scale visits 100,000 IDEs once each).
-        gateway.Environment["IdeTunnel__LookupPermitLimit"] = "10000000";
-        gateway.Environment["Auth__AllowDevTokens"] = allowDevTokens ? "true" : "false";
-        var gatewayProcess = context.Children.Start(gateway, Path.Combine(context.LogDirectory, scenario + "-gateway.log"));
+        var signingKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var gatewayProcess = StartGateway(context, scenario + "-gateway", gatewayPort, silo.Endpoint.GatewayPort, serviceKey, signingKey, upstreamPort, allowDevTokens, agentFileTransfers);
 
         await upstreamProcess.WaitForLineAsync(UpstreamServer.ReadyLine, TimeSpan.FromSeconds(60), cancellationToken);
         await SiloProcess.WaitForHttpAsync(gatewayProcess, new Uri($"http://127.0.0.1:{gatewayPort}/readyz"), cancellationToken);
         var client = await OrleansClient.ConnectAsync([silo.Endpoint.GatewayPort], "zlhgrind", TimeSpan.FromSeconds(30), cancellationToken);
-        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort) { UpstreamSampler = new ProcessSampler(upstreamProcess.Pid), SiloSampler = silo.Sampler, SiloGatewayPort = silo.Endpoint.GatewayPort };
+        var rig = new TunnelRig(client, serviceKey, upstreamPort, gatewayProcess, gatewayPort)
+        {
+            UpstreamSampler = new ProcessSampler(upstreamProcess.Pid), SiloSampler = silo.Sampler, SiloGatewayPort = silo.Endpoint.GatewayPort, _signingKey = signingKey, _allowDevTokens = allowDevTokens,
+        };
         rig._observer = client.Client.CreateObjectReference<IAgentObserver>(rig);
 
         CallAs.GatewayWithKey(serviceKey);
@@ -115,6 +108,44 @@ internal sealed class TunnelRig : IAsyncDisposable, IAgentObserver
         await client.Client.GetGrain<IRuntimeCatalogGrain>(IRuntimeCatalogGrain.Key).AddAsync(new RuntimeEntry(
             "node", "22.1.0", "http://127.0.0.1:9/node-22.1.0.tar.gz", new string('a', 64), 1024, "bin", ["bin/node", "--version"]));
         return rig;
+    }
+
+    /// <summary>
+    /// Starts a second gateway on the same silo, with the same keys (a dev token of the first works here), with or
+    /// without agent-dialled file transfers; returns its address and its process's sampler.
+    /// </summary>
+    public async Task<(Uri Address, ProcessSampler Sampler)> StartSecondGatewayAsync(BenchContext context, string scenario, bool agentFileTransfers, CancellationToken cancellationToken)
+    {
+        var port = FreePorts.Next();
+        var process = StartGateway(context, scenario + "-gateway-2", port, SiloGatewayPort, _serviceKey, _signingKey, UpstreamPort, _allowDevTokens, agentFileTransfers);
+        var address = new Uri($"http://127.0.0.1:{port}");
+        await SiloProcess.WaitForHttpAsync(process, new Uri(address, "/readyz"), cancellationToken);
+        return (address, new ProcessSampler(process.Pid));
+    }
+
+    private static ChildProcess StartGateway(
+        BenchContext context, string name, int port, int siloGatewayPort, string serviceKey, string signingKey, int upstreamPort, bool allowDevTokens, bool agentFileTransfers)
+    {
+        var gateway = Dotnet.Start(Dotnet.Program(context, Path.Combine("src", "Gateway"), "ZlhGrind.Gateway"));
+        gateway.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        gateway.Environment["urls"] = $"http://127.0.0.1:{port}";
+        gateway.Environment["Cluster__Mode"] = "Localhost";
+        gateway.Environment["Cluster__GatewayPort"] = siloGatewayPort.ToString(CultureInfo.InvariantCulture);
+        gateway.Environment["Cluster__ServiceKey"] = serviceKey;
+        gateway.Environment["Auth__SigningKey"] = signingKey;
+        gateway.Environment["IdeTunnel__AllowedUpstreamNetworks__0"] = "127.0.0.1/32";
+        gateway.Environment["IdeTunnel__ExplicitUpstreams__0"] = $"127.0.0.1:{upstreamPort}";
+
+        // The load generator stands for many browsers behind one loopback address; the per-address lookup budget is
+        // for one real client, so it is lifted here (route scale visits 100,000 IDEs once each).
+        gateway.Environment["IdeTunnel__LookupPermitLimit"] = "10000000";
+        gateway.Environment["Auth__AllowDevTokens"] = allowDevTokens ? "true" : "false";
+        if (agentFileTransfers)
+        {
+            gateway.Environment["Files__AgentTransferUrl"] = $"http://127.0.0.1:{port}";
+        }
+
+        return context.Children.Start(gateway, Path.Combine(context.LogDirectory, name + ".log"));
     }
 
     /// <summary>An HTTP client of the gateway with a dev token of the benchmark's owner (the rig must allow dev tokens).</summary>

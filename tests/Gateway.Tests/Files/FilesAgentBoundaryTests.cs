@@ -133,5 +133,7 @@ public sealed class FilesAgentBoundaryTests(GatewayFixture fixture)
         public Task<UploadState> GetUploadAsync(string uploadId) => throw new NotSupportedException();
 
         public Task<long> CompleteUploadAsync(string uploadId) => throw new NotSupportedException();
+
+        public Task DialTransferAsync(FileTransferOrder order) => throw new NotSupportedException();
     }
 }

@@ -251,6 +251,40 @@ internal sealed partial class FilesGrain : Grain, IFilesGrain, IAgentCredentialH
         return CheckSize(await RelayAsync(agent => agent.CompleteUploadAsync(uploadId)));
     }
 
+    public async Task OpenTransferAsync(Actor actor, FileTransferOrder order)
+    {
+        await AuthorizeAsync(actor);
+        if (order is null || !IsTransferUrl(order.Url) || !IsTicket(order.Ticket) || !Enum.IsDefined(order.Kind) || order.Offset < 0)
+        {
+            throw new InvalidRequestException("A transfer takes a ws(s) URL, a ticket of 64 hexadecimal digits, a kind and a non-negative offset.");
+        }
+
+        if (order.Kind == FileTransferKind.Chunk)
+        {
+            CheckIdArgument(order.UploadId!, nameof(order.UploadId));
+            if (order.ChunkIndex < 0 || order.Sha256 is not { Length: 32 })
+            {
+                throw new InvalidRequestException("A chunk takes a non-negative index and a 32-byte sha-256.");
+            }
+        }
+        else
+        {
+            CheckPath(order.Path, nameof(order.Path));
+        }
+
+        // A copy: the order is handed to the tenant's agent, and the caller's byte array must not be shared with it.
+        var sent = order with { Sha256 = order.Sha256?.ToArray(), Offset = order.Kind == FileTransferKind.Read ? order.Offset : 0 };
+        await RelayCallAsync(agent => agent.DialTransferAsync(sent));
+    }
+
+    private static bool IsTransferUrl(string? url) =>
+        url is { Length: <= FileTransferProtocol.UrlChars }
+        && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && uri.Scheme is "ws" or "wss";
+
+    private static bool IsTicket(string? ticket) =>
+        ticket is { Length: FileTransferProtocol.TicketChars } && ticket.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
     private string Track(string writeId, Actor actor)
     {
         if (_openWrites.Count >= TrackedWrites)
@@ -297,9 +331,7 @@ internal sealed partial class FilesGrain : Grain, IFilesGrain, IAgentCredentialH
         }
         catch (FileRefusedException ex)
         {
-            var code = ex.Code is { } known && FileLimits.Codes.Contains(known) ? known : "io_error";
-            var message = ex.Message.Length > FileLimits.MessageChars ? ex.Message[..FileLimits.MessageChars] : ex.Message;
-            throw new FileRefusedException(code, message);
+            throw FileRefusals.Bounded(ex.Code, ex.Message);
         }
         catch (Exception ex) when (ex is ClientNotAvailableException or TimeoutException or OrleansMessageRejectionException)
         {
