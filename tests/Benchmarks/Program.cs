@@ -1,4 +1,5 @@
 using ZlhGrind.Benchmarks.Cluster;
+using ZlhGrind.Benchmarks.Processes;
 using ZlhGrind.Benchmarks.Running;
 using ZlhGrind.Benchmarks.Tunnel;
 
@@ -8,5 +9,6 @@ return args switch
     ["silo", ..] => await BenchSilo.RunAsync(args[1..]),
     ["upstream", ..] => await UpstreamServer.RunAsync(args[1..]),
     ["forwarder", ..] => await BareForwarder.RunAsync(args[1..]),
+    [AgentFleetProcess.Mode, ..] => await AgentFleetProcess.RunAsync(args[1..]),
     _ => await BenchApp.RunAsync(args, Console.Out, CancellationToken.None),
 };

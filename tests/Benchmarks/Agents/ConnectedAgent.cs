@@ -21,13 +21,17 @@ internal sealed class ConnectedAgent : IAsyncDisposable, IAgentObserver
 
     public SimulatedAgent Agent { get; }
 
-    public static async Task<ConnectedAgent> ConnectAsync(SimulatedAgent provisioned, int gatewayPort, string clusterId, CancellationToken cancellationToken)
+    public static Task<ConnectedAgent> ConnectAsync(SimulatedAgent provisioned, int gatewayPort, string clusterId, CancellationToken cancellationToken) =>
+        ConnectAsync(provisioned.ContainerId, provisioned.Credential, gatewayPort, clusterId, cancellationToken);
+
+    /// <summary>Connects the agent of container <paramref name="containerId"/> (a load-generator child knows only its id and credential).</summary>
+    public static async Task<ConnectedAgent> ConnectAsync(long containerId, string credential, int gatewayPort, string clusterId, CancellationToken cancellationToken)
     {
         var connection = await OrleansClient.ConnectAsync([gatewayPort], clusterId, TimeSpan.FromSeconds(30), cancellationToken);
-        var agent = new ConnectedAgent(connection, provisioned.Through(connection.Client));
+        var agent = new ConnectedAgent(connection, new SimulatedAgent(containerId, credential, connection.Client.GetGrain<IGameServerGrain>(containerId)));
         agent._reference = connection.Client.CreateObjectReference<IAgentObserver>(agent);
-        CallAs.Agent(provisioned.ContainerId, provisioned.Credential);
-        await connection.Client.GetGrain<IGameServerGrain>(provisioned.ContainerId)
+        CallAs.Agent(containerId, credential);
+        await connection.Client.GetGrain<IGameServerGrain>(containerId)
             .ConnectAgentAsync(new AgentHello(agent.Agent.InstanceId, "bench", DateTimeOffset.UtcNow), agent._reference);
         return agent;
     }

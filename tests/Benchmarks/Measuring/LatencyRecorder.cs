@@ -25,10 +25,24 @@ internal sealed class LatencyRecorder
     /// <summary>Records the time from <paramref name="startedAt"/> (a <see cref="Stopwatch"/> timestamp) to now.</summary>
     public void Record(long startedAt)
     {
-        var elapsed = Stopwatch.GetTimestamp() - startedAt;
+        RecordElapsed(Stopwatch.GetTimestamp() - startedAt);
+    }
+
+    /// <summary>Records a latency measured elsewhere (a load-generator child), in <see cref="Stopwatch"/> ticks.</summary>
+    public void RecordElapsed(long elapsedTicks)
+    {
         lock (_gate)
         {
-            _ticks.Add(elapsed);
+            _ticks.Add(elapsedTicks);
+        }
+    }
+
+    /// <summary>Every latency recorded so far, in <see cref="Stopwatch"/> ticks.</summary>
+    public long[] ElapsedTicks()
+    {
+        lock (_gate)
+        {
+            return [.. _ticks];
         }
     }
 

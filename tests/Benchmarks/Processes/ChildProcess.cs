@@ -9,7 +9,7 @@ internal sealed class ChildProcess
     private readonly Process _process;
     private readonly string _logPath;
     private readonly Lock _gate = new();
-    private readonly List<(string Text, TaskCompletionSource Seen)> _awaited = [];
+    private readonly List<(string Text, TaskCompletionSource<string> Seen)> _awaited = [];
 
     // The first lines, kept so a readiness line printed before anyone waits for it is not missed.
     private readonly List<string> _firstLines = [];
@@ -30,15 +30,15 @@ internal sealed class ChildProcess
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Completes when a line containing <paramref name="text"/> is printed; fails if the process exits first.</summary>
-    public async Task WaitForLineAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Completes with the first line containing <paramref name="text"/>; fails if the process exits first.</summary>
+    public async Task<string> WaitForLineAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            if (_firstLines.Exists(line => line.Contains(text, StringComparison.Ordinal)))
+            if (_firstLines.Find(line => line.Contains(text, StringComparison.Ordinal)) is { } printed)
             {
-                return;
+                return printed;
             }
 
             _awaited.Add((text, seen));
@@ -48,12 +48,37 @@ internal sealed class ChildProcess
         var finished = await Task.WhenAny(seen.Task, exited, Task.Delay(timeout, cancellationToken));
         if (finished == seen.Task)
         {
-            return;
+            return await seen.Task;
         }
 
         throw new InvalidOperationException(finished == exited
             ? $"process {Pid} exited before printing '{text}' (see its log)"
             : $"process {Pid} did not print '{text}' within {timeout.TotalSeconds:0} s (see its log)");
+    }
+
+    /// <summary>Writes one line to the child's standard input (started with it redirected).</summary>
+    public void WriteLine(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+    }
+
+    /// <summary>Closes the child's standard input: a child reading commands takes it as the end.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>Waits until the child exits by itself; false when it did not within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var bounded = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(bounded.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>SIGKILL, as a crash would.</summary>
@@ -79,7 +104,7 @@ internal sealed class ChildProcess
             {
                 if (line.Contains(_awaited[i].Text, StringComparison.Ordinal))
                 {
-                    _awaited[i].Seen.TrySetResult();
+                    _awaited[i].Seen.TrySetResult(line);
                     _awaited.RemoveAt(i);
                 }
             }

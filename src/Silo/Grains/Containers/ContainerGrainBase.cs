@@ -7,6 +7,7 @@ using ZlhGrind.Grains.Events;
 using ZlhGrind.Grains.GameServers;
 using ZlhGrind.Silo.Authorization;
 using ZlhGrind.Silo.Grains.Consoles;
+using ZlhGrind.Silo.Grains.Registry;
 using ZlhGrind.Silo.Grains.Watch;
 
 namespace ZlhGrind.Silo.Grains.Containers;
@@ -268,7 +269,8 @@ internal abstract partial class ContainerGrainBase : Grain, IContainerGrain, ICo
     {
         RequireProvisionable(actor);
         var now = Time.GetUtcNow();
-        await GrainFactory.GetGrain<IContainerRegistryGrain>(IContainerRegistryGrain.Key)
+        // Straight to the id's bucket (one hop fewer than through the registry, which every provision would queue at).
+        await GrainFactory.GetGrain<IContainerBucketGrain>(ContainerBuckets.Of(ContainerId))
             .ClaimAsync(new ContainerSummary(ContainerId, _kind, actor.UserId, now));
 
         // Checked again: the claim awaited, and another provision of this id may have interleaved.

@@ -1,6 +1,5 @@
 using Orleans.Concurrency;
 using ZlhGrind.Grains.DevContainers;
-using ZlhGrind.Silo.Grains.Watch;
 using ZlhGrind.Silo.Storage;
 
 namespace ZlhGrind.Silo.Grains.DevContainers;

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using ZlhGrind.Grains.Containers;
 using ZlhGrind.Silo.Storage;
 
@@ -17,12 +18,17 @@ internal sealed class RegistryRecord
 
 /// <summary>
 /// The front of the container index. Entries live in buckets of <see cref="ContainerBuckets.Size"/> ids
-/// and owners know their buckets, so provisioning writes a bounded amount whatever the fleet size.
+/// and owners know their buckets, so provisioning writes a bounded amount whatever the fleet size. Every provision
+/// of the cluster asks this one grain for an id, so it is reentrant: an id is taken synchronously, and allocations
+/// that arrive while the record is being written are stored together by the next write.
 /// </summary>
+[Reentrant]
 internal sealed class ContainerRegistryGrain(
     [PersistentState("registry", StorageNames.Containers)] IPersistentState<RegistryRecord> record)
-    : Grain, IContainerRegistryGrain
+    : Grain, IContainerRegistryGrain, IContainerBucketList
 {
+    private readonly SerialWriter _writer = new(() => record.WriteStateAsync());
+
     private RegistryRecord Record => record.State;
 
     public async Task<long> AllocateIdAsync()
@@ -39,7 +45,7 @@ internal sealed class ContainerRegistryGrain(
             Record.NextId = id + 1;
             if (await Bucket(id).GetKindAsync(id) is null)
             {
-                await record.WriteStateAsync();
+                await _writer.WriteAsync();
                 return id;
             }
         }
@@ -48,24 +54,17 @@ internal sealed class ContainerRegistryGrain(
     public ValueTask<ContainerKind?> GetKindAsync(long containerId) =>
         ContainerId.IsValid(containerId) ? Bucket(containerId).GetKindAsync(containerId) : ValueTask.FromResult<ContainerKind?>(null);
 
-    public async Task ClaimAsync(ContainerSummary container)
+    /// <summary>The bucket keeps the owner index and this grain's bucket list (container grains claim from the bucket directly).</summary>
+    public Task ClaimAsync(ContainerSummary container) => Bucket(container.ContainerId).ClaimAsync(container);
+
+    /// <summary>The bucket updates the owner index, in order with the claims of the same bucket.</summary>
+    public Task ReleaseAsync(long containerId, string ownerId) => Bucket(containerId).ReleaseAsync(containerId);
+
+    public async Task AddBucketAsync(long bucket)
     {
-        var bucket = ContainerBuckets.Of(container.ContainerId);
-        await Bucket(container.ContainerId).ClaimAsync(container);
-        await GrainFactory.GetGrain<IOwnerIndexGrain>(container.OwnerId).AddBucketAsync(bucket);
         if (Record.Buckets.Add(bucket))
         {
-            await record.WriteStateAsync();
-        }
-    }
-
-    public async Task ReleaseAsync(long containerId, string ownerId)
-    {
-        // Claims and releases go through this grain one at a time, so no claim of the owner's can slip in between.
-        var bucket = ContainerBuckets.Of(containerId);
-        if (!await Bucket(containerId).ReleaseAsync(containerId))
-        {
-            await GrainFactory.GetGrain<IOwnerIndexGrain>(ownerId).RemoveBucketAsync(bucket);
+            await _writer.WriteAsync();
         }
     }
 
