@@ -41,7 +41,17 @@ public sealed class ConsoleTests(PlatformFixture shared)
         var second = await Wait.UntilAsync<ConsoleSocketClient>(
             async () =>
             {
-                var client = await OpenAsync(platform, id, resumeAt);
+                ConsoleSocketClient client;
+                try
+                {
+                    client = await OpenAsync(platform, id, resumeAt);
+                }
+                catch (WebSocketException)
+                {
+                    // Refused at the upgrade (503) until the new agent has registered its console: the same wait as below.
+                    return null;
+                }
+
                 try
                 {
                     await client.SendAsync(new { type = "command", data = "say after the agent came back" });
