@@ -7,7 +7,7 @@ namespace ZlhGrind.EndToEnd.Tests;
 
 /// <summary>The game console with every part a real process: a browser-side WebSocket client, the gateway, the silo, the agent and its server.</summary>
 [Collection(PlatformCollection.Name)]
-public sealed class ConsoleTests
+public sealed class ConsoleTests(PlatformFixture shared)
 {
     private static string State(JsonElement s) => s.GetProperty("state").GetString()!;
 
@@ -16,7 +16,7 @@ public sealed class ConsoleTests
     [Fact]
     public async Task Console_ServerLifecycleAgentKilledAndRestarted_StateFramesInOrderResumeWithoutGapOrDuplicateAndHistoryKept()
     {
-        await using var platform = await Platform.Platform.StartAsync();
+        var platform = await shared.GetAsync();
         var (id, credential) = await platform.ProvisionGameAsync();
         var settings = new Dictionary<string, string> { ["Agent__Supervision__Backoff__0"] = "00:00:01" };
         platform.StartAgent(id, "game", credential, settings);
@@ -37,11 +37,21 @@ public sealed class ConsoleTests
         // The agent dies and a new one takes over the running server; the browser resumes from the last byte it has.
         await platform.Process($"agent-{id}").KillAsync();
         first.Socket.Abort();
-        platform.StartAgent(id, "game", credential, settings);
+        await using var agent = platform.StartAgent(id, "game", credential, settings);
         var second = await Wait.UntilAsync<ConsoleSocketClient>(
             async () =>
             {
-                var client = await OpenAsync(platform, id, resumeAt);
+                ConsoleSocketClient client;
+                try
+                {
+                    client = await OpenAsync(platform, id, resumeAt);
+                }
+                catch (WebSocketException)
+                {
+                    // Refused at the upgrade (503) until the new agent has registered its console: the same wait as below.
+                    return null;
+                }
+
                 try
                 {
                     await client.SendAsync(new { type = "command", data = "say after the agent came back" });

@@ -4,9 +4,12 @@ using ZlhGrind.EndToEnd.Tests.Platform;
 
 namespace ZlhGrind.EndToEnd.Tests;
 
-/// <summary>Issue 14's deletion with every part a real process: gateway, silo, the agent and the game server it runs.</summary>
+/// <summary>
+/// Issue 14's deletion with every part a real process: gateway, silo, the agent and the game server it runs (the
+/// collection's shared platform; each case deletes a container of its own).
+/// </summary>
 [Collection(PlatformCollection.Name)]
-public sealed class DeletionTests
+public sealed class DeletionTests(PlatformFixture shared)
 {
     private static string State(JsonElement s) => s.GetProperty("state").GetString()!;
 
@@ -15,7 +18,7 @@ public sealed class DeletionTests
     [InlineData(true)]
     public async Task DeleteServer_RunningWithItsAgent_ServerEndsDataGoesAgentExitsIdIs404CredentialRefused(bool keepData)
     {
-        await using var platform = await Platform.Platform.StartAsync();
+        var platform = await shared.GetAsync();
         var (id, credential) = await platform.ProvisionGameAsync();
         var agent = platform.StartAgent(id, "game", credential);
         await platform.WaitForStatusAsync(id, s => State(s) == "Stopped", "installed and stopped");
@@ -49,6 +52,9 @@ public sealed class DeletionTests
             TimeSpan.FromSeconds(60),
             "the old credential refused");
         Assert.Contains($"The cluster refused the agent of container {id} (CallerRejectedException", again.Log(), StringComparison.Ordinal);
+
+        // The platform outlives this test: the refused agent goes now, not with it.
+        await again.StopAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>True while <paramref name="pid"/> is a process that has not ended (a zombie has).</summary>

@@ -6,7 +6,7 @@ namespace ZlhGrind.EndToEnd.Tests;
 
 /// <summary>Every part a real process on loopback: artifact store, silo(s), gateway, agents.</summary>
 [Collection(PlatformCollection.Name)]
-public sealed class PlatformTests
+public sealed class PlatformTests(PlatformFixture shared)
 {
     private static bool Ready(JsonElement s) =>
         s.TryGetProperty("dev", out var dev) && dev.ValueKind == JsonValueKind.Object && dev.GetProperty("provisioningComplete").GetBoolean();
@@ -21,9 +21,9 @@ public sealed class PlatformTests
     [Fact]
     public async Task DevContainer_Provisioned_RuntimeAndIdeReadyThenTunnelCarriesHttpAndWebSocket()
     {
-        await using var platform = await Platform.Platform.StartAsync();
+        var platform = await shared.GetAsync();
         var (id, credential) = await platform.ProvisionDevAsync();
-        platform.StartAgent(id, "dev", credential);
+        await using var agent = platform.StartAgent(id, "dev", credential);
 
         var ready = await platform.WaitForStatusAsync(id, Ready, "provisioningComplete");
         var cookie = await IdeClient.OpenSessionAsync(platform, id);
@@ -44,9 +44,9 @@ public sealed class PlatformTests
     [Fact]
     public async Task GameServer_StartedThenCrashes_CrashRecordWithLogTailAndRestartAfterBackoff()
     {
-        await using var platform = await Platform.Platform.StartAsync();
+        var platform = await shared.GetAsync();
         var (id, credential) = await platform.ProvisionGameAsync();
-        platform.StartAgent(id, "game", credential, new Dictionary<string, string>
+        await using var agent = platform.StartAgent(id, "game", credential, new Dictionary<string, string>
         {
             // Real seconds here: the 30/60/120 s policy itself is tested on a fake clock in the agent's suite.
             ["Agent__Supervision__Backoff__0"] = "00:00:02",
@@ -144,8 +144,10 @@ public sealed class PlatformTests
 }
 
 [CollectionDefinition(Name)]
-public sealed class PlatformCollection
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
 {
-    // One platform at a time: each is several processes, and the machine has two cores.
+    // One test at a time: each platform is several processes, and the machine has two cores. Tests that need nothing
+    // but a default platform share one (PlatformFixture); a test that kills a silo or the gateway, or changes their
+    // settings, starts its own.
     public const string Name = "platform";
 }

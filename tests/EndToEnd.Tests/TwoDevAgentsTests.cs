@@ -10,15 +10,15 @@ namespace ZlhGrind.EndToEnd.Tests;
 /// IDE at start and stopped it with itself.
 /// </summary>
 [Collection(PlatformCollection.Name)]
-public sealed class TwoDevAgentsTests
+public sealed class TwoDevAgentsTests(PlatformFixture shared)
 {
     [Fact]
     public async Task AgentStop_TwoDevAgentsOnOneHost_LeavesTheOtherAgentsCodeServerRunning()
     {
-        await using var platform = await Platform.Platform.StartAsync();
+        var platform = await shared.GetAsync();
         var (firstId, firstCredential) = await platform.ProvisionDevAsync();
         var (secondId, secondCredential) = await platform.ProvisionDevAsync();
-        platform.StartAgent(firstId, "dev", firstCredential);
+        await using var firstAgent = platform.StartAgent(firstId, "dev", firstCredential);
         var firstPid = IdePid(await platform.WaitForStatusAsync(firstId, Ready, "the first IDE ready"));
         var secondAgent = platform.StartAgent(secondId, "dev", secondCredential);
         var secondPid = IdePid(await platform.WaitForStatusAsync(secondId, Ready, "the second IDE ready"));

@@ -9,6 +9,7 @@ namespace ZlhGrind.EndToEnd.Tests.Platform;
 internal sealed class PlatformProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private int _disposed;
 
     private PlatformProcess(string name, Process process, string logPath)
     {
@@ -116,8 +117,14 @@ internal sealed class PlatformProcess : IAsyncDisposable
         return new StreamReader(stream).ReadToEnd();
     }
 
+    /// <summary>Stops the process (10 s grace); a second call does nothing (a test's own agent, then its platform's list).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await StopAsync(TimeSpan.FromSeconds(10));
         _process.Dispose();
     }
