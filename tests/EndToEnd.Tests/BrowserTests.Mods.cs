@@ -114,6 +114,11 @@ public sealed partial class BrowserTests
         Assert.Equal(HttpStatusCode.OK, downloaded.StatusCode);
         Assert.True(content.AsSpan().SequenceEqual(read), "the download differs from what was uploaded");
         Assert.True(content.AsSpan().SequenceEqual(onDisk), "the agent's disk holds other bytes than were uploaded");
+
+        // The production path: the real agent dialled each transfer back to the gateway (a fallback to chunked calls is logged).
+        var gatewayLog = platform.Gateway!.Log();
+        Assert.DoesNotContain("falling back to chunked calls", gatewayLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("AgentTransferUrl is not set", gatewayLog, StringComparison.Ordinal);
     }
 
     private async Task<HttpResponseMessage> SendFileApiAsync(HttpMethod method, string url, HttpContent? content)

@@ -25,7 +25,8 @@ internal static class CrashClassifier
             }
             catch (RegexMatchTimeoutException)
             {
-                // A pattern too slow for this tail decides nothing; the next rule is tried.
+                // Only a backtracking pattern can time out (LaunchPlan.Pattern matches the silo's non-backtracking
+                // ones without a timeout): one too slow for this tail decides nothing, and the next rule is tried.
             }
         }
 

@@ -79,7 +79,8 @@ internal sealed class ReadinessProbe(string consoleLog, long consoleStart, Regex
             }
             catch (RegexMatchTimeoutException)
             {
-                // A pathological line for this pattern is not the readiness line.
+                // Only a backtracking pattern can time out (LaunchPlan.Pattern matches the silo's non-backtracking
+                // ones without a timeout): a pathological line for such a pattern is not the readiness line.
             }
         }
 

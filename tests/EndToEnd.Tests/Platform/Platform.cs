@@ -280,6 +280,9 @@ internal sealed class Platform : IAsyncDisposable
             ["Cluster__ServiceKey"] = ServiceKey,
             ["Auth__SigningKey"] = SigningKey,
 
+            // File content goes the production way, through a socket the real agent dials back to this gateway (as `./zlh up` sets it).
+            ["Files__AgentTransferUrl"] = GatewayUrl,
+
             // Every agent's IDE listens on its own random loopback port: the harness allows loopback explicitly.
             ["IdeTunnel__ExplicitUpstreams__0"] = "127.0.0.0/8",
 
