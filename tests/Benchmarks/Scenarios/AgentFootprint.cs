@@ -25,7 +25,6 @@ internal sealed class AgentFootprint : IScenario
     private const double TargetCpuPercentOfCore = 0.5;
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);
 
-
     public string Name => "agent-footprint";
 
     public string Title => "20 Agent footprint";
